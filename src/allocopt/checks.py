@@ -1,0 +1,89 @@
+"""Checks of a team and caseload against a scheme at a date, before scoring.
+
+Pure: returns problems (errors stop the run, warnings are shown under the
+board); the edge turns them into messages that name the file and row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+from allocopt.domain import Caseload, Team
+from allocopt.schemes.model import RatingRule, Scheme
+from allocopt.schemes.scoring import rating_range, unknown_item_kinds
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Something wrong with one worker, household or child."""
+
+    severity: Literal["error", "warning"]
+    subject: Literal["worker", "household", "child"]
+    id: str
+    field: str
+    problem: str
+    found: object = None
+    expected: str | None = None
+
+
+def check_inputs(scheme: Scheme, team: Team, caseload: Caseload, on: date) -> list[Problem]:
+    """Everything that would make the board wrong or misleading, in file order."""
+    out: list[Problem] = []
+    for w in team.workers:
+        for name in ("qualified_on", "started_on"):
+            value: date | None = getattr(w, name)
+            if value is not None and value > on:
+                out.append(Problem("error", "worker", w.id, name, "date is in the future",
+                                   str(value), f"a date on or before {on}"))
+        for duty in w.duties:
+            known = duty.kind in scheme.duties
+            if not known and duty.amount is None:
+                out.append(Problem("warning", "worker", w.id, "duties",
+                                   f"duty '{duty.kind}' is not in scheme {scheme.id} and has no "
+                                   "amount: it counts 0", duty.kind))
+            elif known and duty.amount is None and _unpriced(scheme, duty.kind):
+                out.append(Problem("warning", "worker", w.id, "duties",
+                                   f"duty '{duty.kind}' has no agreed amount: it counts 0",
+                                   duty.kind, "an amount agreed in supervision"))
+    worker_ids = {w.id for w in team.workers}
+    for hold in caseload.holdings:
+        if hold.worker_id not in worker_ids:
+            out.append(Problem("error", "child", hold.child_ids[0],
+                               "worker_id" if hold.role == "lead" else "co_worker_id",
+                               "unknown worker", hold.worker_id,
+                               "a worker id from the team file"))
+        if hold.allocated_on is not None and hold.allocated_on > on:
+            out.append(Problem("error", "child", hold.child_ids[0], "allocated_on",
+                               "date is in the future", str(hold.allocated_on),
+                               f"a date on or before {on}"))
+    ratings = [r for r in scheme.rules.values() if isinstance(r, RatingRule)]
+    for h in caseload.households:
+        if h.referred_on is not None and h.referred_on > on:
+            out.append(Problem("error", "household", h.id, "referred_on", "date is in the future",
+                               str(h.referred_on), f"a date on or before {on}"))
+        if h.assessment is not None and h.assessment.start > on:
+            out.append(Problem("error", "household", h.id, "assessment_start",
+                               "date is in the future", str(h.assessment.start),
+                               f"a date on or before {on}"))
+        for rule in ratings:
+            if rule.name in h.ratings:
+                lo, hi, _ = rating_range(rule, h)
+                value = h.ratings[rule.name]
+                if not lo <= value <= hi:
+                    level = f" for {h.intervention_level.value} intervention" if (
+                        rule.levels and h.intervention_level) else ""
+                    out.append(Problem("error", "household", h.id, f"rating_{rule.name}",
+                                       f"{rule.label} is out of range{level}", value,
+                                       f"{lo:g} to {hi:g}"))
+        for kind in sorted(unknown_item_kinds(scheme, h)):
+            out.append(Problem("warning", "household", h.id, "work_items",
+                               f"work item '{kind}' is not scored by scheme {scheme.id}", kind))
+    return out
+
+
+def _unpriced(scheme: Scheme, kind: str) -> bool:
+    rule = scheme.duties[kind]
+    return rule.amount is None and rule.percent is None and not rule.band_amounts \
+        and not rule.band_percents

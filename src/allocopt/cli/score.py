@@ -1,0 +1,111 @@
+"""`score`, `explain`, `schemes` and `template`: the board and what lies behind it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from allocopt.board import score_team
+from allocopt.cli import app
+from allocopt.cli.options import Format, parse_date
+from allocopt.errors import InputError
+from allocopt.io.atomic import write_text
+from allocopt.io.board_export import board_csv, board_json
+from allocopt.io.inputs import load_inputs
+from allocopt.io.schemes import load_scheme, shipped_names
+from allocopt.io.template import write_template
+from allocopt.report.terminal import explain_view, print_board, schemes_table
+
+TeamArg = Annotated[Path, typer.Argument(help="Team file (YAML or JSON) naming its caseload.")]
+SchemeOpt = Annotated[
+    str | None, typer.Option("--scheme", "-s", help="Shipped scheme name or path to a scheme file.")
+]
+DateOpt = Annotated[
+    str | None, typer.Option("--date", "-d", help="Assessment date (default: the team file's as_of).")
+]
+CaseloadOpt = Annotated[
+    Path | None, typer.Option("--caseload", help="Caseload CSV/XLSX instead of the team file's.")
+]
+
+
+def _console() -> Console:
+    """A console for people; piped output is laid out 120 columns wide."""
+    console = Console(highlight=False)
+    if not console.is_terminal:
+        console = Console(highlight=False, width=120)
+    return console
+
+
+@app.command()
+def score(
+    team: TeamArg,
+    scheme: SchemeOpt = None,
+    date: DateOpt = None,
+    caseload: CaseloadOpt = None,
+    format: Annotated[Format, typer.Option("--format", "-f", help="table, json or csv.")] = Format.TABLE,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write to this file.")] = None,
+) -> None:
+    """Score every worker: load against benchmark, RAG band and the action it requires."""
+    inputs = load_inputs(team, scheme, parse_date(date), caseload)
+    board = score_team(inputs.scheme, inputs.team.team, inputs.caseload.caseload, inputs.on)
+    if format is Format.TABLE:
+        if out is not None:
+            raise InputError(None, "--out needs --format json or csv")
+        print_board(_console(), board, inputs.warnings)
+        return
+    text = board_json(board, inputs.warnings) if format is Format.JSON else board_csv(board)
+    if out is not None:
+        write_text(out, text)
+    else:
+        typer.echo(text, nl=False)
+
+
+@app.command()
+def explain(
+    team: TeamArg,
+    worker: Annotated[str, typer.Argument(help="Worker id.")],
+    scheme: SchemeOpt = None,
+    date: DateOpt = None,
+    caseload: CaseloadOpt = None,
+) -> None:
+    """One worker's case-by-case breakdown: every column, the rule behind it, and the total."""
+    inputs = load_inputs(team, scheme, parse_date(date), caseload)
+    board = score_team(inputs.scheme, inputs.team.team, inputs.caseload.caseload, inputs.on)
+    try:
+        row = board.worker(worker)
+    except KeyError:
+        ids = ", ".join(w.id for w in inputs.team.team.workers)
+        raise InputError(inputs.team.path, "no such worker", found=worker,
+                         expected=f"one of {ids}") from None
+    _console().print(explain_view(board, row))
+
+
+@app.command()
+def schemes() -> None:
+    """List the shipped weighting schemes."""
+    _console().print(schemes_table([load_scheme(n) for n in shipped_names()]))
+    typer.echo("Copy one with `allocopt scheme-file NAME OUT.yaml`, edit it, pass it with --scheme.")
+
+
+@app.command("scheme-file")
+def scheme_file(
+    name: Annotated[str, typer.Argument(help="Shipped scheme name.")],
+    out: Annotated[Path, typer.Argument(help="Where to write the copy (.yaml).")],
+) -> None:
+    """Copy a shipped scheme file so your authority can edit it."""
+    from allocopt.io.schemes import scheme_path
+
+    write_text(out, scheme_path(name).read_text(encoding="utf-8"))
+    typer.echo(f"wrote {out}")
+
+
+@app.command()
+def template(
+    out: Annotated[Path, typer.Argument(help="caseload.csv, caseload.xlsx or team.yaml")],
+) -> None:
+    """Write a blank caseload sheet (.csv/.xlsx) or team file (.yaml) to fill in."""
+    write_template(out)
+    typer.echo(f"wrote {out}")

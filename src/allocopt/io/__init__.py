@@ -1,0 +1,1 @@
+"""The edge: reading and writing files. Nothing in the core imports this package."""

@@ -1,0 +1,138 @@
+"""The board as JSON (schema ``allocopt.score/1``) and CSV.
+
+The JSON schema is documented in docs/score-json.md. Version 1 is stable: fields
+may be added, none removed or renamed without a new version.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from typing import Any
+
+from allocopt.board import TeamBoard, WorkerScore
+from allocopt.schemes.scoring import CaseScore
+
+SCORE_SCHEMA = "allocopt.score/1"
+
+
+def _num(x: float) -> float | None:
+    """Round away float noise (0.30000000000000004); infinity becomes null."""
+    if not math.isfinite(x):
+        return None
+    value = round(x, 6)
+    return value + 0.0  # no negative zero
+
+
+def surplus_pct(row: WorkerScore) -> float:
+    """Spare as a percent of the personal benchmark (the annex's 'as a % of the benchmark')."""
+    bench = row.capacity.benchmark
+    return round(row.spare / bench * 100, 9) if bench > 0 else -math.inf
+
+
+def case_dict(case: CaseScore) -> dict[str, Any]:
+    return {
+        "household_id": case.household_id,
+        "child_ids": list(case.child_ids),
+        "role": case.role,
+        "columns": {k: _num(v) for k, v in case.columns.items()},
+        "total": _num(case.total),
+        "lines": [{"rule": ln.rule, "column": ln.column, "points": _num(ln.points), "why": ln.why}
+                  for ln in case.lines],
+        "notes": list(case.notes),
+    }
+
+
+def worker_dict(row: WorkerScore, with_cases: bool = True) -> dict[str, Any]:
+    cap = row.capacity
+    out: dict[str, Any] = {
+        "id": row.worker.id,
+        "name": row.worker.name,
+        "role": row.worker.role.value,
+        "experience_months": cap.months,
+        "experience_band": cap.band.name,
+        "nqsw": cap.nqsw,
+        "fte": _num(cap.fte),
+        "band_benchmark": _num(cap.band_benchmark),
+        "duties": [{"kind": d.kind, "label": d.label, "amount": _num(d.amount), "why": d.why}
+                   for d in cap.duties],
+        "benchmark": _num(cap.benchmark),
+        "optimum": [_num(cap.optimum[0]), _num(cap.optimum[1])] if cap.optimum else None,
+        "casework": _num(row.casework),
+        "load": _num(row.load),
+        "load_pct": _num(row.load_pct),
+        "rag": row.rag.name,
+        "action": row.rag.action,
+        "spare": _num(row.spare),
+        "surplus_pct": _num(surplus_pct(row)),
+        "children": row.counts.children,
+        "households": row.counts.households,
+        "by_status": {s.value: n for s, n in sorted(row.counts.by_status.items())},
+        "long_travel": row.counts.long_travel,
+        "outside_band": row.outside_band,
+        "concentrations": list(row.concentrations),
+        "caps": {k: _num(v) for k, v in row.cap_use.items()},
+        "notes": list(row.notes),
+    }
+    if with_cases:
+        out["cases"] = [case_dict(c) for c in row.cases]
+    return out
+
+
+def board_dict(board: TeamBoard, warnings: list[str] | None = None) -> dict[str, Any]:
+    s = board.summary
+    return {
+        "schema": SCORE_SCHEMA,
+        "date": board.on.isoformat(),
+        "scheme": {"id": board.scheme.id, "name": board.scheme.name, "unit": board.scheme.unit.value},
+        "team": {"id": board.team.id, "name": board.team.name, "type": board.team.type.value},
+        "workers": [worker_dict(r) for r in board.workers],
+        "unallocated": [case_dict(c) for c in board.unallocated],
+        "summary": {
+            "workers": s.workers,
+            "fte": _num(s.fte),
+            "total_load": _num(s.total_load),
+            "total_benchmark": _num(s.total_benchmark),
+            "team_load_pct": _num(s.team_load_pct),
+            "average_load_pct": _num(s.average_load_pct),
+            "band_counts": s.band_counts,
+            "outside_band": list(s.outside_band),
+            "spare": _num(s.spare),
+            "over": _num(s.over),
+            "spare_fte": _num(s.spare_fte),
+            "net_fte": _num(s.net_fte),
+            "children": s.children,
+            "households": s.households,
+            "by_status": {k.value: v for k, v in sorted(s.by_status.items())},
+            "long_travel": s.long_travel,
+            "unallocated_households": s.unallocated_households,
+            "unallocated_children": s.unallocated_children,
+            "unallocated_load": _num(s.unallocated_load),
+        },
+        "warnings": list(warnings or []),
+    }
+
+
+def board_json(board: TeamBoard, warnings: list[str] | None = None) -> str:
+    return json.dumps(board_dict(board, warnings), indent=2, ensure_ascii=False) + "\n"
+
+
+CSV_FIELDS = ("worker_id", "name", "role", "experience_band", "fte", "benchmark", "casework",
+              "load", "load_pct", "rag", "spare", "children", "households", "cp", "cla",
+              "long_travel", "outside_band", "concentrations", "action", "notes")
+
+
+def board_csv(board: TeamBoard) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(CSV_FIELDS)
+    for r in board.workers:
+        d = worker_dict(r, with_cases=False)
+        w.writerow([r.worker.id, r.worker.name or "", d["role"], d["experience_band"], d["fte"],
+                    d["benchmark"], d["casework"], d["load"], d["load_pct"], d["rag"], d["spare"],
+                    d["children"], d["households"], d["by_status"].get("CP", 0),
+                    d["by_status"].get("CLA", 0), d["long_travel"], d["outside_band"],
+                    "; ".join(d["concentrations"]), d["action"], "; ".join(d["notes"])])
+    return buf.getvalue()

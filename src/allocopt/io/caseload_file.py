@@ -1,0 +1,320 @@
+"""Caseload spreadsheets: one row per child, with the household it belongs to.
+
+The columns are declared once, in :data:`COLUMNS`; the reader, the blank template
+(``allocopt template``) and the documentation all come from that list.
+Household columns may be filled on every row of the household or only on the
+first; where two rows of one household disagree, that is an error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from allocopt.domain import (
+    Assessment,
+    AssessmentKind,
+    Caseload,
+    Child,
+    CourtStage,
+    Holding,
+    Household,
+    HouseholdKind,
+    InterventionLevel,
+    Status,
+    TravelBand,
+)
+from allocopt.errors import InputError, Problems, from_validation
+from allocopt.io import cells
+from allocopt.io.tables import Cell, Table, read_table
+
+STATUS_ALIASES = {
+    "lac": Status.CLA,
+    "looked_after": Status.CLA,
+    "child_looked_after": Status.CLA,
+    "child_in_need": Status.CIN,
+    "child_protection": Status.CP,
+    "cpp": Status.CP,
+    "careleaver": Status.CARE_LEAVER,
+    "so": Status.SUPERVISION_ORDER,
+    "supervision": Status.SUPERVISION_ORDER,
+}
+TRAVEL_ALIASES = {
+    "none": TravelBand.IN_AREA,
+    "local": TravelBand.IN_AREA,
+    "in_borough": TravelBand.IN_AREA,
+    "neighbouring_area": TravelBand.NEIGHBOURING,
+    "1_2_hours": TravelBand.ONE_TO_TWO_HOURS,
+    "over_2_hours": TravelBand.OVER_TWO_HOURS,
+}
+COURT_ALIASES = {
+    "care": CourtStage.CARE_PROCEEDINGS,
+    "private": CourtStage.PRIVATE_PROCEEDINGS,
+    "pre_proceedings": CourtStage.PLO,
+    "none": None,
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    """One documented column of the caseload sheet."""
+
+    name: str
+    level: str  # "child", "household" or "holding"
+    description: str
+    example: str
+    required: bool = False
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("household_id", "household", "Household (family) id; siblings share it.", "H001", True),
+    Column("child_id", "child", "Child id, unique in the file (no names needed).", "C0001", True),
+    Column("status", "child", "CIN, CP, CLA (or LAC), care_leaver, supervision_order.", "CP", True),
+    Column("worker_id", "holding", "Worker who holds the child as lead; blank = unallocated.", "W01"),
+    Column("co_worker_id", "holding", "Secondary co-worker, if co-worked.", ""),
+    Column("allocated_on", "holding", "Date the lead worker was allocated.", "2026-05-04"),
+    Column("age", "child", "Age in years.", "7"),
+    Column("placement_travel", "child",
+           "Travel to a placed child: in_area, neighbouring, one_to_two_hours, over_two_hours.",
+           "in_area"),
+    Column("high_input", "child", "Placement needs unusually high input (yes/no).", "no"),
+    Column("complex", "child", "CP plan of above-average complexity (yes/no).", "no"),
+    Column("disabled", "child", "Child has a disability (yes/no).", "no"),
+    Column("child_work_items", "child", "Time-limited work on the child: " + cells.ITEM_SYNTAX + ".",
+           ""),
+    Column("household_kind", "household", "family or foster_family.", "family"),
+    Column("locality", "household", "Locality or patch of the household.", "North"),
+    Column("travel", "household",
+           "Travel to the family: in_area, neighbouring, one_to_two_hours, over_two_hours.",
+           "in_area"),
+    Column("multi_agency", "household", "Multi-agency co-ordination (yes/no).", "no"),
+    Column("court", "household",
+           "Open proceedings: plo, care_proceedings, private_proceedings, sgo.", ""),
+    Column("assessment_kind", "household", "Open assessment: s47 or single.", ""),
+    Column("assessment_start", "household", "Start of the open assessment.", ""),
+    Column("assessment_completed", "household", "Date the assessment was completed.", ""),
+    Column("intervention_level", "household", "low, medium or high (agreed in supervision).",
+           "medium"),
+    Column("care_managed", "household", "Non-active, care-managed case (yes/no).", "no"),
+    Column("co_working", "household", "Marked for a lead and a secondary worker (yes/no).", "no"),
+    Column("closes_on", "household", "Date the case closes or is to close.", ""),
+    Column("referred_on", "household", "Date of referral (waiting cases).", ""),
+    Column("skills_needed", "household", "Skills the case needs, separated by ';'.", ""),
+    Column("previous_workers", "household", "Workers who held the family before, by id.", ""),
+    Column("household_work_items", "household",
+           "Time-limited work on the household: " + cells.ITEM_SYNTAX + ".", ""),
+)
+RATING_PREFIX = "rating_"
+"""Columns named rating_<name> hold points agreed in supervision (e.g. rating_intervention)."""
+
+OPTIONAL_IGNORED = ("name", "child_name", "notes")
+"""Columns read but never used or shown (children's names stay out of every output)."""
+
+_KNOWN = {c.name for c in COLUMNS} | set(OPTIONAL_IGNORED)
+
+
+@dataclass
+class CaseloadSource:
+    """A caseload read from a file, with where each child came from."""
+
+    caseload: Caseload
+    path: Path
+    sheet: str | None
+    child_rows: dict[str, int] = field(default_factory=dict)
+    household_rows: dict[str, int] = field(default_factory=dict)
+
+    def error_for_child(self, child_id: str, problem: str, **kw: Any) -> InputError:
+        return InputError(self.path, problem, sheet=self.sheet, row=self.child_rows.get(child_id), **kw)
+
+    def error_for_household(self, household_id: str, problem: str, **kw: Any) -> InputError:
+        return InputError(self.path, problem, sheet=self.sheet,
+                          row=self.household_rows.get(household_id), **kw)
+
+
+def read_caseload(path: Path, sheet: str | None = None) -> CaseloadSource:
+    """Read a caseload CSV or XLSX file (sheet 'caseload', or the only sheet)."""
+    table = read_table(path, sheet=sheet, preferred_sheet="caseload")
+    return caseload_from_table(table)
+
+
+def caseload_from_table(table: Table) -> CaseloadSource:
+    """Build a Caseload from a table, checking every row and the rows against each other."""
+    table.require(*(c.name for c in COLUMNS if c.required))
+    unknown = [h for h in table.header if h and h not in _KNOWN and not h.startswith(RATING_PREFIX)]
+    if unknown:
+        raw = table.raw_header[table.header.index(unknown[0])]
+        raise table.error(f"unknown column '{raw}'", row=1,
+                          expected="the columns of 'allocopt template' (see docs/caseload.md)")
+    if not table.rows:
+        raise table.error("no rows after the header", expected="one row per child")
+
+    errors: list[InputError] = []
+    children: dict[str, tuple[int, str, Child]] = {}
+    households: dict[str, dict[str, tuple[int, Any]]] = {}
+    household_order: list[str] = []
+    household_children: dict[str, list[Child]] = {}
+    holdings: dict[tuple[str, str, str], list[str]] = {}
+    allocated: dict[tuple[str, str, str], date | None] = {}
+    for number, row in table.rows:
+        try:
+            hid, child, fields, holding = _read_row(table, number, row)
+        except InputError as e:
+            errors.append(e)
+            if len(errors) >= 20:
+                break
+            continue
+        if child.id in children:
+            first = children[child.id][0]
+            errors.append(table.error(f"child {child.id} appears twice (also row {first})",
+                                      row=number, field="child_id", expected="one row per child"))
+            continue
+        children[child.id] = (number, hid, child)
+        if hid not in households:
+            households[hid] = {}
+            household_order.append(hid)
+            household_children[hid] = []
+        household_children[hid].append(child)
+        merged = households[hid]
+        for key, value in fields.items():
+            if value is None or value == () or value == {}:
+                continue
+            if key in merged and merged[key][1] != value:
+                errors.append(table.error(
+                    f"household {hid}: '{key}' differs from row {merged[key][0]}", row=number,
+                    field=key, found=_display(value), expected=_display(merged[key][1])))
+            elif key not in merged:
+                merged[key] = (number, value)
+        worker, co_worker, allocated_on = holding
+        if worker:
+            key = (worker, hid, "lead")
+            holdings.setdefault(key, []).append(child.id)
+            allocated[key] = max(filter(None, (allocated.get(key), allocated_on)), default=None)
+        if co_worker:
+            if co_worker == worker:
+                errors.append(table.error("the co-worker is the lead worker", row=number,
+                                          field="co_worker_id", found=co_worker))
+            holdings.setdefault((co_worker, hid, "secondary"), []).append(child.id)
+            allocated.setdefault((co_worker, hid, "secondary"), allocated_on)
+    if errors:
+        raise Problems(errors)
+
+    built: list[Household] = []
+    household_rows = {hid: min(n for n, _ in households[hid].values()) if households[hid]
+                      else children[household_children[hid][0].id][0] for hid in household_order}
+    for hid in household_order:
+        values = {k: v for k, (_, v) in households[hid].items() if not k.startswith(RATING_PREFIX)}
+        ratings = {k[len(RATING_PREFIX):]: v for k, (_, v) in households[hid].items()
+                   if k.startswith(RATING_PREFIX)}
+        try:
+            built.append(Household(id=hid, children=tuple(household_children[hid]),
+                                   ratings=ratings, **values))
+        except ValidationError as e:
+            raise from_validation(e, table.path, row=household_rows[hid], sheet=table.sheet) from None
+    holding_list = [
+        Holding(worker_id=w, household_id=h, child_ids=tuple(ids), role=role,  # type: ignore[arg-type]
+                allocated_on=allocated.get((w, h, role)))
+        for (w, h, role), ids in holdings.items()
+    ]
+    try:
+        caseload = Caseload(households=tuple(built), holdings=tuple(holding_list))
+    except ValidationError as e:
+        raise from_validation(e, table.path, sheet=table.sheet) from None
+    return CaseloadSource(caseload, table.path, table.sheet,
+                          {cid: v[0] for cid, v in children.items()}, household_rows)
+
+
+def _display(value: Any) -> str:
+    if isinstance(value, tuple):
+        return "; ".join(str(v) for v in value)
+    return str(value.value if hasattr(value, "value") else value)
+
+
+_Reader = Callable[[Cell], Any]
+
+
+def _cell(table: Table, number: int, row: dict[str, Cell], name: str, read: _Reader) -> Any:
+    try:
+        return read(row.get(name))
+    except cells.CellError as e:
+        raise table.error("invalid value", row=number, field=name, found=e.found,
+                          expected=e.expected) from None
+
+
+def _read_row(
+    table: Table, number: int, row: dict[str, Cell]
+) -> tuple[str, Child, dict[str, Any], tuple[str | None, str | None, date | None]]:
+    def get(name: str, read: _Reader) -> Any:
+        return _cell(table, number, row, name, read)
+
+    hid = get("household_id", cells.text)
+    cid = get("child_id", cells.text)
+    status = get("status", lambda v: cells.to_enum(v, Status, STATUS_ALIASES))
+    for name, value in (("household_id", hid), ("child_id", cid), ("status", status)):
+        if value is None:
+            raise table.error("a required value is blank", row=number, field=name)
+    child_kw: dict[str, Any] = {
+        "id": cid,
+        "status": status,
+        "name": get("name", cells.text) or get("child_name", cells.text),
+        "age": get("age", lambda v: cells.to_int(v, "an age in whole years")),
+        "placement_travel": get("placement_travel",
+                                lambda v: cells.to_enum(v, TravelBand, TRAVEL_ALIASES))
+        or TravelBand.IN_AREA,
+        "high_input": get("high_input", cells.to_bool),
+        "complex": get("complex", cells.to_bool),
+        "disabled": get("disabled", cells.to_bool),
+        "work_items": get("child_work_items", cells.to_work_items),
+    }
+    try:
+        child = Child(**child_kw)
+    except ValidationError as e:
+        raise from_validation(e, table.path, row=number, sheet=table.sheet) from None
+
+    assessment = None
+    a_start = get("assessment_start", cells.to_date)
+    a_kind = get("assessment_kind", lambda v: cells.to_enum(v, AssessmentKind))
+    a_done = get("assessment_completed", cells.to_date)
+    if a_start is not None:
+        if a_done is not None and a_done < a_start:
+            raise table.error("the assessment is completed before it starts", row=number,
+                              field="assessment_completed", found=str(a_done),
+                              expected=f"a date on or after {a_start}")
+        assessment = Assessment(kind=a_kind or AssessmentKind.SINGLE, start=a_start, completed=a_done)
+    elif a_kind is not None or a_done is not None:
+        raise table.error("an assessment needs its start date", row=number,
+                          field="assessment_start", expected="the date the assessment started")
+    ratings: dict[str, float] = {}
+    for key in sorted(row):
+        if key.startswith(RATING_PREFIX):
+            value = get(key, lambda v: cells.to_float(v, "points agreed in supervision"))
+            if value is not None:
+                if value < 0:
+                    raise table.error("invalid value", row=number, field=key, found=value,
+                                      expected="points of 0 or more")
+                ratings[key[len(RATING_PREFIX):]] = value
+    kind = get("household_kind", lambda v: cells.to_enum(v, HouseholdKind))
+    fields: dict[str, Any] = {
+        "kind": kind,
+        "locality": get("locality", cells.text),
+        "travel": get("travel", lambda v: cells.to_enum(v, TravelBand, TRAVEL_ALIASES)),
+        "multi_agency": get("multi_agency", cells.to_bool) or None,
+        "court": get("court", lambda v: cells.to_enum(v, CourtStage, COURT_ALIASES)),
+        "assessment": assessment,
+        "intervention_level": get("intervention_level", lambda v: cells.to_enum(v, InterventionLevel)),
+        "care_managed": get("care_managed", cells.to_bool) or None,
+        "co_working": get("co_working", cells.to_bool) or None,
+        "closes_on": get("closes_on", cells.to_date),
+        "referred_on": get("referred_on", cells.to_date),
+        "skills_needed": get("skills_needed", cells.to_list),
+        "previous_workers": get("previous_workers", cells.to_list),
+        "work_items": get("household_work_items", cells.to_work_items),
+    }
+    fields.update({RATING_PREFIX + k: v for k, v in ratings.items()})
+    holding = (get("worker_id", cells.text), get("co_worker_id", cells.text),
+               get("allocated_on", cells.to_date))
+    return hid, child, fields, holding

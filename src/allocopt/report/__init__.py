@@ -1,0 +1,1 @@
+"""Views for people: terminal tables, plots and HTML reports."""

@@ -1,0 +1,224 @@
+"""Terminal views for managers: the board, one worker's breakdown, the scheme list."""
+
+from __future__ import annotations
+
+import math
+
+from rich import box
+from rich.console import Console, Group
+from rich.table import Table
+from rich.text import Text
+
+from allocopt.board import TeamBoard, WorkerScore
+from allocopt.domain import Status
+from allocopt.io.board_export import surplus_pct
+from allocopt.schemes.model import Scheme
+from allocopt.schemes.scoring import CO_WORKING_COLUMN
+
+BAND_STYLE = {
+    "blue": "bold white on blue",
+    "green": "bold black on green",
+    "amber": "bold black on dark_orange",
+    "red": "bold white on red",
+}
+
+
+def band_text(name: str, colour: str) -> Text:
+    """A RAG band as a coloured label, readable without colour too."""
+    return Text(f" {name.upper()} ", style=BAND_STYLE.get(colour, "bold"))
+
+
+def fmt(x: float, decimals: int) -> str:
+    if not math.isfinite(x):
+        return "n/a"
+    return f"{x:,.{decimals}f}"
+
+
+def pct(x: float) -> str:
+    return "n/a" if not math.isfinite(x) else f"{x:.1f}%"
+
+
+ROLE_SHORT = {
+    "social_worker": "SW",
+    "senior": "Senior",
+    "consultant": "Consultant",
+    "family_support_practitioner": "FSP",
+    "leaving_care_adviser": "LCA",
+    "student": "Student",
+}
+
+
+def experience_short(row: WorkerScore) -> str:
+    """'SW, NQSW 3m', 'Senior, 12y', 'FSP, 18m': role and experience at a glance."""
+    months = row.capacity.months
+    if row.capacity.nqsw:
+        exp = f"NQSW {months}m"
+    elif months < 36:
+        exp = f"{months}m"
+    else:
+        exp = f"{months // 12}y"
+    role = ROLE_SHORT.get(row.worker.role.value, row.worker.role.value)
+    return exp if row.worker.role.value == "student" else f"{role}, {exp}"
+
+
+def board_table(board: TeamBoard) -> Table:
+    """One row per worker: load against benchmark and RAG band."""
+    d = board.scheme.decimals
+    unit = board.scheme.unit.value
+    title = f"{board.team.name or board.team.id}: {board.scheme.name} ({unit}), {board.on:%d %b %Y}"
+    t = Table(title=title, box=box.SIMPLE_HEAVY, title_justify="left", pad_edge=False,
+              collapse_padding=True)
+    t.add_column("Worker", no_wrap=True, overflow="ellipsis", max_width=20)
+    t.add_column("Experience", no_wrap=True, overflow="ellipsis", max_width=16)
+    for name in ("FTE", "Bench", "Load", "Load %"):
+        t.add_column(name, justify="right", no_wrap=True)
+    t.add_column("RAG", justify="center", no_wrap=True)
+    for name in ("Spare", "Children", "CP", "CLA"):
+        t.add_column(name, justify="right", no_wrap=True)
+    for r in board.workers:
+        who = r.worker.id + (f" {r.worker.name}" if r.worker.name else "")
+        t.add_row(
+            who, experience_short(r), f"{r.capacity.fte:.2f}", fmt(r.capacity.benchmark, d),
+            fmt(r.load, d), pct(r.load_pct), band_text(r.rag.name, r.rag.colour), fmt(r.spare, d),
+            str(r.counts.children), str(r.counts.by_status.get(Status.CP, 0)),
+            str(r.counts.by_status.get(Status.CLA, 0)),
+        )
+    return t
+
+
+def actions_list(board: TeamBoard) -> list[Text]:
+    """What each worker's band requires, and anything to watch, for workers that need it."""
+    target = acceptable_index(board)
+    lines = []
+    for r in board.workers:
+        notes = list(r.notes)
+        if r.concentrations:
+            notes.append("holds a concentration of " + ", ".join(r.concentrations) + " work")
+        needs_action = board.scheme.band_index(r.rag.name) > target
+        if not needs_action and not notes:
+            continue
+        line = Text()
+        line.append(f"{r.worker.id} ", style="bold")
+        line.append_text(band_text(r.rag.name, r.rag.colour))
+        parts = ([r.rag.action] if needs_action else []) + notes
+        line.append(" " + "; ".join(parts))
+        lines.append(line)
+    return lines
+
+
+def acceptable_index(board: TeamBoard) -> int:
+    from allocopt.capacity import acceptable_band
+
+    return board.scheme.band_index(acceptable_band(board.scheme).name)
+
+
+def summary_table(board: TeamBoard) -> Table:
+    """The team view: totals, averages, bands, spare capacity, concentrations."""
+    s = board.summary
+    d = board.scheme.decimals
+    unit = board.scheme.unit.value
+    t = Table(title="Team summary", box=box.SIMPLE, show_header=False, title_justify="left")
+    t.add_column("", style="bold")
+    t.add_column("")
+    bands = Text()
+    for band in board.scheme.rag:
+        bands.append_text(band_text(band.name, band.colour))
+        bands.append(f" {s.band_counts.get(band.name, 0)}  ")
+    t.add_row("Workers", f"{s.workers} ({s.fte:.1f} FTE)")
+    t.add_row("Load", f"{fmt(s.total_load, d)} of {fmt(s.total_benchmark, d)} {unit} "
+                      f"({pct(s.team_load_pct)}); average worker {pct(s.average_load_pct)}")
+    t.add_row("Bands", bands)
+    t.add_row("Spare capacity", f"{fmt(s.spare, d)} {unit} = {s.spare_fte:.1f} FTE of an "
+                                f"experienced worker (over benchmark: {fmt(s.over, d)} {unit})")
+    kinds = ", ".join(f"{n} {k.value}" for k, n in sorted(s.by_status.items()))
+    t.add_row("Children held", f"{s.children} in {s.households} households ({kinds or 'none'}); "
+                               f"{s.long_travel} with long travel")
+    outside = ", ".join(s.outside_band) or "none"
+    t.add_row("Outside their band", outside)
+    conc = [f"{r.worker.id} ({', '.join(r.concentrations)})" for r in board.workers if r.concentrations]
+    t.add_row("Concentrations", ", ".join(conc) or "none")
+    if s.unallocated_households:
+        t.add_row("Unallocated", f"{s.unallocated_households} households, {s.unallocated_children} "
+                                 f"children, {fmt(s.unallocated_load, d)} {unit}")
+    return t
+
+
+def print_board(console: Console, board: TeamBoard, warnings: list[str]) -> None:
+    console.print(board_table(board))
+    actions = actions_list(board)
+    if actions:
+        console.print(Text("Actions and notes", style="bold"))
+        for line in actions:
+            console.print(line)
+        console.print()
+    console.print(summary_table(board))
+    for w in warnings:
+        console.print(f"[yellow]warning:[/yellow] {w}", highlight=False)
+
+
+def explain_view(board: TeamBoard, row: WorkerScore) -> Group:
+    """One worker's sheet: every case by column, duties, total, benchmark, surplus, action."""
+    scheme = board.scheme
+    d = scheme.decimals
+    unit = scheme.unit.value
+    cap = row.capacity
+    who = row.worker.id + (f" {row.worker.name}" if row.worker.name else "")
+    head = Text()
+    head.append(f"{who}", style="bold")
+    head.append(f"  {row.worker.role.value.replace('_', ' ')}; {cap.band.label} "
+                f"({cap.months} months); FTE {cap.fte:.2f}; scheme {scheme.name}; {board.on}\n")
+    columns = [c for c in scheme.columns if any(c.name in case.columns for case in row.cases)]
+    has_co = any(CO_WORKING_COLUMN in case.columns for case in row.cases)
+    t = Table(box=box.SIMPLE_HEAVY, title=f"Cases ({unit})", title_justify="left")
+    t.add_column("Case")
+    t.add_column("Children")
+    for c in columns:
+        t.add_column(c.label, justify="right")
+    if has_co:
+        t.add_column("Co-working", justify="right")
+    t.add_column("Total", justify="right", style="bold")
+    why_lines = []
+    for case in row.cases:
+        cells = [fmt(case.columns[c.name], d) if c.name in case.columns else "-" for c in columns]
+        if has_co:
+            cells.append(fmt(case.columns.get(CO_WORKING_COLUMN, 0.0), d))
+        label = case.household_id + (" (secondary)" if case.role == "secondary" else "")
+        t.add_row(label, str(len(case.child_ids)), *cells, fmt(case.total, d))
+        why = Text()
+        why.append(f"{label}: ", style="bold")
+        why.append("; ".join([ln.why for ln in case.lines] + list(case.notes)) or "no points")
+        why_lines.append(why)
+    tail = Table(box=box.SIMPLE, show_header=False)
+    tail.add_column("", style="bold")
+    tail.add_column("", justify="right")
+    tail.add_column("")
+    tail.add_row("Case points" if unit != "hours" else "Case-work", fmt(row.casework, d), "")
+    for duty in cap.duties:
+        tail.add_row(duty.label, fmt(duty.amount, d), duty.why)
+    if scheme.duties_count_as == "load":
+        tail.add_row("Grand total (required)", fmt(row.load, d), "cases + duties")
+        tail.add_row("Benchmark (available)", fmt(cap.benchmark, d),
+                     f"{fmt(cap.band_benchmark, d)} x FTE {cap.fte:.2f}")
+    else:
+        tail.add_row("Grand total", fmt(row.load, d), "")
+        tail.add_row("Personal benchmark", fmt(cap.benchmark, d),
+                     f"{fmt(cap.band_benchmark, d)} x FTE {cap.fte:.2f} - duties {fmt(cap.duties_total, d)}")
+    tail.add_row("Surplus / deficit", f"{row.spare:+,.{d}f}", f"{surplus_pct(row):+.1f}% of the benchmark")
+    tail.add_row("Load", pct(row.load_pct), band_text(row.rag.name, row.rag.colour))
+    tail.add_row("Action required", "", row.rag.action)
+    tail.add_row("Families / children", f"{row.counts.households} / {row.counts.children}", "")
+    for note in row.notes:
+        tail.add_row("Note", "", note)
+    why_title = Text("How each case was scored", style="bold")
+    return Group(head, t, why_title, *why_lines, Text(), tail)
+
+
+def schemes_table(schemes: list[Scheme]) -> Table:
+    t = Table(box=box.SIMPLE_HEAVY, title="Shipped weighting schemes", title_justify="left")
+    t.add_column("Name", no_wrap=True, style="bold")
+    t.add_column("Unit")
+    t.add_column("What it is")
+    t.add_column("Source")
+    for s in schemes:
+        t.add_row(s.id, s.unit.value, s.name, s.source)
+    return t

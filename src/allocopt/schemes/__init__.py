@@ -1,0 +1,1 @@
+"""Weighting schemes: the data model and the scoring of cases."""
