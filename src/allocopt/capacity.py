@@ -180,3 +180,22 @@ def rag_band(scheme: Scheme, pct: float) -> RagBand:
 def acceptable_band(scheme: Scheme) -> RagBand:
     """The band a worker at exactly 100 % falls in (green by default, DOMAIN.md)."""
     return rag_band(scheme, 100.0)
+
+
+def within_band(scheme: Scheme, load: float, benchmark: float, band_name: str) -> bool:
+    """True if a load leaves the worker in band `band_name` or a lower one."""
+    band = rag_band(scheme, load_pct(load, benchmark))
+    return scheme.band_index(band.name) <= scheme.band_index(band_name)
+
+
+def band_upper_bound(scheme: Scheme, band_name: str) -> tuple[float, bool] | None:
+    """(load %, inclusive) a worker must stay under to remain in `band_name` or lower.
+
+    None for the open-ended top band. `inclusive` is True for an 'up to' bound.
+    """
+    band = scheme.rag[scheme.band_index(band_name)]
+    if band.below is not None:
+        return band.below, False
+    if band.up_to is not None:
+        return band.up_to, True
+    return None

@@ -20,7 +20,7 @@ app = typer.Typer(
 )
 
 # Command modules register themselves on `app` when imported.
-from allocopt.cli import score  # noqa: E402,F401
+from allocopt.cli import allocate, importing, score, simulate, whatif  # noqa: E402,F401
 
 
 def main() -> None:

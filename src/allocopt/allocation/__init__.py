@@ -1,0 +1,1 @@
+"""The weekly allocation meeting: who takes each waiting household, and why."""

@@ -1,0 +1,1 @@
+"""Commands for allocate (filled in by its issue)."""

@@ -1,0 +1,1 @@
+"""Commands for importing (filled in by its issue)."""

@@ -1,0 +1,1 @@
+"""Commands for simulate (filled in by its issue)."""

@@ -1,0 +1,1 @@
+"""Commands for whatif (filled in by its issue)."""
