@@ -1,0 +1,1 @@
+"""What-if studies: compare scenarios, sweep settings, plan NQSW intake, run in parallel."""
