@@ -108,7 +108,17 @@ def from_validation(
         return InputError(file, "a required field is missing", row=row, field=path or None,
                           sheet=sheet)
     if first["type"] == "extra_forbidden":
-        return InputError(file, "unknown field", row=row, field=path, expected="only the documented fields (check the spelling)", sheet=sheet)
+        return InputError(file, "unknown field", row=row, field=path,
+                          expected="only the documented fields (check the spelling)", sheet=sheet)
+    if first["type"] == "union_tag_invalid":
+        ctx = first.get("ctx", {})
+        key = str(ctx.get("discriminator", "kind")).strip("'")
+        tags = str(ctx.get("expected_tags", "")).replace("'", "")
+        return InputError(file, f"unknown {key}", row=row, field=f"{path}.{key}" if path else key,
+                          found=ctx.get("tag"), expected=f"one of {tags}", sheet=sheet)
+    if first["type"] == "value_error":
+        # A validator's own sentence states the problem; it is not what was expected.
+        return InputError(file, msg, row=row, field=path or None, found=found, sheet=sheet)
     return InputError(file, "invalid value", row=row, field=path or None, found=found,
                       expected=_expected(msg), sheet=sheet)
 
@@ -121,5 +131,5 @@ def _expected(msg: str) -> str:
     }
     for old, new in replacements.items():
         if msg.startswith(old):
-            return msg[len(old):]
+            return new + msg[len(old):]
     return msg

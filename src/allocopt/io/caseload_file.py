@@ -169,9 +169,11 @@ def caseload_from_table(table: Table) -> CaseloadSource:
                 break
             continue
         if child.id in children:
-            first = children[child.id][0]
-            errors.append(table.error(f"child {child.id} appears twice (also row {first})",
-                                      row=number, field="child_id", expected="one row per child"))
+            first, first_hid, _ = children[child.id]
+            where = f"row {first}" if first_hid == hid else f"row {first}, household {first_hid}"
+            errors.append(table.error(f"child {child.id} appears twice (also {where})",
+                                      row=number, field="child_id",
+                                      expected="one row per child, in one household"))
             continue
         children[child.id] = (number, hid, child)
         if hid not in households:

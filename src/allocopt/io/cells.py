@@ -126,7 +126,7 @@ def to_list(value: Cell) -> tuple[str, ...]:
 
 _ITEM = re.compile(
     r"^(?P<kind>[A-Za-z][\w]*)\s*"
-    r"(?:=\s*(?P<amount>\d+(?:\.\d+)?))?\s*"
+    r"(?:=\s*(?P<amount>-?\d+(?:\.\d+)?))?\s*"
     r"(?:\*\s*(?P<count>\d+))?\s*"
     r"(?:@\s*(?P<start>[\d/\-]+)?\s*\.\.\s*(?P<end>[\d/\-]+)?)?$"
 )
@@ -147,6 +147,8 @@ def to_work_items(value: Cell) -> tuple[WorkItem, ...]:
         m = _ITEM.match(part)
         if m is None:
             raise CellError(part, ITEM_SYNTAX)
+        if m["amount"] and float(m["amount"]) < 0:
+            raise CellError(part, "an amount of 0 or more (hours or points)")
         start = to_date(m["start"]) if m["start"] else None
         end = to_date(m["end"]) if m["end"] else None
         if start and end and end < start:

@@ -47,7 +47,8 @@ class Table:
         missing = [c for c in columns if c not in self.header]
         if missing:
             shown = ", ".join(self.raw_header) or "none"
-            raise self.error(f"missing column '{missing[0]}'", found=f"columns {shown}",
+            raise self.error(f"missing column '{missing[0]}'", row=1, field=missing[0],
+                             found=f"columns {shown}",
                              expected="columns " + ", ".join(columns))
 
 

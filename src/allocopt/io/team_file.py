@@ -78,6 +78,13 @@ def read_team(path: Path) -> TeamSource:
     if not parsed.workers:
         raise InputError(path, "the team has no workers", field="workers",
                          expected="at least one worker")
+    first_index: dict[str, int] = {}
+    for i, worker in enumerate(parsed.workers):
+        if worker.id in first_index:
+            raise InputError(path, f"worker id {worker.id} appears twice "
+                             f"(also workers.{first_index[worker.id]})",
+                             field=f"workers.{i} ({worker.id}).id", expected="one entry per worker")
+        first_index[worker.id] = i
     try:
         team = Team(id=parsed.team.id, name=parsed.team.name, type=parsed.team.type,
                     locality=parsed.team.locality, workers=tuple(parsed.workers))

@@ -71,5 +71,10 @@ def read_with_extends(path: Path, resolve: Resolver, _seen: tuple[Path, ...] = (
     if not isinstance(parent, str):
         raise InputError(path, "invalid value", field="extends", found=parent,
                          expected="the name or path of another file")
-    parent_path = resolve(parent, path.parent)
+    try:
+        parent_path = resolve(parent, path.parent)
+    except InputError as e:
+        # Name the file that says `extends:`, not only the name it could not find.
+        raise InputError(path, e.problem, field="extends", found=parent,
+                         expected=e.expected) from None
     return merge(read_with_extends(parent_path, resolve, (*_seen, path)), data)

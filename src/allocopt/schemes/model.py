@@ -319,7 +319,8 @@ class Scheme(SchemeModel):
         columns = {c.name for c in self.columns}
         for rule_id, rule in self.rules.items():
             if rule.column not in columns:
-                raise ValueError(f"rule {rule_id}: column {rule.column!r} is not declared")
+                raise ValueError(f"rule {rule_id}: column {rule.column!r} is not declared "
+                                 f"in columns ({', '.join(sorted(columns))})")
         bands = [b.name for b in self.experience_bands]
         if not bands or self.experience_bands[0].from_months != 0:
             raise ValueError("experience_bands must start at from_months 0")
