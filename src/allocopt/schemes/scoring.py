@@ -196,7 +196,7 @@ def _apply(
     matching = _matching(when, held)
     if isinstance(rule, PerChildRule):
         n = len(matching)
-        if not n or not rule.points:
+        if not n or not rule.points or not _count_ok(when, n):
             return []
         return [Line(rule_id, rule.column, n * rule.points,
                      f"{rule.label}: {_children(n)} x {rule.points:g}")]
@@ -215,7 +215,11 @@ def _apply(
 
 def _lookup(rule_id: str, rule: LookupRule, household: Household, matching: list[Child]) -> list[Line]:
     if rule.per == "household":
-        raw = getattr(household, rule.attribute)
+        if rule.attribute == "assessment_kind":
+            # The household holds the assessment record, not its kind.
+            raw = household.assessment.kind if household.assessment is not None else None
+        else:
+            raw = getattr(household, rule.attribute)
         value = None if raw is None else str(raw.value if hasattr(raw, "value") else raw)
         points = rule.values.get(value, 0.0) if value is not None else 0.0
         if not points:
