@@ -32,6 +32,11 @@ def check_inputs(scheme: Scheme, team: Team, caseload: Caseload, on: date) -> li
     """Everything that would make the board wrong or misleading, in file order."""
     out: list[Problem] = []
     for w in team.workers:
+        if w.qualified_on is None and w.started_on is None:
+            # Without a date the worker counts as starting today: an NQSW benchmark.
+            out.append(Problem("warning", "worker", w.id, "qualified_on",
+                               "no qualified_on or started_on date: experience counted as 0 "
+                               "months", None, "the date of qualification (or start in post)"))
         for name in ("qualified_on", "started_on"):
             value: date | None = getattr(w, name)
             if value is not None and value > on:
