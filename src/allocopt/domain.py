@@ -19,6 +19,11 @@ FULL_TIME_HOURS = 37.0
 
 Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 
+SOURCES_HELP = (
+    "Where each value came from, by field name: 'roster row 4', 'Annex A List 7 row 12', "
+    "'override sheet row 3', 'scheme default'. Filled by imports; shown by explain."
+)
+
 
 class Frozen(BaseModel):
     """Base for domain records: immutable, strict about unknown fields."""
@@ -167,6 +172,7 @@ class Child(Frozen):
     complex: bool = Field(default=False, description="CP plan of above-average complexity.")
     disabled: bool = False
     work_items: tuple[WorkItem, ...] = ()
+    sources: dict[str, str] = Field(default_factory=dict, description=SOURCES_HELP)
 
 
 class Household(Frozen):
@@ -192,6 +198,7 @@ class Household(Frozen):
     skills_needed: tuple[str, ...] = ()
     previous_workers: tuple[str, ...] = ()
     work_items: tuple[WorkItem, ...] = ()
+    sources: dict[str, str] = Field(default_factory=dict, description=SOURCES_HELP)
 
     @model_validator(mode="after")
     def _unique_children(self) -> Household:
@@ -241,6 +248,7 @@ class Worker(Frozen):
     leave: tuple[Period, ...] = ()
     leaving_on: date | None = None
     agency: bool = False
+    sources: dict[str, str] = Field(default_factory=dict, description=SOURCES_HELP)
 
     @property
     def fte(self) -> float:

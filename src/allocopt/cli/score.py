@@ -80,7 +80,7 @@ def explain(
         ids = ", ".join(w.id for w in inputs.team.team.workers)
         raise InputError(inputs.team.path, "no such worker", found=worker,
                          expected=f"one of {ids}") from None
-    _console().print(explain_view(board, row))
+    _console().print(explain_view(board, row, inputs.caseload.caseload))
 
 
 @app.command()

@@ -8,6 +8,7 @@ first; where two rows of one household disagree, that is an error.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -108,9 +109,43 @@ COLUMNS: tuple[Column, ...] = (
     Column("previous_workers", "household", "Workers who held the family before, by id.", ""),
     Column("household_work_items", "household",
            "Time-limited work on the household: " + cells.ITEM_SYNTAX + ".", ""),
+    Column("sources", "child",
+           "Where the values came from (written by allocopt import; explain shows it): "
+           "'field=source' pairs separated by ';'.",
+           "status=Annex A List 7 row 12; court=override"),
 )
 RATING_PREFIX = "rating_"
 """Columns named rating_<name> hold points agreed in supervision (e.g. rating_intervention)."""
+
+SOURCES_SYNTAX = "pairs like 'status=Annex A List 7 row 12; court=override sheet row 3'"
+_SOURCE_KEY = re.compile(r"^[a-z_][a-z0-9_]*$")
+_HOUSEHOLD_SOURCE_KEYS = frozenset(Household.model_fields) - {"id", "children", "sources"} | {
+    "household_id", "assessment_kind", "assessment_start", "assessment_completed"}
+
+
+def format_sources(sources: dict[str, str]) -> str:
+    """`{'status': 'List 7 row 12'}` -> 'status=List 7 row 12' (';' between pairs)."""
+    return "; ".join(f"{k}={v.replace(';', ',').strip()}" for k, v in sources.items())
+
+
+def parse_sources(value: Cell) -> dict[str, str]:
+    """The `sources` cell as a dict; raises CellError on a malformed pair."""
+    raw = cells.text(value)
+    out: dict[str, str] = {}
+    for part in (raw or "").split(";"):
+        if not part.strip():
+            continue
+        key, eq, where = part.partition("=")
+        key = key.strip().lower()
+        if not eq or not _SOURCE_KEY.match(key) or not where.strip():
+            raise cells.CellError(part.strip(), SOURCES_SYNTAX)
+        out[key] = where.strip()
+    return out
+
+
+def is_household_source(key: str) -> bool:
+    """Household fields (and rating_ / household_ keys) belong to the household's sources."""
+    return key in _HOUSEHOLD_SOURCE_KEYS or key.startswith((RATING_PREFIX, "household_"))
 
 OPTIONAL_IGNORED = ("name", "child_name", "notes")
 """Columns read but never used or shown (children's names stay out of every output)."""
@@ -160,6 +195,7 @@ def caseload_from_table(table: Table) -> CaseloadSource:
     household_children: dict[str, list[Child]] = {}
     holdings: dict[tuple[str, str, str], list[str]] = {}
     allocated: dict[tuple[str, str, str], date | None] = {}
+    household_sources: dict[str, dict[str, str]] = {}
     for number, row in table.rows:
         try:
             hid, child, fields, holding = _read_row(table, number, row)
@@ -181,6 +217,9 @@ def caseload_from_table(table: Table) -> CaseloadSource:
             household_order.append(hid)
             household_children[hid] = []
         household_children[hid].append(child)
+        # Sources are notes on the values, not values: rows of one household merge them.
+        for key, where in fields.pop("sources", {}).items():
+            household_sources.setdefault(hid, {}).setdefault(key, where)
         merged = households[hid]
         for key, value in fields.items():
             if value is None or value == () or value == {}:
@@ -214,7 +253,8 @@ def caseload_from_table(table: Table) -> CaseloadSource:
                    if k.startswith(RATING_PREFIX)}
         try:
             built.append(Household(id=hid, children=tuple(household_children[hid]),
-                                   ratings=ratings, **values))
+                                   ratings=ratings, sources=household_sources.get(hid, {}),
+                                   **values))
         except ValidationError as e:
             raise from_validation(e, table.path, row=household_rows[hid], sheet=table.sheet) from None
     holding_list = [
@@ -272,6 +312,8 @@ def _read_row(
         "disabled": get("disabled", cells.to_bool),
         "work_items": get("child_work_items", cells.to_work_items),
     }
+    sources = get("sources", parse_sources)
+    child_kw["sources"] = {k: v for k, v in sources.items() if not is_household_source(k)}
     try:
         child = Child(**child_kw)
     except ValidationError as e:
@@ -317,6 +359,7 @@ def _read_row(
         "work_items": get("household_work_items", cells.to_work_items),
     }
     fields.update({RATING_PREFIX + k: v for k, v in ratings.items()})
+    fields["sources"] = {k: v for k, v in sources.items() if is_household_source(k)}
     holding = (get("worker_id", cells.text), get("co_worker_id", cells.text),
                get("allocated_on", cells.to_date))
     return hid, child, fields, holding

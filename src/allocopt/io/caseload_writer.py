@@ -9,7 +9,7 @@ from typing import Any
 
 from allocopt.domain import Caseload, Household, WorkItem
 from allocopt.io.atomic import atomic_path, write_text
-from allocopt.io.caseload_file import COLUMNS, RATING_PREFIX
+from allocopt.io.caseload_file import COLUMNS, RATING_PREFIX, format_sources
 
 
 def _items(items: tuple[WorkItem, ...]) -> str:
@@ -84,6 +84,7 @@ def caseload_rows(caseload: Caseload) -> tuple[list[str], list[dict[str, Any]]]:
                 "disabled": _yes(c.disabled),
                 "child_work_items": _items(c.work_items),
                 **hcells,
+                "sources": format_sources({**h.sources, **c.sources}),
             }
             rows.append(row)
     used = [col for col in header if col in {"household_id", "child_id", "status"}

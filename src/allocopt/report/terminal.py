@@ -5,12 +5,12 @@ from __future__ import annotations
 import math
 
 from rich import box
-from rich.console import Console, Group
+from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
 from allocopt.board import TeamBoard, WorkerScore
-from allocopt.domain import Status
+from allocopt.domain import Caseload, Status
 from allocopt.io.board_export import surplus_pct
 from allocopt.schemes.model import Scheme
 from allocopt.schemes.scoring import CO_WORKING_COLUMN
@@ -156,8 +156,12 @@ def print_board(console: Console, board: TeamBoard, warnings: list[str]) -> None
         console.print(f"[yellow]warning:[/yellow] {w}", highlight=False)
 
 
-def explain_view(board: TeamBoard, row: WorkerScore) -> Group:
-    """One worker's sheet: every case by column, duties, total, benchmark, surplus, action."""
+def explain_view(board: TeamBoard, row: WorkerScore, caseload: Caseload | None = None) -> Group:
+    """One worker's sheet: every case by column, duties, total, benchmark, surplus, action.
+
+    With the caseload, and where the inputs remember their sources (imported files),
+    it ends with where each input came from.
+    """
     scheme = board.scheme
     d = scheme.decimals
     unit = scheme.unit.value
@@ -210,7 +214,63 @@ def explain_view(board: TeamBoard, row: WorkerScore) -> Group:
     for note in row.notes:
         tail.add_row("Note", "", note)
     why_title = Text("How each case was scored", style="bold")
-    return Group(head, t, why_title, *why_lines, Text(), tail)
+    parts: list[RenderableType] = [head, t, why_title, *why_lines, Text(), tail]
+    origins = sources_table(row, caseload)
+    if origins is not None:
+        parts += [Text(), origins]
+    return Group(*parts)
+
+
+def _value(record: object, key: str) -> str:
+    value = getattr(record, "id" if key == "household_id" else key, None)
+    if value is None or (isinstance(value, dict | tuple) and not value):
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, tuple):
+        return ", ".join(str(getattr(v, "kind", v)) for v in value)
+    if hasattr(value, "start") and hasattr(value, "kind"):  # an assessment
+        return f"{value.kind.value} from {value.start}"
+    text = str(value.value if hasattr(value, "value") else value)
+    return f"{value:g}" if isinstance(value, float) else text
+
+
+def _origins(record: object, sources: dict[str, str]) -> str:
+    parts = []
+    for key, where in sources.items():
+        value = _value(record, key)
+        parts.append(f"{key} {value} ({where})" if value else f"{key} ({where})")
+    return "; ".join(parts)
+
+
+def sources_table(row: WorkerScore, caseload: Caseload | None) -> Table | None:
+    """'Where the inputs came from': the worker's and each held case's recorded sources.
+
+    None when nothing recorded a source (files typed by hand).
+    """
+    lines: list[tuple[str, str]] = []
+    if row.worker.sources:
+        lines.append((row.worker.id, _origins(row.worker, row.worker.sources)))
+    if caseload is not None:
+        index = {h.id: h for h in caseload.households}
+        for case in row.cases:
+            household = index.get(case.household_id)
+            if household is None:
+                continue
+            if household.sources:
+                lines.append((household.id, _origins(household, household.sources)))
+            for cid in case.child_ids:
+                child = household.child(cid)
+                if child.sources:
+                    lines.append((f"  {child.id}", _origins(child, child.sources)))
+    if not lines:
+        return None
+    t = Table(box=box.SIMPLE, title="Where the inputs came from", title_justify="left")
+    t.add_column("Worker / case / child", no_wrap=True)
+    t.add_column("Input, value (source)")
+    for who, text in lines:
+        t.add_row(who, text)
+    return t
 
 
 def schemes_table(schemes: list[Scheme]) -> Table:
