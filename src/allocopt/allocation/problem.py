@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from allocopt.board import score_worker
 from allocopt.capacity import cp_protected
-from allocopt.domain import LONG_TRAVEL, Caseload, Household, Role, Status, Team
+from allocopt.domain import LONG_TRAVEL, Caseload, Household, Role, Status, Team, TeamType
 from allocopt.schemes.model import CountCap, Scheme
 from allocopt.schemes.scoring import score_case
 
@@ -58,6 +58,38 @@ class HardRules(BaseModel):
     exclusions: bool = True
 
 
+class Preferences(BaseModel):
+    """Weights of the soft preferences, traded against each other in the last stage.
+
+    Whole numbers: a match adds its weight once per household led (skills: per
+    skill the household needs that the worker has); a concentration costs its
+    weight per child above the worker's share. Zero switches a preference off.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    continuity: int = Field(default=4, ge=0, description="The worker held the family before.")
+    skills: int = Field(default=2, ge=0, description="Per needed skill the worker has.")
+    locality: int = Field(default=1, ge=0, description="The worker covers the family's locality.")
+    concentration: int = Field(
+        default=3, ge=0, description="Per CP, CLA or long-travel child above the worker's share."
+    )
+
+
+class Rebalancing(BaseModel):
+    """How `allocopt rebalance` may move work between workers."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    move_court: bool = Field(
+        default=False, description="Allow moving households in active court proceedings."
+    )
+    target_band: str = Field(
+        default="green", description="Bring workers down to this band where possible (then amber)."
+    )
+    receive_up_to: str = Field(
+        default="green", description="Highest band a transfer may move the receiving worker into."
+    )
+
+
 DEFAULT_ELIGIBILITY: dict[Role, tuple[Status, ...]] = {
     Role.SOCIAL_WORKER: tuple(Status),
     Role.SENIOR: tuple(Status),
@@ -78,7 +110,8 @@ class Policy(BaseModel):
         default="amber", description="Highest RAG band an allocation may move a worker into."
     )
     horizon_days: int = Field(
-        default=14, ge=0, description="Leave overlapping the next N days makes a worker unavailable."
+        default=14, ge=0,
+        description="Leave overlapping the next N days makes a worker unavailable.",
     )
     leaving_within_days: int = Field(
         default=42, ge=0, description="A worker leaving within N days takes no new work."
@@ -96,6 +129,12 @@ class Policy(BaseModel):
     exclusions: tuple[Exclusion, ...] = ()
     time_limit_s: float = Field(default=10.0, gt=0)
     seed: int = 0
+    team_eligibility: dict[TeamType, tuple[Status, ...]] = Field(
+        default_factory=dict,
+        description="Statuses a team of this type takes; team types not listed take any.",
+    )
+    preferences: Preferences = Field(default_factory=Preferences)
+    rebalancing: Rebalancing = Field(default_factory=Rebalancing)
 
 
 # ----------------------------------------------------------------- team state
@@ -143,10 +182,18 @@ class WaitingHousehold:
     previous_workers: tuple[str, ...] = ()
     referred_on: date | None = None
     waiting_days: int = 0
+    long_travel_children: int | None = None
 
     @property
     def has_cp(self) -> bool:
         return self.by_status.get(Status.CP, 0) > 0
+
+    @property
+    def travel_children(self) -> int:
+        """Children with long travel (all of them if only the household flag is known)."""
+        if self.long_travel_children is not None:
+            return self.long_travel_children
+        return self.children if self.long_travel else 0
 
 
 @dataclass(frozen=True)
@@ -158,6 +205,7 @@ class AllocationProblem:
     on: date
     workers: tuple[WorkerState, ...]
     households: tuple[WaitingHousehold, ...]
+    team_type: TeamType | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,7 +242,9 @@ class Allocator(Protocol):
 # ------------------------------------------------------------- from the domain
 
 
-def tier_of(policy: Policy, household: Household, on: date, assessment_open: bool) -> tuple[int, str]:
+def tier_of(
+    policy: Policy, household: Household, on: date, assessment_open: bool
+) -> tuple[int, str]:
     """Priority tier of a household: the first tier in the policy's order it belongs to."""
     statuses = {c.status for c in household.children}
     member = {
@@ -212,7 +262,9 @@ def tier_of(policy: Policy, household: Household, on: date, assessment_open: boo
     return len(policy.tiers), "other"
 
 
-def waiting_household(scheme: Scheme, policy: Policy, household: Household, on: date) -> WaitingHousehold:
+def waiting_household(
+    scheme: Scheme, policy: Policy, household: Household, on: date
+) -> WaitingHousehold:
     """Score a waiting household once, as lead and as secondary co-worker."""
     lead = score_case(scheme, household, None, on, "lead")
     second = score_case(scheme, household, None, on, "secondary") if household.co_working else None
@@ -222,6 +274,9 @@ def waiting_household(scheme: Scheme, policy: Policy, household: Household, on: 
     a = household.assessment
     assessment_open = a is not None and a.start <= on and (a.completed is None or a.completed > on)
     tier, name = tier_of(policy, household, on, assessment_open)
+    travel_children = sum(
+        1 for c in household.children
+        if (c.placement_travel if c.status is Status.CLA else household.travel) in LONG_TRAVEL)
     long_travel = household.travel in LONG_TRAVEL or any(
         c.placement_travel in LONG_TRAVEL for c in household.children if c.status is Status.CLA)
     return WaitingHousehold(
@@ -240,6 +295,7 @@ def waiting_household(scheme: Scheme, policy: Policy, household: Household, on: 
         previous_workers=household.previous_workers,
         referred_on=household.referred_on,
         waiting_days=(on - household.referred_on).days if household.referred_on else 0,
+        long_travel_children=travel_children,
     )
 
 
@@ -294,4 +350,4 @@ def build_problem(
             long_travel=row.counts.long_travel,
         ))
     households = tuple(waiting_household(scheme, policy, h, on) for h in waiting)
-    return AllocationProblem(scheme, policy, on, tuple(workers), households)
+    return AllocationProblem(scheme, policy, on, tuple(workers), households, team.type)

@@ -1,0 +1,135 @@
+"""The allocation problem in exact whole numbers.
+
+Scheme units are scaled by a power of ten so that every load, benchmark and
+household weight is an integer; band limits are turned into the largest whole
+load a worker may carry and stay in a band, by cross-multiplying the band's
+bound (a decimal) with the benchmark. Nothing here divides or rounds a float
+after scaling, so the greedy rule, the CP-SAT model, the rules and the validator
+all agree to the last unit on who fits where.
+
+Load % itself is measured in hundredths of a percent, rounded up: a worker at
+94.321 % counts as 9,433. That is the resolution of the fairness objectives.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from allocopt.allocation.problem import AllocationProblem, WaitingHousehold, WorkerState
+from allocopt.capacity import acceptable_band, band_upper_bound
+from allocopt.schemes.model import Scheme
+
+MAX_DECIMALS = 4
+"""Scheme units are resolved to 1/10,000 at most; finer fractions are rounded."""
+
+PCT_UNITS = 10_000
+"""Load % is counted in hundredths of a percent: 100 % = 10,000 x load / benchmark."""
+
+
+def choose_scale(values: list[float]) -> int:
+    """The smallest power of ten (up to 10**MAX_DECIMALS) making every value whole."""
+    for decimals in range(MAX_DECIMALS + 1):
+        scale: int = 10**decimals
+        if all(abs(v * scale - round(v * scale)) <= 1e-6 for v in values):
+            return scale
+    top: int = 10**MAX_DECIMALS
+    return top
+
+
+def _bound_fraction(bound: float) -> Fraction:
+    # repr() gives the shortest decimal that round-trips: 109.5 -> Fraction(219, 2).
+    return Fraction(repr(float(bound)))
+
+
+def max_load_in_band(scheme: Scheme, band: str, benchmark: int) -> int | None:
+    """Largest whole (scaled) load that keeps a worker in `band` or a lower one.
+
+    None when `band` is the open-ended top band. A worker with no benchmark is at
+    0 % with no load and beyond every band with any, so their limit is 0.
+    """
+    bound = band_upper_bound(scheme, band)
+    if bound is None:
+        return None
+    if benchmark <= 0:
+        return 0
+    value, inclusive = bound
+    frac = _bound_fraction(value)
+    # load / benchmark * 100 (<= or <) num / den  <=>  100 * den * load (<= or <) num * benchmark
+    top = frac.numerator * benchmark
+    step = 100 * frac.denominator
+    return top // step if inclusive else (top - 1) // step
+
+
+def pct_units(load: int, benchmark: int) -> int:
+    """Load % in hundredths of a percent, rounded up (a worker with no benchmark: 0 or huge)."""
+    if benchmark <= 0:
+        return 0 if load <= 0 else 10**12
+    return -(-PCT_UNITS * load // benchmark)
+
+
+@dataclass(frozen=True)
+class ExactProblem:
+    """An allocation problem with every quantity a whole number of 1/scale units."""
+
+    problem: AllocationProblem
+    scale: int
+    load: tuple[int, ...]
+    benchmark: tuple[int, ...]
+    points: tuple[int, ...]
+    secondary: tuple[int, ...]
+    ceiling_max: tuple[int | None, ...]
+    """Highest total load keeping each worker within the policy's ceiling band."""
+    acceptable_max: tuple[int | None, ...]
+    """Highest total load keeping each worker in the acceptable band (green)."""
+    pool: tuple[int, ...]
+    """Workers whose load % the fairness objectives look at: available, with a benchmark."""
+    worker_index: dict[str, int] = field(repr=False)
+    household_index: dict[str, int] = field(repr=False)
+
+    @property
+    def workers(self) -> tuple[WorkerState, ...]:
+        return self.problem.workers
+
+    @property
+    def households(self) -> tuple[WaitingHousehold, ...]:
+        return self.problem.households
+
+    def to_units(self, value: float) -> int:
+        return round(value * self.scale)
+
+    def to_scheme(self, units: int) -> float:
+        return units / self.scale
+
+
+def exact_problem(problem: AllocationProblem) -> ExactProblem:
+    """Scale an allocation problem to whole numbers (see the module docstring)."""
+    values = [w.load for w in problem.workers] + [w.benchmark for w in problem.workers]
+    values += [h.points for h in problem.households]
+    values += [h.secondary_points for h in problem.households]
+    scale = choose_scale(values)
+    load = tuple(round(w.load * scale) for w in problem.workers)
+    benchmark = tuple(round(w.benchmark * scale) for w in problem.workers)
+    scheme = problem.scheme
+    ceiling = problem.policy.ceiling_band
+    acceptable = acceptable_band(scheme).name
+    ceiling_max = tuple(max_load_in_band(scheme, ceiling, b) for b in benchmark)
+    acceptable_max = tuple(max_load_in_band(scheme, acceptable, b) for b in benchmark)
+    check_unavailable = problem.policy.rules.unavailability
+    pool = tuple(
+        i for i, w in enumerate(problem.workers)
+        if benchmark[i] > 0 and not (check_unavailable and w.unavailable)
+    )
+    return ExactProblem(
+        problem=problem,
+        scale=scale,
+        load=load,
+        benchmark=benchmark,
+        points=tuple(round(h.points * scale) for h in problem.households),
+        secondary=tuple(round(h.secondary_points * scale) for h in problem.households),
+        ceiling_max=ceiling_max,
+        acceptable_max=acceptable_max,
+        pool=pool,
+        worker_index={w.id: i for i, w in enumerate(problem.workers)},
+        household_index={h.id: i for i, h in enumerate(problem.households)},
+    )

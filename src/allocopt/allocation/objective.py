@@ -1,0 +1,235 @@
+"""The lexicographic objective of an allocation, evaluated exactly.
+
+In order, each level counting only among allocations that tie on the ones before:
+
+1. **priority placed**: households placed per priority tier, highest tier first
+   (a tier outranks any number of households of the tiers below);
+2. **moved into amber**: workers given new work that leaves them above the
+   acceptable band (moved into amber, or further into it);
+3. **max load %**: the highest load % of any worker given new work (a worker
+   already overloaded and given nothing does not make every answer look alike);
+4. **spread**: the sum, over those workers, of load % above the team's mean
+   (total load / total benchmark after the allocation);
+5. **preferences**: the policy's weights for continuity, skills and locality of
+   the lead worker, less a cost per CP, CLA or long-travel child held above the
+   worker's share of the team's (the board's concentration rule).
+
+Load % is in hundredths of a percent rounded up (:mod:`allocopt.allocation.exact`),
+so a greedy answer and a CP-SAT answer are compared with the same integers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from fractions import Fraction
+
+from allocopt.allocation.exact import PCT_UNITS, ExactProblem, pct_units
+from allocopt.allocation.problem import Assignment
+from allocopt.domain import Status
+
+CONCENTRATION_KINDS = ("CP", "CLA", "long travel")
+
+
+@dataclass(frozen=True)
+class Objective:
+    """The value of an allocation on every level (see the module docstring)."""
+
+    placed: tuple[int, ...]
+    amber: int
+    max_load: int
+    spread: int
+    preference: int
+
+    def key(self) -> tuple[int, ...]:
+        """A tuple that sorts better allocations first."""
+        return (*(-p for p in self.placed), self.amber, self.max_load, self.spread,
+                -self.preference)
+
+    def as_floats(self) -> tuple[float, ...]:
+        """(placed per tier..., workers into amber, max load %, spread in % points, preference)."""
+        return (*(float(p) for p in self.placed), float(self.amber), self.max_load / 100,
+                self.spread / 100, float(self.preference))
+
+    def at_least_as_good_as(self, other: Objective) -> bool:
+        return self.key() <= other.key()
+
+
+def tier_count(ex: ExactProblem) -> int:
+    """Number of priority tiers, including the catch-all after the policy's list."""
+    top = max((h.tier for h in ex.households), default=0)
+    return max(len(ex.problem.policy.tiers) + 1, top + 1)
+
+
+def tier_sizes(ex: ExactProblem) -> list[int]:
+    sizes = [0] * tier_count(ex)
+    for h in ex.households:
+        sizes[h.tier] += 1
+    return sizes
+
+
+def tier_weights(ex: ExactProblem) -> list[int]:
+    """Weights making each tier outrank every household of the tiers below it.
+
+    w(lowest) = 1 and w(t) = 1 + sum of n(s) w(s) over lower tiers s, with n(s) the
+    households waiting in tier s: one more household of tier t beats placing every
+    lower-tier household.
+    """
+    sizes = tier_sizes(ex)
+    weights = [0] * len(sizes)
+    below = 0
+    for t in range(len(sizes) - 1, -1, -1):
+        weights[t] = below + 1
+        below += sizes[t] * weights[t]
+    return weights
+
+
+def priority_value(ex: ExactProblem, placed: Iterable[int]) -> int:
+    """Priority placed as one number (tier weights times households placed)."""
+    return sum(w * n for w, n in zip(tier_weights(ex), placed, strict=False))
+
+
+def preference_score(ex: ExactProblem, w: int, h: int) -> int:
+    """The policy's weights for continuity, skills and locality of a lead worker."""
+    prefs = ex.problem.policy.preferences
+    household, worker = ex.households[h], ex.workers[w]
+    score = 0
+    if worker.id in household.previous_workers:
+        score += prefs.continuity
+    score += prefs.skills * len(household.skills_needed & worker.skills)
+    if household.locality and household.locality == worker.locality:
+        score += prefs.locality
+    return score
+
+
+def kind_held(ex: ExactProblem, w: int) -> tuple[int, int, int]:
+    """CP children, CLA children and long-travel children the worker holds now."""
+    worker = ex.workers[w]
+    return (worker.counts.get(Status.CP, 0), worker.counts.get(Status.CLA, 0), worker.long_travel)
+
+
+def kind_added(ex: ExactProblem, h: int) -> tuple[int, int, int]:
+    household = ex.households[h]
+    return (household.by_status.get(Status.CP, 0), household.by_status.get(Status.CLA, 0),
+            household.travel_children)
+
+
+def concentration_limits(ex: ExactProblem) -> list[tuple[int, int, int]]:
+    """Per worker, the most CP, CLA and long-travel children held without a concentration.
+
+    The board flags a worker holding at least ``concentration_min`` of a kind and
+    more than ``concentration_factor`` times their share (the team's total in
+    proportion to benchmarks). The team's total is taken as if the whole waiting
+    list were placed, so the limit is fixed before the allocation is known.
+    """
+    view = ex.problem.scheme.team_view
+    factor = Fraction(repr(float(view.concentration_factor)))
+    totals = [0, 0, 0]
+    for w in range(len(ex.workers)):
+        for k, n in enumerate(kind_held(ex, w)):
+            totals[k] += n
+    for h in range(len(ex.households)):
+        for k, n in enumerate(kind_added(ex, h)):
+            totals[k] += n
+    all_benchmark = sum(b for b in ex.benchmark if b > 0)
+    out = []
+    for w in range(len(ex.workers)):
+        limits = []
+        for k in range(3):
+            if all_benchmark <= 0:
+                share = 0
+            else:
+                share = int(factor * totals[k] * max(ex.benchmark[w], 0) / all_benchmark)
+            limits.append(max(view.concentration_min - 1, share))
+        out.append((limits[0], limits[1], limits[2]))
+    return out
+
+
+@dataclass(frozen=True)
+class WorkerTotals:
+    """Each worker's new load and new kind counts under an allocation."""
+
+    added: tuple[int, ...]
+    kinds: tuple[tuple[int, int, int], ...]
+
+
+def worker_totals(ex: ExactProblem, assignments: Iterable[Assignment]) -> WorkerTotals:
+    added = [0] * len(ex.workers)
+    kinds = [[0, 0, 0] for _ in ex.workers]
+    for a in assignments:
+        w = ex.worker_index[a.worker_id]
+        h = ex.household_index[a.household_id]
+        if a.role == "lead":
+            added[w] += ex.points[h]
+            for k, n in enumerate(kind_added(ex, h)):
+                kinds[w][k] += n
+        else:
+            added[w] += ex.secondary[h]
+    return WorkerTotals(tuple(added), tuple((k[0], k[1], k[2]) for k in kinds))
+
+
+def max_load(ex: ExactProblem, added: tuple[int, ...] | list[int]) -> int:
+    """Highest load % (hundredths, rounded up) of the workers given new load (0 if none)."""
+    return max((pct_units(ex.load[w] + added[w], ex.benchmark[w])
+                for w in range(len(added)) if added[w] > 0), default=0)
+
+
+def pool_max_load(ex: ExactProblem, added: tuple[int, ...] | list[int]) -> int:
+    """Highest load % (hundredths, rounded up) of every worker available for new work."""
+    return max((pct_units(ex.load[w] + added[w], ex.benchmark[w]) for w in ex.pool), default=0)
+
+
+def spread(ex: ExactProblem, added: tuple[int, ...] | list[int]) -> int:
+    """Sum of load % above the pool's mean, in hundredths (each worker's term rounded up)."""
+    total_b = sum(ex.benchmark[w] for w in ex.pool)
+    total_l = sum(ex.load[w] + added[w] for w in ex.pool)
+    out = 0
+    for w in ex.pool:
+        # (L/B - SL/SB) * 10,000 = 10,000 (L SB - B SL) / (B SB), rounded up when positive
+        top = PCT_UNITS * ((ex.load[w] + added[w]) * total_b - ex.benchmark[w] * total_l)
+        if top > 0:
+            out += -(-top // (ex.benchmark[w] * total_b))
+    return out
+
+
+def amber_count(ex: ExactProblem, added: tuple[int, ...] | list[int]) -> int:
+    """Workers given new work that leaves them above the acceptable band."""
+    count = 0
+    for w, extra in enumerate(added):
+        top = ex.acceptable_max[w]
+        if extra > 0 and top is not None and ex.load[w] + extra > top:
+            count += 1
+    return count
+
+
+def concentration_excess(ex: ExactProblem, kinds: tuple[tuple[int, int, int], ...]) -> int:
+    """Children held above each worker's concentration limit, summed over kinds and workers."""
+    limits = concentration_limits(ex)
+    total = 0
+    for w in range(len(ex.workers)):
+        held = kind_held(ex, w)
+        for k in range(3):
+            total += max(0, held[k] + kinds[w][k] - limits[w][k])
+    return total
+
+
+def evaluate(ex: ExactProblem, assignments: Iterable[Assignment]) -> Objective:
+    """The lexicographic objective of a set of assignments."""
+    assignments = list(assignments)
+    placed = [0] * tier_count(ex)
+    preference = 0
+    for a in assignments:
+        if a.role == "lead":
+            h = ex.household_index[a.household_id]
+            placed[ex.households[h].tier] += 1
+            preference += preference_score(ex, ex.worker_index[a.worker_id], h)
+    totals = worker_totals(ex, assignments)
+    excess = concentration_excess(ex, totals.kinds)
+    preference -= ex.problem.policy.preferences.concentration * excess
+    return Objective(
+        placed=tuple(placed),
+        amber=amber_count(ex, totals.added),
+        max_load=max_load(ex, totals.added),
+        spread=spread(ex, totals.added),
+        preference=preference,
+    )
