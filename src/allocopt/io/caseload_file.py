@@ -183,7 +183,7 @@ def caseload_from_table(table: Table) -> CaseloadSource:
     unknown = [h for h in table.header if h and h not in _KNOWN and not h.startswith(RATING_PREFIX)]
     if unknown:
         raw = table.raw_header[table.header.index(unknown[0])]
-        raise table.error(f"unknown column '{raw}'", row=1,
+        raise table.error(f"unknown column '{raw}'", row=1, field=raw,
                           expected="the columns of 'allocopt template' (see docs/caseload.md)")
     if not table.rows:
         raise table.error("no rows after the header", expected="one row per child")

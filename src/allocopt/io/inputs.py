@@ -40,12 +40,22 @@ def load_inputs(
     if scheme is not None:
         chosen = load_scheme(scheme)
     else:
-        chosen = load_scheme(team.scheme or DEFAULT_SCHEME, relative_to=team.path.parent)
+        try:
+            chosen = load_scheme(team.scheme or DEFAULT_SCHEME, relative_to=team.path.parent)
+        except InputError as e:
+            if e.file is not None:
+                raise
+            # An unknown scheme name: point at the team file line that names it.
+            raise InputError(team.path, e.problem, field="scheme", found=team.scheme,
+                             expected=e.expected) from None
     when = on or team.as_of or date.today()
     path = caseload or team.caseload
     if path is None:
         raise InputError(team.path, "the team file names no caseload", field="caseload",
                          expected="'caseload: file.csv' in the team file, or --caseload FILE")
+    if caseload is None and not path.exists():
+        raise InputError(team.path, "the caseload file is not found", field="caseload",
+                         found=str(path), expected="a CSV or XLSX file beside the team file")
     source = read_caseload(path)
     problems = check_inputs(chosen, team.team, source.caseload, when)
     errors = [locate(p, team, source) for p in problems if p.severity == "error"]

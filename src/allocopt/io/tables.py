@@ -78,7 +78,7 @@ def _read_csv(path: Path) -> Table:
     except UnicodeDecodeError as e:
         line = data[: e.start].count(b"\n") + 1
         raise InputError(path, "the file is not UTF-8 text", row=line,
-                         found=f"byte 0x{data[e.start]:02x}",
+                         field=_column_at(data, e.start), found=f"byte 0x{data[e.start]:02x}",
                          expected="CSV saved as 'CSV UTF-8' (Excel: Save As > CSV UTF-8)") from None
     if not text.strip():
         raise InputError(path, "the file is empty", expected="a header row, then one row per record")
@@ -103,6 +103,20 @@ def _read_csv(path: Path) -> Table:
     except csv.Error as e:
         raise InputError(path, f"not readable as CSV ({e})", row=reader.line_num) from None
     return table
+
+
+def _column_at(data: bytes, offset: int) -> str | None:
+    """The header name of the column holding byte `offset` (None if it cannot be told)."""
+    line_start = data.rfind(b"\n", 0, offset) + 1
+    header_end = data.find(b"\n")
+    header = data[: header_end if header_end >= 0 else len(data)].decode("utf-8", "replace")
+    prefix = data[line_start:offset].decode("utf-8", "replace")
+    try:
+        names = next(csv.reader([header.lstrip("\ufeff")]))
+        index = len(next(csv.reader([prefix + "x"]))) - 1
+    except (csv.Error, StopIteration):
+        return None
+    return names[index].strip() if 0 <= index < len(names) and line_start > 0 else None
 
 
 def _start(path: Path, sheet: str | None, raw_header: list[Any]) -> Table:
