@@ -21,8 +21,8 @@ from allocopt.domain import (
     Status,
     Team,
     TeamType,
-    WorkItem,
     Worker,
+    WorkItem,
 )
 from allocopt.io.schemes import load_scheme
 from allocopt.schemes.model import Column

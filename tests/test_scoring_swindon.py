@@ -21,8 +21,8 @@ from allocopt.domain import (
     Status,
     Team,
     TravelBand,
-    WorkItem,
     Worker,
+    WorkItem,
 )
 from allocopt.io.schemes import load_scheme
 from allocopt.schemes.scoring import (
@@ -304,7 +304,8 @@ def test_closed_cases_leave_the_workers_counts():
 
 def test_a_full_family_adds_up_across_every_column():
     h = family(
-        Child(id="A", status=Status.CLA, high_input=True, placement_travel=TravelBand.OVER_TWO_HOURS,
+        Child(id="A", status=Status.CLA, high_input=True,
+              placement_travel=TravelBand.OVER_TWO_HOURS,
               work_items=(WorkItem(kind="life_story", start=date(2026, 11, 1)),)),
         Child(id="B", status=Status.CP, complex=True),
         court=CourtStage.PLO, travel=TravelBand.NEIGHBOURING,
