@@ -58,7 +58,7 @@ def test_overload_leaves_the_lowest_priority_unallocated_with_every_rule_kept() 
     assert validate(p, result) == []
     assert set(leads(result)) == {"H1", "H2", "H6", "H5"}
     assert result.unallocated == ("H4", "H3")
-    assert result.status == "feasible" and len(result.objective) == 11
+    assert result.status == "feasible" and len(result.objective) == 12
 
 
 def _shuffled(p: AllocationProblem, seed: int) -> AllocationProblem:

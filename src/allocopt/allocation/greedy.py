@@ -37,6 +37,19 @@ def load_key(ex: ExactProblem, w: int, taken: Taken) -> tuple[int, Fraction]:
     return (0, Fraction(ex.load[w] + taken.load, ex.benchmark[w]))
 
 
+def pin_clashes(ex: ExactProblem) -> list[str]:
+    """Households the policy pins to two different workers (both pins cannot hold)."""
+    if not ex.problem.policy.rules.pins:
+        return []
+    seen: dict[str, str] = {}
+    out = []
+    for pin in ex.problem.policy.pins:
+        if pin.household in seen and seen[pin.household] != pin.worker:
+            out.append(f"{pin.household} is pinned to both {seen[pin.household]} and {pin.worker}")
+        seen.setdefault(pin.household, pin.worker)
+    return out
+
+
 def pinned(ex: ExactProblem) -> list[tuple[int, int]]:
     """(household, worker) for each pin naming a waiting household and a team worker."""
     if not ex.problem.policy.rules.pins:
@@ -64,7 +77,7 @@ class GreedyAllocator:
         chosen: list[tuple[int, int, RoleName]] = []
         pins = pinned(ex)
         pinned_households = {h for h, _ in pins}
-        conflicts: list[str] = []
+        conflicts: list[str] = pin_clashes(ex)
         for h, w in pins:
             trouble = breaches(ex, w, h, "lead", taken[w])
             if trouble:

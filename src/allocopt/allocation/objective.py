@@ -3,7 +3,9 @@
 In order, each level counting only among allocations that tie on the ones before:
 
 1. **priority placed**: households placed per priority tier, highest tier first
-   (a tier outranks any number of households of the tiers below);
+   (a tier outranks any number of households of the tiers below); then, among
+   allocations placing as many of every tier, the most days waited by the
+   households placed (the family waiting longest goes first);
 2. **moved into amber**: workers given new work that leaves them above the
    acceptable band (moved into amber, or further into it);
 3. **max load %**: the highest load % of any worker given new work (a worker
@@ -36,6 +38,7 @@ class Objective:
     """The value of an allocation on every level (see the module docstring)."""
 
     placed: tuple[int, ...]
+    waited: int
     amber: int
     max_load: int
     spread: int
@@ -43,13 +46,13 @@ class Objective:
 
     def key(self) -> tuple[int, ...]:
         """A tuple that sorts better allocations first."""
-        return (*(-p for p in self.placed), self.amber, self.max_load, self.spread,
-                -self.preference)
+        return (*(-p for p in self.placed), -self.waited, self.amber, self.max_load,
+                self.spread, -self.preference)
 
     def as_floats(self) -> tuple[float, ...]:
-        """(placed per tier..., workers into amber, max load %, spread in % points, preference)."""
-        return (*(float(p) for p in self.placed), float(self.amber), self.max_load / 100,
-                self.spread / 100, float(self.preference))
+        """(placed per tier..., days waited, into amber, max load %, spread, preference)."""
+        return (*(float(p) for p in self.placed), float(self.waited), float(self.amber),
+                self.max_load / 100, self.spread / 100, float(self.preference))
 
     def at_least_as_good_as(self, other: Objective) -> bool:
         return self.key() <= other.key()
@@ -217,17 +220,19 @@ def evaluate(ex: ExactProblem, assignments: Iterable[Assignment]) -> Objective:
     """The lexicographic objective of a set of assignments."""
     assignments = list(assignments)
     placed = [0] * tier_count(ex)
-    preference = 0
+    preference = waited = 0
     for a in assignments:
         if a.role == "lead":
             h = ex.household_index[a.household_id]
             placed[ex.households[h].tier] += 1
+            waited += ex.households[h].waiting_days
             preference += preference_score(ex, ex.worker_index[a.worker_id], h)
     totals = worker_totals(ex, assignments)
     excess = concentration_excess(ex, totals.kinds)
     preference -= ex.problem.policy.preferences.concentration * excess
     return Objective(
         placed=tuple(placed),
+        waited=waited,
         amber=amber_count(ex, totals.added),
         max_load=max_load(ex, totals.added),
         spread=spread(ex, totals.added),

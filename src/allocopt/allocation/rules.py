@@ -173,7 +173,7 @@ def student_limit(ex: ExactProblem, w: int, h: int, role: RoleName, taken: Taken
         what = status_words(risky) if risky else (
             "court proceedings" if household.court else "an S47 enquiry")
         return f"{worker.id} is a student, who takes low-risk cases only; {household.id} has {what}"
-    if role == "lead":
+    if role == "lead" and household.children:
         limit = ex.problem.policy.student_max_children
         held = sum(worker.counts.values()) + taken.children + household.children
         if held > limit:

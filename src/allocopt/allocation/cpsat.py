@@ -1,0 +1,840 @@
+"""The allocation meeting as a CP-SAT model, solved stage by stage.
+
+Data -> model -> solve -> read, each a function (the OR-Tools samples' shape):
+
+- :func:`build_model` builds the count model once: for each load type
+  (:mod:`allocopt.allocation.types`) and each worker the static rules allow,
+  an integer *how many households of this type the worker leads* (and, for
+  co-worked types, co-works), with every cumulative hard rule as a linear
+  constraint in exact integers (:mod:`allocopt.allocation.exact`) and the
+  objective terms of the first four levels as expressions.
+- :func:`solve` runs the levels of :mod:`allocopt.allocation.objective` in
+  order. Each stage starts from the best complete allocation known (the greedy
+  rule and a packing rule at first), is skipped when that allocation already
+  meets the stage's bound, gets its own share of the time limit, and leaves its
+  value fixed as a constraint for the stages after it. A stage that runs out of
+  time keeps the best value found and reports its proven bound.
+- :func:`add_preference_stage` adds the last stage on finer classes: which
+  worker leads which placed household (continuity, skills, locality,
+  concentrations), either with the loads still free (small meetings) or with the
+  per-worker counts of stage four kept (large ones).
+- :func:`read_solution` turns counts back into households: the longest-waiting
+  households of each type are placed, co-workers are paired so nobody co-works
+  their own case.
+
+No I/O here; every result is checked by the explanations' independent
+validator before anyone reads it.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Hashable, Iterable
+from dataclasses import dataclass, field
+
+from ortools.sat.python import cp_model
+
+from allocopt.allocation.exact import PCT_UNITS, ExactProblem, exact_problem, pct_units
+from allocopt.allocation.greedy import GreedyAllocator, pinned
+from allocopt.allocation.objective import (
+    Objective,
+    concentration_limits,
+    evaluate,
+    kind_added,
+    kind_held,
+    preference_score,
+    tier_sizes,
+    tier_weights,
+)
+from allocopt.allocation.packing import packing_assignments
+from allocopt.allocation.problem import AllocationProblem, AllocationResult, Assignment
+from allocopt.allocation.types import LoadType, load_types, waiting_key
+from allocopt.domain import Role
+
+BIG_PCT = 10**12
+"""Load % (in hundredths) of a worker with no benchmark who is given work."""
+
+MAX_PRIORITY_WEIGHT = 2**50
+"""Tier weights above this are solved one tier at a time instead (floating-point LP safety)."""
+
+FREE_PREFERENCE_PAIRS = 20_000
+"""Up to this many (worker, class) pairs the preference stage may still move load."""
+
+STAGE_SHARE = {"priority": 0.3, "waiting": 0.1, "amber": 0.15, "max_load": 0.15,
+               "spread": 0.15, "preferences": 0.15}
+"""Share of the time limit each stage may use; time a stage does not use passes on."""
+
+SMALL_MODEL = 2_000
+"""Models with fewer integer variables than this are solved with one search worker."""
+
+
+# ------------------------------------------------------------------ the model
+
+
+def upper(var: cp_model.IntVar) -> int:
+    """A variable's upper bound (the proto's repeated field has no negative indexing)."""
+    domain = var.proto.domain
+    return int(domain[len(domain) - 1])
+
+
+@dataclass
+class CountModel:
+    """The CP-SAT model of one meeting, with handles on its variables."""
+
+    ex: ExactProblem
+    types: list[LoadType]
+    model: cp_model.CpModel
+    x: dict[tuple[int, int], cp_model.IntVar]
+    """(type, worker) -> households of the type the worker leads."""
+    s: dict[tuple[int, int], cp_model.IntVar]
+    """(type, worker) -> households of a co-worked type the worker co-works."""
+    added: dict[int, cp_model.IntVar]
+    added_ub: dict[int, int]
+    placed: list[cp_model.LinearExpr]
+    waited: dict[int, tuple[cp_model.IntVar, cp_model.IntVar, list[int]]]
+    """type -> (households placed, days they waited, days waited by the first n placed)."""
+    amber: dict[int, cp_model.IntVar]
+    receives: dict[int, cp_model.IntVar]
+    top: cp_model.IntVar
+    dev: dict[int, cp_model.IntVar]
+    total_added: cp_model.IntVar | None
+    stage_exprs: dict[str, cp_model.LinearExprT] = field(default_factory=dict)
+    z: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)
+    classes: list[PreferenceClass] = field(default_factory=list)
+    excess: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)
+
+    @property
+    def size(self) -> int:
+        return len(self.x) + len(self.s)
+
+
+def _rooms(ex: ExactProblem) -> tuple[list[int | None], list[list[tuple[dict[str, int], int]]],
+                                      list[int | None]]:
+    """Per worker: band-ceiling room, count-cap rows (weights by status, room), student room."""
+    rules = ex.problem.policy.rules
+    ceiling: list[int | None] = []
+    caps: list[list[tuple[dict[str, int], int]]] = []
+    students: list[int | None] = []
+    for w, worker in enumerate(ex.workers):
+        top = ex.ceiling_max[w]
+        ceiling.append(max(0, top - ex.load[w]) if rules.band_ceiling and top is not None else None)
+        rows = []
+        if rules.count_caps:
+            for cap in worker.caps:
+                weights, whole = cap_weights(cap.limits)
+                used = sum(weights[s.value] * worker.counts.get(s, 0) for s in cap.limits)
+                rows.append((weights, max(0, whole - used)))
+        caps.append(rows)
+        if rules.student_limit and worker.role is Role.STUDENT:
+            held = sum(worker.counts.values())
+            students.append(max(0, ex.problem.policy.student_max_children - held))
+        else:
+            students.append(None)
+    return ceiling, caps, students
+
+
+def cap_weights(limits: object) -> tuple[dict[str, int], int]:
+    """Whole-number weights for a count cap: sum(n_s / limit_s) <= 1 as sum(c_s n_s) <= C."""
+    from fractions import Fraction
+
+    assert isinstance(limits, dict)
+    fracs = {s.value: Fraction(repr(float(lim))) for s, lim in limits.items()}
+    whole = 1
+    for f in fracs.values():
+        whole = math.lcm(whole, f.numerator)
+    weights = {s: int(whole / f) for s, f in fracs.items()}
+    return weights, whole
+
+
+def build_model(ex: ExactProblem, types: list[LoadType]) -> CountModel:
+    """The count model with every hard rule and the expressions of levels 1-4."""
+    m = cp_model.CpModel()
+    ceiling, caps, students = _rooms(ex)
+    x: dict[tuple[int, int], cp_model.IntVar] = {}
+    s: dict[tuple[int, int], cp_model.IntVar] = {}
+    terms: dict[int, list[tuple[cp_model.IntVar, int]]] = {}
+    cap_terms: dict[tuple[int, int], list[tuple[cp_model.IntVar, int]]] = {}
+    child_terms: dict[int, list[tuple[cp_model.IntVar, int]]] = {}
+    placed: list[cp_model.LinearExpr] = []
+    waited: dict[int, tuple[cp_model.IntVar, cp_model.IntVar, list[int]]] = {}
+    waited_terms: list[cp_model.LinearExprT] = []
+    for k, t in enumerate(types):
+        counts = {st.value: n for st, n in t.by_status}
+        for w in t.leads:
+            ub = t.size
+            if ceiling[w] is not None and t.points > 0:
+                ub = min(ub, ceiling[w] // t.points)  # type: ignore[operator]
+            for weights, room in caps[w]:
+                used = sum(weights.get(st, 0) * n for st, n in counts.items())
+                if used > 0:
+                    ub = min(ub, room // used)
+            if students[w] is not None and t.children > 0:
+                ub = min(ub, students[w] // t.children)  # type: ignore[operator]
+            if ub <= 0:
+                continue
+            var = m.new_int_var(0, ub, f"x_{k}_{w}")
+            x[k, w] = var
+            terms.setdefault(w, []).append((var, t.points))
+            for i, (weights, _) in enumerate(caps[w]):
+                used = sum(weights.get(st, 0) * n for st, n in counts.items())
+                if used > 0:
+                    cap_terms.setdefault((w, i), []).append((var, used))
+            if students[w] is not None and t.children > 0:
+                child_terms.setdefault(w, []).append((var, t.children))
+        leads = [x[k, w] for w in t.leads if (k, w) in x]
+        total = cp_model.LinearExpr.sum(leads)
+        placed.append(total)
+        if leads:
+            m.add(total <= t.size)
+            days = [ex.households[h].waiting_days for h in t.households]
+            if len(set(days)) == 1:
+                waited_terms.append(days[0] * total)
+            else:
+                # the longest-waiting households of a type are placed first, so the days
+                # waited are a known (concave) function of how many are placed
+                prefix = [0]
+                for d in days:
+                    prefix.append(prefix[-1] + d)
+                n_var = m.new_int_var(0, t.size, f"placed_{k}")
+                d_var = m.new_int_var(0, prefix[-1], f"waited_{k}")
+                m.add(n_var == total)
+                m.add_element(n_var, prefix, d_var)
+                waited[k] = (n_var, d_var, prefix)
+                waited_terms.append(d_var)
+        if t.pinned_to is not None:
+            m.add(total == 1)
+        if t.co_working:
+            seconds = []
+            for w in t.seconds:
+                ub = t.size
+                if ceiling[w] is not None and t.secondary > 0:
+                    ub = min(ub, ceiling[w] // t.secondary)  # type: ignore[operator]
+                if ub <= 0:
+                    continue
+                var = m.new_int_var(0, ub, f"s_{k}_{w}")
+                s[k, w] = var
+                seconds.append(var)
+                terms.setdefault(w, []).append((var, t.secondary))
+                if (k, w) in x:
+                    # nobody co-works their own case: a pairing exists iff no worker
+                    # holds more than the placed number as lead and co-worker together
+                    m.add(x[k, w] + var <= total)
+            m.add(cp_model.LinearExpr.sum(seconds) == total)
+    added: dict[int, cp_model.IntVar] = {}
+    added_ub: dict[int, int] = {}
+    for w in sorted(terms, key=lambda w: ex.workers[w].id):
+        most = sum(upper(v) * c for v, c in terms[w])
+        limit = ceiling[w]
+        if limit is not None:
+            most = min(most, limit)
+        var = m.new_int_var(0, most, f"added_{w}")
+        m.add(var == cp_model.LinearExpr.weighted_sum([v for v, _ in terms[w]],
+                                                      [c for _, c in terms[w]]))
+        added[w], added_ub[w] = var, most
+    for (w, i), row in cap_terms.items():
+        m.add(cp_model.LinearExpr.weighted_sum([v for v, _ in row], [c for _, c in row])
+              <= caps[w][i][1])
+    for w, row in child_terms.items():
+        m.add(cp_model.LinearExpr.weighted_sum([v for v, _ in row], [c for _, c in row])
+              <= (students[w] or 0))
+
+    amber: dict[int, cp_model.IntVar] = {}
+    receives: dict[int, cp_model.IntVar] = {}
+    top_ub = 0
+    for w, var in added.items():
+        ub = added_ub[w]
+        acc = ex.acceptable_max[w]
+        if acc is not None:
+            room = max(0, acc - ex.load[w])
+            if ub > room:
+                flag = m.new_bool_var(f"amber_{w}")
+                m.add(var <= room + (ub - room) * flag)
+                amber[w] = flag
+        if ub > 0:
+            y = m.new_bool_var(f"receives_{w}")
+            m.add(var <= ub * y)
+            m.add(var >= y)
+            receives[w] = y
+            top_ub = max(top_ub, pct_units(ex.load[w] + ub, ex.benchmark[w]))
+    top = m.new_int_var(0, top_ub, "max_load")
+    for w, y in receives.items():
+        if ex.benchmark[w] > 0:
+            m.add(PCT_UNITS * (ex.load[w] + added[w]) <= ex.benchmark[w] * top).only_enforce_if(y)
+        else:
+            m.add(top >= BIG_PCT).only_enforce_if(y)
+
+    dev: dict[int, cp_model.IntVar] = {}
+    total_added = None
+    pool = list(ex.pool)
+    if pool:
+        sb = sum(ex.benchmark[w] for w in pool)
+        sl = sum(ex.load[w] for w in pool)
+        in_pool = [w for w in pool if w in added]
+        total_added = m.new_int_var(0, sum(added_ub[w] for w in in_pool), "total_added")
+        m.add(total_added == cp_model.LinearExpr.sum([added[w] for w in in_pool]))
+        for w in pool:
+            b = ex.benchmark[w]
+            mine = added.get(w)
+            d_ub = pct_units(ex.load[w] + added_ub.get(w, 0), b)
+            above = m.new_int_var(0, d_ub, f"dev_{w}")
+            # d * B * SB >= 10,000 * (SB * (L + A) - B * (SL + total))
+            terms_d = [above, total_added]
+            coefs = [b * sb, PCT_UNITS * b]
+            if mine is not None:
+                terms_d.append(mine)
+                coefs.append(-PCT_UNITS * sb)
+            m.add(cp_model.LinearExpr.weighted_sum(terms_d, coefs)
+                  >= PCT_UNITS * (sb * ex.load[w] - b * sl))
+            dev[w] = above
+    cm = CountModel(ex, types, m, x, s, added, added_ub, placed, waited, amber, receives, top,
+                    dev, total_added)
+    cm.stage_exprs = {
+        "waiting": cp_model.LinearExpr.sum(waited_terms),
+        "amber": cp_model.LinearExpr.sum(list(amber.values())),
+        "max_load": top,
+        "spread": cp_model.LinearExpr.sum(list(dev.values())),
+    }
+    return cm
+
+
+def priority_stages(cm: CountModel) -> list[tuple[str, cp_model.LinearExprT, int]]:
+    """(name, expression to maximise, best possible) for level 1.
+
+    One weighted stage when the tier weights are small enough for exact
+    floating-point LP work, else one stage per tier, highest first.
+    """
+    ex = cm.ex
+    weights = tier_weights(ex)
+    sizes = tier_sizes(ex)
+    total = sum(w * n for w, n in zip(weights, sizes, strict=True))
+    if total <= MAX_PRIORITY_WEIGHT:
+        expr = cp_model.LinearExpr.weighted_sum(cm.placed, [weights[t.tier] for t in cm.types])
+        return [("priority", expr, total)]
+    out: list[tuple[str, cp_model.LinearExprT, int]] = []
+    for tier, n in enumerate(sizes):
+        if n == 0:
+            continue
+        exprs = [cm.placed[k] for k, t in enumerate(cm.types) if t.tier == tier]
+        out.append((f"priority tier {tier}", cp_model.LinearExpr.sum(exprs), n))
+    return out
+
+
+# ------------------------------------------------------- the preference stage
+
+
+@dataclass(frozen=True)
+class PreferenceClass:
+    """Placed households of one load type that every preference sees alike."""
+
+    type_index: int
+    households: tuple[int, ...]
+    kinds: tuple[int, int, int]
+
+
+def preference_classes(ex: ExactProblem, types: list[LoadType],
+                       placed: dict[int, list[int]]) -> list[PreferenceClass]:
+    out = []
+    for k in sorted(placed):
+        groups: dict[tuple[Hashable, ...], list[int]] = {}
+        for h in placed[k]:
+            household = ex.households[h]
+            key: tuple[Hashable, ...] = (household.locality, tuple(sorted(household.skills_needed)),
+                   household.previous_workers, kind_added(ex, h))
+            groups.setdefault(key, []).append(h)
+        for group in sorted(groups, key=repr):
+            members = tuple(sorted(groups[group], key=lambda h: waiting_key(ex, h)))
+            out.append(PreferenceClass(k, members, kind_added(ex, members[0])))
+    return out
+
+
+def add_preference_stage(cm: CountModel, incumbent: Candidate,
+                         free: bool) -> cp_model.LinearExprT:
+    """Variables and expression of level 5, keeping the placed households of `incumbent`.
+
+    `free`: loads may still move between workers (within the fixed values of the
+    levels before); otherwise every worker keeps the incumbent's counts.
+    """
+    ex, m = cm.ex, cm.model
+    placed: dict[int, list[int]] = {}
+    for h in incumbent.leads:
+        placed.setdefault(cm_type_of(cm)[h], []).append(h)
+    for k, t in enumerate(cm.types):
+        n = len(placed.get(k, ()))
+        leads = [cm.x[k, w] for w in t.leads if (k, w) in cm.x]
+        if leads:
+            m.add(cp_model.LinearExpr.sum(leads) == n)
+    if not free:
+        for (k, w), var in cm.x.items():
+            m.add(var == incumbent.x.get((k, w), 0))
+    cm.classes = preference_classes(ex, cm.types, placed)
+    by_pair: dict[tuple[int, int], list[cp_model.IntVar]] = {}
+    kind_terms: dict[tuple[int, int], list[tuple[cp_model.IntVar, int]]] = {}
+    score_terms: list[tuple[cp_model.IntVar, int]] = []
+    for c, cls in enumerate(cm.classes):
+        members = []
+        for w in cm.types[cls.type_index].leads:
+            lead = cm.x.get((cls.type_index, w))
+            if lead is None or (not free and incumbent.x.get((cls.type_index, w), 0) == 0):
+                continue
+            ub = min(len(cls.households), upper(lead))
+            var = m.new_int_var(0, ub, f"z_{c}_{w}")
+            cm.z[c, w] = var
+            members.append(var)
+            by_pair.setdefault((cls.type_index, w), []).append(var)
+            score = preference_score(ex, w, cls.households[0])
+            if score:
+                score_terms.append((var, score))
+            for kind, n in enumerate(cls.kinds):
+                if n:
+                    kind_terms.setdefault((w, kind), []).append((var, n))
+        m.add(cp_model.LinearExpr.sum(members) == len(cls.households))
+    for (k, w), vars_ in by_pair.items():
+        m.add(cp_model.LinearExpr.sum(vars_) == cm.x[k, w])
+    for (k, w), var in cm.x.items():
+        if (k, w) not in by_pair:
+            m.add(var == 0)
+    weight = ex.problem.policy.preferences.concentration
+    limits = concentration_limits(ex)
+    excess_terms = []
+    if weight:
+        for (w, kind), row in sorted(kind_terms.items()):
+            held = kind_held(ex, w)[kind]
+            most = held + sum(upper(v) * n for v, n in row)
+            limit = limits[w][kind]
+            if most <= limit:
+                continue
+            e = m.new_int_var(0, most - max(limit, 0), f"excess_{w}_{kind}")
+            m.add(e >= held - limit + cp_model.LinearExpr.weighted_sum(
+                [v for v, _ in row], [n for _, n in row]))
+            cm.excess[w, kind] = e
+            excess_terms.append(e)
+    return cp_model.LinearExpr.weighted_sum(
+        [v for v, _ in score_terms] + excess_terms,
+        [c for _, c in score_terms] + [-weight] * len(excess_terms))
+
+
+def cm_type_of(cm: CountModel) -> dict[int, int]:
+    return {h: k for k, t in enumerate(cm.types) for h in t.households}
+
+
+# --------------------------------------------------------- reading solutions
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A complete allocation, as assignments and as the model's counts."""
+
+    assignments: tuple[Assignment, ...]
+    objective: Objective
+    x: dict[tuple[int, int], int]
+    s: dict[tuple[int, int], int]
+    leads: tuple[int, ...]
+    source: str
+
+
+def candidate(cm: CountModel, assignments: tuple[Assignment, ...], source: str) -> Candidate:
+    """Count an allocation in the model's terms."""
+    ex = cm.ex
+    type_of = cm_type_of(cm)
+    x: dict[tuple[int, int], int] = {}
+    s: dict[tuple[int, int], int] = {}
+    leads = []
+    for a in assignments:
+        h, w = ex.household_index[a.household_id], ex.worker_index[a.worker_id]
+        key = (type_of[h], w)
+        if a.role == "lead":
+            x[key] = x.get(key, 0) + 1
+            leads.append(h)
+        else:
+            s[key] = s.get(key, 0) + 1
+    return Candidate(assignments, evaluate(ex, assignments), x, s, tuple(sorted(leads)), source)
+
+
+def read_solution(cm: CountModel, value: cp_model.CpSolver, with_classes: bool) -> tuple[
+        Assignment, ...]:
+    """Households for the solver's counts: longest waiting placed first, co-workers paired."""
+    ex = cm.ex
+    chosen: list[tuple[int, int, str]] = []
+    lead_of: dict[int, int] = {}
+    if with_classes:
+        for c, cls in enumerate(cm.classes):
+            queue = list(cls.households)
+            for w in cm.types[cls.type_index].leads:
+                var = cm.z.get((c, w))
+                n = int(value.value(var)) if var is not None else 0
+                for _ in range(n):
+                    lead_of[queue.pop(0)] = w
+    else:
+        for k, t in enumerate(cm.types):
+            queue = list(t.households)
+            for w in t.leads:
+                var = cm.x.get((k, w))
+                n = int(value.value(var)) if var is not None else 0
+                for _ in range(n):
+                    lead_of[queue.pop(0)] = w
+    for h, w in lead_of.items():
+        chosen.append((h, w, "lead"))
+    type_of = cm_type_of(cm)
+    for k, t in enumerate(cm.types):
+        if not t.co_working:
+            continue
+        slots = []
+        for w in t.seconds:
+            var = cm.s.get((k, w))
+            slots += [w] * (int(value.value(var)) if var is not None else 0)
+        mine = sorted((h for h in lead_of if type_of[h] == k), key=lambda h: waiting_key(ex, h))
+        for h, w in pair_co_workers([(h, lead_of[h]) for h in mine], slots).items():
+            chosen.append((h, w, "secondary"))
+    return to_assignments(ex, chosen)
+
+
+def pair_co_workers(leads: list[tuple[int, int]], slots: list[int]) -> dict[int, int]:
+    """Match co-worker slots to households so no worker co-works a case they lead.
+
+    Kuhn's augmenting paths; a perfect matching exists whenever no worker holds
+    more than half... precisely, more than the number of households, of lead and
+    co-worker places together (the model's constraint).
+    """
+    match_slot: dict[int, int] = {}
+
+    def augment(i: int, seen: set[int]) -> bool:
+        for j, w in enumerate(slots):
+            if w == leads[i][1] or j in seen:
+                continue
+            seen.add(j)
+            if j not in match_slot or augment(match_slot[j], seen):
+                match_slot[j] = i
+                return True
+        return False
+
+    for i in range(len(leads)):
+        augment(i, set())
+    return {leads[i][0]: slots[j] for j, i in match_slot.items()}
+
+
+def to_assignments(ex: ExactProblem, chosen: Iterable[tuple[int, int, str]]) -> tuple[
+        Assignment, ...]:
+    out = [
+        Assignment(ex.households[h].id, ex.workers[w].id, "lead" if role == "lead" else "secondary",
+                   ex.households[h].points if role == "lead" else ex.households[h].secondary_points)
+        for h, w, role in chosen
+    ]
+    return tuple(sorted(out, key=lambda a: (a.household_id, a.role != "lead")))
+
+
+# ------------------------------------------------------------------- hints
+
+
+def hint_values(cm: CountModel, cand: Candidate) -> dict[cp_model.IntVar, int]:
+    """Every model variable's value under a complete allocation."""
+    ex = cm.ex
+    values: dict[cp_model.IntVar, int] = {}
+    for key, var in cm.x.items():
+        values[var] = cand.x.get(key, 0)
+    for key, var in cm.s.items():
+        values[var] = cand.s.get(key, 0)
+    added = {w: 0 for w in cm.added}
+    for (k, w), n in cand.x.items():
+        added[w] = added.get(w, 0) + n * cm.types[k].points
+    for (k, w), n in cand.s.items():
+        added[w] = added.get(w, 0) + n * cm.types[k].secondary
+    for w, var in cm.added.items():
+        values[var] = added[w]
+    for k, (n_var, d_var, prefix) in cm.waited.items():
+        n = sum(v for (kk, _), v in cand.x.items() if kk == k)
+        values[n_var] = n
+        values[d_var] = prefix[n]
+    for w, var in cm.amber.items():
+        acc = ex.acceptable_max[w]
+        values[var] = int(acc is not None and added[w] > 0 and ex.load[w] + added[w] > acc)
+    top = 0
+    for w, var in cm.receives.items():
+        values[var] = int(added[w] > 0)
+        if added[w] > 0:
+            top = max(top, pct_units(ex.load[w] + added[w], ex.benchmark[w])
+                      if ex.benchmark[w] > 0 else BIG_PCT)
+    values[cm.top] = top
+    if cm.total_added is not None:
+        pool = list(ex.pool)
+        total = sum(added.get(w, 0) for w in pool)
+        values[cm.total_added] = total
+        sb = sum(ex.benchmark[w] for w in pool)
+        sl = sum(ex.load[w] for w in pool) + total
+        for w, var in cm.dev.items():
+            b = ex.benchmark[w]
+            top_w = PCT_UNITS * ((ex.load[w] + added.get(w, 0)) * sb - b * sl)
+            values[var] = max(0, -(-top_w // (b * sb)))
+    return values
+
+
+def set_hints(cm: CountModel, cand: Candidate, extra: dict[cp_model.IntVar, int] | None = None
+              ) -> None:
+    cm.model.clear_hints()  # type: ignore[no-untyped-call]
+    for var, val in hint_values(cm, cand).items():
+        cm.model.add_hint(var, val)
+    for var, val in (extra or {}).items():
+        cm.model.add_hint(var, val)
+
+
+def preference_hints(cm: CountModel, cand: Candidate) -> dict[cp_model.IntVar, int]:
+    ex = cm.ex
+    lead_of = {ex.household_index[a.household_id]: ex.worker_index[a.worker_id]
+               for a in cand.assignments if a.role == "lead"}
+    values: dict[cp_model.IntVar, int] = {var: 0 for var in cm.z.values()}
+    kinds: dict[tuple[int, int], int] = {}
+    for c, cls in enumerate(cm.classes):
+        for h in cls.households:
+            w = lead_of.get(h)
+            if w is not None and (c, w) in cm.z:
+                values[cm.z[c, w]] += 1
+    for a in cand.assignments:
+        if a.role == "lead":
+            h, w = ex.household_index[a.household_id], ex.worker_index[a.worker_id]
+            for kind, n in enumerate(kind_added(ex, h)):
+                kinds[w, kind] = kinds.get((w, kind), 0) + n
+    limits = concentration_limits(ex)
+    for (w, kind), var in cm.excess.items():
+        values[var] = max(0, kind_held(ex, w)[kind] + kinds.get((w, kind), 0) - limits[w][kind])
+    return values
+
+
+# ------------------------------------------------------------------ solving
+
+
+@dataclass(frozen=True)
+class StageReport:
+    """How one stage went: value kept, bound proven, time used, how it ended."""
+
+    name: str
+    value: int
+    bound: int
+    seconds: float
+    outcome: str  # "proven", "skipped: hint meets bound", "time limit", "no better solution"
+
+
+@dataclass(frozen=True)
+class Solved:
+    best: Candidate
+    stages: tuple[StageReport, ...]
+    build_seconds: float
+    solve_seconds: float
+    model_size: int
+
+
+def stage_key(obj: Objective, name: str) -> int:
+    """The value of one stage for comparison (larger is better for maximised stages)."""
+    if name.startswith("priority"):
+        return 0
+    return {"waiting": obj.waited, "amber": obj.amber, "max_load": obj.max_load,
+            "spread": obj.spread, "preferences": obj.preference}[name]
+
+
+def solve(ex: ExactProblem, hints: list[tuple[str, tuple[Assignment, ...]]], time_limit: float,
+          workers: int | None, seed: int, free_preferences: int = FREE_PREFERENCE_PAIRS,
+          skip_preferences: bool = False) -> Solved:
+    """Solve the levels in order; see the module docstring."""
+    start = time.perf_counter()
+    types = load_types(ex)
+    cm = build_model(ex, types)
+    build = time.perf_counter() - start
+    cands = [candidate(cm, a, name) for name, a in hints]
+    best = min(cands, key=lambda c: c.objective.key())
+    reports: list[StageReport] = []
+    deadline = start + time_limit
+    n_workers = workers if workers is not None else (1 if cm.size < SMALL_MODEL else 2)
+    weights = tier_weights(ex)
+
+    def budget(name: str, remaining_names: list[str]) -> float:
+        left = max(deadline - time.perf_counter(), 0.0)
+        share = STAGE_SHARE[name.split(" ")[0]]
+        total = sum(STAGE_SHARE[n.split(" ")[0]] for n in remaining_names)
+        return max(left * share / total, 0.01)
+
+    stage_names = [n for n, _, _ in priority_stages(cm)]
+    stage_names += ["waiting", "amber", "max_load", "spread"]
+    if not skip_preferences:
+        stage_names.append("preferences")
+    stages = [*priority_stages(cm),
+              ("waiting", cm.stage_exprs["waiting"], -1),
+              ("amber", cm.stage_exprs["amber"], 0),
+              ("max_load", cm.stage_exprs["max_load"], 0),
+              ("spread", cm.stage_exprs["spread"], 0)]
+    for i, (name, expr, bound) in enumerate(stages):
+        maximise = name.startswith(("priority", "waiting"))
+        if name == "waiting":
+            bound = waiting_bound(ex, best.objective)
+
+        def value_of(c: Candidate, name: str = name) -> int:
+            if name == "priority":
+                return sum(weights[t] * n for t, n in enumerate(c.objective.placed))
+            if name.startswith("priority tier"):
+                return c.objective.placed[int(name.rsplit(" ", 1)[1])]
+            return stage_key(c.objective, name)
+
+        current = value_of(best)
+        t0 = time.perf_counter()
+        if current == bound:
+            reports.append(StageReport(name, current, bound, 0.0, "skipped: hint meets bound"))
+        else:
+            set_hints(cm, best)
+            found, proven, solver_bound, solver = _run(cm, expr, maximise,
+                                                       budget(name, stage_names[i:]), n_workers,
+                                                       seed)
+            if found:
+                new = candidate(cm, read_solution(cm, solver, with_classes=False), "cp-sat")
+                if new.objective.key() < best.objective.key():
+                    best = new
+            current = value_of(best)
+            proved = solver_bound if found or proven else bound
+            outcome = "proven" if proven else "time limit"
+            if maximise:
+                proved = max(current, math.floor(proved + 1e-6))
+            else:
+                proved = min(current, math.ceil(proved - 1e-6))
+            if proven:
+                proved = current
+            reports.append(StageReport(name, current, proved, time.perf_counter() - t0, outcome))
+        if maximise:
+            cm.model.add(expr >= current)
+        else:
+            cm.model.add(expr <= current)
+    if not skip_preferences:
+        t0 = time.perf_counter()
+        pairs = sum(len(cm.types[k].leads) for k in range(len(cm.types)))
+        free = pairs <= free_preferences
+        expr = add_preference_stage(cm, best, free)
+        set_hints(cm, best, preference_hints(cm, best))
+        found, proven, solver_bound, solver = _run(cm, expr, True,
+                                                   budget("preferences", ["preferences"]),
+                                                   n_workers, seed)
+        if found:
+            new = candidate(cm, read_solution(cm, solver, with_classes=True), "cp-sat")
+            if new.objective.key() < best.objective.key():
+                best = new
+        value = best.objective.preference
+        const = _constant_excess(cm)
+        proved = value if proven else max(value, math.floor(solver_bound + 1e-6) - const)
+        outcome = ("proven" if proven else "time limit") + ("" if free else ", loads kept")
+        reports.append(StageReport("preferences", value, proved, time.perf_counter() - t0,
+                                   outcome))
+    return Solved(best, tuple(reports), build, time.perf_counter() - start - build, cm.size)
+
+
+def waiting_bound(ex: ExactProblem, obj: Objective) -> int:
+    """Most days waited with as many households placed per tier as `obj`: the longest waiting."""
+    by_tier: dict[int, list[int]] = {}
+    for h in ex.households:
+        by_tier.setdefault(h.tier, []).append(h.waiting_days)
+    return sum(sum(sorted(days, reverse=True)[:obj.placed[t]]) for t, days in by_tier.items())
+
+
+def _constant_excess(cm: CountModel) -> int:
+    """Concentration cost of workers the preference stage cannot change."""
+    ex = cm.ex
+    weight = ex.problem.policy.preferences.concentration
+    limits = concentration_limits(ex)
+    total = 0
+    for w in range(len(ex.workers)):
+        for kind in range(3):
+            if (w, kind) not in cm.excess:
+                total += max(0, kind_held(ex, w)[kind] - limits[w][kind])
+    return weight * total
+
+
+def _run(cm: CountModel, expr: cp_model.LinearExprT, maximise: bool, seconds: float,
+         workers: int, seed: int) -> tuple[bool, bool, float, cp_model.CpSolver]:
+    """One CP-SAT solve: (found a solution, proven optimal, best bound, solver)."""
+    if maximise:
+        cm.model.maximize(expr)
+    else:
+        cm.model.minimize(expr)
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = seconds
+    solver.parameters.num_workers = workers
+    solver.parameters.random_seed = seed
+    solver.parameters.log_search_progress = False
+    status = solver.solve(cm.model)
+    found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    bound = solver.best_objective_bound if status != cp_model.INFEASIBLE else math.nan
+    return found, status == cp_model.OPTIMAL, bound, solver
+
+
+# ---------------------------------------------------------------- allocator
+
+
+class CpSatAllocator:
+    """The optimiser: the five levels solved in order with CP-SAT (see the module docstring)."""
+
+    name = "cp-sat"
+
+    def __init__(self, time_limit_s: float | None = None, workers: int | None = None,
+                 seed: int | None = None, preferences: bool = True) -> None:
+        self.time_limit_s = time_limit_s
+        self.workers = workers
+        self.seed = seed
+        self.preferences = preferences
+
+    def allocate(self, problem: AllocationProblem) -> AllocationResult:
+        from allocopt.allocation.cpsat_conflicts import pin_conflicts
+
+        start = time.perf_counter()
+        ex = exact_problem(problem)
+        policy = problem.policy
+        limit = self.time_limit_s if self.time_limit_s is not None else policy.time_limit_s
+        seed = self.seed if self.seed is not None else policy.seed
+        order = [ex.households[h].id for h in sorted(
+            range(len(ex.households)),
+            key=lambda h: (ex.households[h].tier, *waiting_key(ex, h)))]
+        if pinned(ex):
+            conflicts = pin_conflicts(ex, time_limit=max(limit / 4, 1.0))
+            if conflicts:
+                return AllocationResult(
+                    solver=self.name, assignments=(), unallocated=tuple(order),
+                    status="infeasible", solve_seconds=time.perf_counter() - start,
+                    notes=tuple(conflicts))
+        greedy = GreedyAllocator().allocate(problem)
+        hints = [("greedy", greedy.assignments)]
+        if greedy.status == "feasible":
+            hints.append(("packing", packing_assignments(ex)))
+        solved = solve(ex, hints, limit, self.workers, seed,
+                       skip_preferences=not self.preferences)
+        best = solved.best
+        placed = {a.household_id for a in best.assignments}
+        proven = all(r.outcome.startswith(("proven", "skipped")) for r in solved.stages)
+        notes = tuple(f"{r.name}: {r.outcome} ({r.seconds:.2f}s)" for r in solved.stages)
+        return AllocationResult(
+            solver=self.name,
+            assignments=best.assignments,
+            unallocated=tuple(h for h in order if h not in placed),
+            status="optimal" if proven else "feasible",
+            objective=best.objective.as_floats(),
+            bound=stage_bounds(ex, best.objective, solved.stages),
+            build_seconds=solved.build_seconds,
+            solve_seconds=solved.solve_seconds,
+            notes=notes,
+        )
+
+
+def stage_bounds(ex: ExactProblem, obj: Objective, stages: tuple[StageReport, ...]) -> tuple[
+        float, ...]:
+    """The proven bound on each level, in the units of ``Objective.as_floats``.
+
+    For the priority level, the bound is given per tier as the placed count when
+    that stage was proven, else the tier's size (every household placed).
+    """
+    by_name = {r.name: r for r in stages}
+    placed = list(obj.placed)
+    sizes = tier_sizes(ex)
+    tiers: list[float] = []
+    proven_priority = all(r.outcome.startswith(("proven", "skipped"))
+                          for r in stages if r.name.startswith("priority"))
+    for t, n in enumerate(placed):
+        tiers.append(float(n) if proven_priority else float(sizes[t]))
+    out = [*tiers]
+    for name, scale in (("waiting", 1.0), ("amber", 1.0), ("max_load", 100.0),
+                        ("spread", 100.0), ("preferences", 1.0)):
+        report = by_name.get(name)
+        value = report.bound if report is not None else stage_key(obj, name)
+        out.append(value / scale)
+    return tuple(out)

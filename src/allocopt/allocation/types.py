@@ -1,0 +1,134 @@
+"""Households grouped into types the optimiser can count instead of pairing.
+
+Two waiting households are of the same *load type* when no hard rule and no
+load objective can tell them apart: same priority tier, same points as lead and
+as co-worker, same statuses (eligibility, NQSW protection), same children of the
+statuses the workers' count caps count, and, where students may take work, the
+same number of children and the same court or S47 flags. The optimiser then
+decides how many households of each type each worker leads (an integer), so the
+model grows with workers x types rather than workers x households; at 200 x 1,000
+that is about 40 thousand small integers instead of 200 thousand Booleans.
+
+A household that is pinned or has an exclusion is a type of its own. Within a
+type, the households waiting longest are placed first (then by id); which
+worker leads which placed household is decided afterwards by the preference
+stage, on finer *classes* that also tell locality, skills, previous workers,
+and CP, CLA and long-travel children apart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from dataclasses import dataclass
+
+from allocopt.allocation.exact import ExactProblem
+from allocopt.allocation.rules import statically_allowed
+from allocopt.domain import Role, Status
+
+
+@dataclass(frozen=True)
+class LoadType:
+    """Households interchangeable for every hard rule and every load objective."""
+
+    key: tuple[Hashable, ...]
+    households: tuple[int, ...]
+    """Member households, longest waiting first, then by id."""
+    points: int
+    secondary: int
+    co_working: bool
+    tier: int
+    children: int
+    by_status: tuple[tuple[Status, int], ...]
+    leads: tuple[int, ...]
+    """Workers the static rules allow to lead it."""
+    seconds: tuple[int, ...]
+    """Workers the static rules allow to co-work it (co-worked types only)."""
+    pinned_to: int | None = None
+
+    @property
+    def size(self) -> int:
+        return len(self.households)
+
+    @property
+    def rep(self) -> int:
+        return self.households[0]
+
+
+def waiting_key(ex: ExactProblem, h: int) -> tuple[int, str]:
+    household = ex.households[h]
+    return (-household.waiting_days, household.id)
+
+
+def _special(ex: ExactProblem) -> set[str]:
+    policy = ex.problem.policy
+    out: set[str] = set()
+    if policy.rules.pins:
+        out |= {p.household for p in policy.pins}
+    if policy.rules.exclusions:
+        out |= {e.household for e in policy.exclusions}
+    return out
+
+
+def load_type_key(ex: ExactProblem, h: int, capped: frozenset[Status], students: bool,
+                  special: set[str]) -> tuple[Hashable, ...]:
+    household = ex.households[h]
+    if household.id in special:
+        return ("household", household.id)
+    statuses = tuple(sorted((s.value for s, n in household.by_status.items() if n > 0)))
+    caps = tuple(sorted((s.value, n) for s, n in household.by_status.items() if s in capped))
+    key: tuple[Hashable, ...] = (household.tier, ex.points[h], ex.secondary[h],
+                                 household.co_working, statuses, caps)
+    if students:
+        key += (household.children, household.court, household.tier_name == "S47")
+    return key
+
+
+def _profile(ex: ExactProblem, w: int, named: set[str]) -> tuple[Hashable, ...]:
+    """What the static rules look at in a worker (workers alike share one check)."""
+    worker = ex.workers[w]
+    return (worker.role, worker.cp_protected, worker.unavailable is not None,
+            worker.id if worker.id in named else None)
+
+
+def load_types(ex: ExactProblem) -> list[LoadType]:
+    """The waiting list grouped into load types, in a fixed order (by key)."""
+    capped = frozenset(s for w in ex.workers for cap in w.caps for s in cap.limits)
+    students = ex.problem.policy.rules.student_limit and any(
+        w.role is Role.STUDENT for w in ex.workers)
+    special = _special(ex)
+    groups: dict[tuple[Hashable, ...], list[int]] = {}
+    for h in range(len(ex.households)):
+        groups.setdefault(load_type_key(ex, h, capped, students, special), []).append(h)
+    policy = ex.problem.policy
+    named = {p.worker for p in policy.pins} | {e.worker for e in policy.exclusions}
+    profiles: dict[tuple[Hashable, ...], list[int]] = {}
+    for w in sorted(range(len(ex.workers)), key=lambda w: ex.workers[w].id):
+        profiles.setdefault(_profile(ex, w, named), []).append(w)
+    pins = {p.household: p.worker for p in policy.pins} if policy.rules.pins else {}
+    out = []
+    for key in sorted(groups, key=repr):
+        members = tuple(sorted(groups[key], key=lambda h: waiting_key(ex, h)))
+        rep = members[0]
+        household = ex.households[rep]
+        leads: list[int] = []
+        seconds: list[int] = []
+        for group in profiles.values():
+            if statically_allowed(ex, group[0], rep, "lead"):
+                leads += group
+            if household.co_working and statically_allowed(ex, group[0], rep, "secondary"):
+                seconds += group
+        pinned = pins.get(household.id)
+        out.append(LoadType(
+            key=key,
+            households=members,
+            points=ex.points[rep],
+            secondary=ex.secondary[rep],
+            co_working=household.co_working,
+            tier=household.tier,
+            children=household.children,
+            by_status=tuple(sorted(household.by_status.items())),
+            leads=tuple(sorted(leads, key=lambda w: ex.workers[w].id)),
+            seconds=tuple(sorted(seconds, key=lambda w: ex.workers[w].id)),
+            pinned_to=ex.worker_index.get(pinned) if pinned is not None else None,
+        ))
+    return out
