@@ -112,10 +112,16 @@ def score_worker(
     caseload: Caseload,
     holdings: Iterable[Holding],
     on: date,
+    index: dict[str, Household] | None = None,
 ) -> WorkerScore:
-    """Score one worker's holdings against their personal benchmark."""
+    """Score one worker's holdings against their personal benchmark.
+
+    `index` (households by id) may be passed in when scoring many workers, so the
+    caseload is indexed once rather than once per worker.
+    """
     cap = capacity(scheme, worker, team.type, on)
-    index = {h.id: h for h in caseload.households}
+    if index is None:
+        index = {h.id: h for h in caseload.households}
     cases = tuple(
         score_case(scheme, index[h.household_id], h.child_ids, on, h.role) for h in holdings
     )
@@ -204,20 +210,18 @@ def score_team(scheme: Scheme, team: Team, caseload: Caseload, on: date) -> Team
     Holdings by workers outside the team are ignored here; input checks report them.
     """
     by_worker = caseload.by_worker()
+    index = {h.id: h for h in caseload.households}
     rows = [
-        score_worker(scheme, w, team, caseload, by_worker.get(w.id, ()), on) for w in team.workers
+        score_worker(scheme, w, team, caseload, by_worker.get(w.id, ()), on, index)
+        for w in team.workers
     ]
     rows = _with_concentrations(scheme, rows)
+    led = {(h.household_id, c) for h in caseload.holdings if h.role == "lead" for c in h.child_ids}
     unallocated = tuple(
-        score_case(scheme, h, _unheld(caseload, h), on) for h in caseload.unallocated()
+        score_case(scheme, h, tuple(c.id for c in h.children if (h.id, c.id) not in led), on)
+        for h in caseload.unallocated()
     )
     return TeamBoard(scheme, team, on, tuple(rows), unallocated, _summary(scheme, team, rows, unallocated))
-
-
-def _unheld(caseload: Caseload, household: Household) -> tuple[str, ...]:
-    led = {c for h in caseload.holdings if h.household_id == household.id and h.role == "lead"
-           for c in h.child_ids}
-    return tuple(c.id for c in household.children if c.id not in led)
 
 
 def _with_concentrations(scheme: Scheme, rows: list[WorkerScore]) -> list[WorkerScore]:
@@ -229,12 +233,12 @@ def _with_concentrations(scheme: Scheme, rows: list[WorkerScore]) -> list[Worker
     if total_benchmark <= 0:
         return rows
     view = scheme.team_view
+    team_totals = {kind: sum(r.counts.of(kind) for r in rows) for kind in CONCENTRATION_KINDS}
     out = []
     for row in rows:
         flags = []
         for kind in CONCENTRATION_KINDS:
-            team_total = sum(r.counts.of(kind) for r in rows)
-            fair = team_total * row.capacity.benchmark / total_benchmark
+            fair = team_totals[kind] * row.capacity.benchmark / total_benchmark
             held = row.counts.of(kind)
             if held >= view.concentration_min and held > view.concentration_factor * fair:
                 flags.append(kind)
