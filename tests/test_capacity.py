@@ -67,6 +67,9 @@ def test_experience_counts_from_the_start_date_when_unqualified():
     fsp = Worker(id="F", role=Role.FAMILY_SUPPORT_PRACTITIONER, started_on=date(2025, 6, 1))
     assert capacity(TOWER, fsp, LT, date(2026, 12, 1)).months == 18
     assert not is_nqsw(TOWER, fsp, date(2026, 12, 1))  # not a qualified role
+    new_fsp = fsp.model_copy(update={"started_on": date(2026, 9, 1)})
+    cap = capacity(TOWER, new_fsp, LT, date(2026, 12, 1))
+    assert cap.band.nqsw and not cap.nqsw  # in the first band, but not newly qualified
 
 
 def test_a_worker_without_dates_is_warned_about():

@@ -123,6 +123,15 @@ def test_banes_nqsw_mix_cap_15_cin_or_12_cla(cin, cla, over):
     assert any("over the NQSW caseload cap" in n for n in row.notes) is over
 
 
+@pytest.mark.parametrize("role", [Role.FAMILY_SUPPORT_PRACTITIONER, Role.STUDENT])
+def test_banes_nqsw_cap_is_for_newly_qualified_social_workers_only(role):
+    worker = Worker(id="W", role=role, started_on=months_ago(6))
+    row = row_for(BANES, worker, households({"CIN": 17}))
+    assert not row.capacity.nqsw
+    assert row.cap_use == {}
+    assert not any("cap" in n for n in row.notes)
+
+
 def test_banes_cap_does_not_apply_after_the_first_year():
     row = row_for(BANES, sw(months=13), households({"CIN": 20}))
     assert row.cap_use == {}
@@ -140,6 +149,10 @@ def test_banes_duties_and_part_time_reduce_the_benchmark():
     row = row_for(BANES, duty, households({"CIN": 19}), TeamType.COURT_CP)
     assert row.capacity.benchmark == 19
     assert row.load == 19 and row.rag.name == "green"
+    # The optimum range moves down with the benchmark: 18-22 less 3 is 15-19.
+    assert row.capacity.optimum == (15, 19) and not row.outside_band
+    over = row_for(BANES, duty, households({"CIN": 20}), TeamType.COURT_CP)
+    assert over.outside_band and over.rag.name == "amber"
     part = row_for(BANES, sw(contracted_hours=18.5), [], TeamType.COURT_CP)
     assert part.capacity.fte == 0.5
     assert part.capacity.benchmark == 11

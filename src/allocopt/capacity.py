@@ -41,10 +41,12 @@ class Capacity:
     duties_total: float
     benchmark: float
     optimum: tuple[float, float] | None
+    qualified: bool = True
 
     @property
     def nqsw(self) -> bool:
-        return self.band.nqsw
+        """Newly qualified: a qualified role in an NQSW band (never a student or an FSP)."""
+        return self.qualified and self.band.nqsw
 
 
 def experience_band(scheme: Scheme, months: int) -> ExperienceBand:
@@ -109,8 +111,11 @@ def capacity(scheme: Scheme, worker: Worker, team_type: TeamType, on: date) -> C
         benchmark = max(benchmark - duties_total, 0.0)
     optimum = None
     if entry.optimum is not None:
-        optimum = (entry.optimum[0] * fte, entry.optimum[1] * fte)
-    return Capacity(months, band, fte, full_time, duties, duties_total, benchmark, optimum)
+        # The range moves with the benchmark: pro rata, less duties taken off it.
+        off = duties_total if scheme.duties_count_as == "benchmark" else 0.0
+        optimum = (max(entry.optimum[0] * fte - off, 0.0), max(entry.optimum[1] * fte - off, 0.0))
+    return Capacity(months, band, fte, full_time, duties, duties_total, benchmark, optimum,
+                    worker.role in _NQSW_ROLES)
 
 
 def duty_lines(
