@@ -308,3 +308,17 @@ def test_team_template_and_caseload_template_score_together(monkeypatch, capsys,
         f.write("H1,C1,CIN,W01" + "," * (len(template_header()) - 4) + "\n")
     data = json.loads(ok(monkeypatch, capsys, "score", tmp_path / "team.yaml", "-f", "json"))
     assert data["workers"][0]["casework"] == 1
+
+
+def test_template_never_replaces_a_filled_in_file_without_force(monkeypatch, capsys, tmp_path):
+    path = tmp_path / "caseload.csv"
+    path.write_text("household_id,child_id,status\nH1,C1,CP\n", encoding="utf-8")
+    code, out, err = run(monkeypatch, capsys, "template", path)
+    assert (code, out) == (2, "")
+    assert err == (f"error: {path}: the file already exists; expected a new file name, "
+                   "or --force to replace it\n")
+    assert path.read_text(encoding="utf-8") == "household_id,child_id,status\nH1,C1,CP\n"
+    code, _, _ = run(monkeypatch, capsys, "scheme-file", "swindon", path)
+    assert code == 2 and path.read_text(encoding="utf-8").startswith("household_id")
+    ok(monkeypatch, capsys, "template", path, "--force")
+    assert path.read_text(encoding="utf-8").splitlines() == [",".join(template_header())]

@@ -31,6 +31,16 @@ CaseloadOpt = Annotated[
 ]
 
 
+ForceOpt = Annotated[bool, typer.Option("--force", help="Replace the file if it exists.")]
+
+
+def _refuse_overwrite(out: Path, force: bool) -> None:
+    """A blank template must never replace a filled-in caseload by accident."""
+    if out.exists() and not force:
+        raise InputError(out, "the file already exists",
+                         expected="a new file name, or --force to replace it")
+
+
 def _console() -> Console:
     """A console for people; piped output is laid out 120 columns wide."""
     console = Console(highlight=False)
@@ -94,10 +104,12 @@ def schemes() -> None:
 def scheme_file(
     name: Annotated[str, typer.Argument(help="Shipped scheme name.")],
     out: Annotated[Path, typer.Argument(help="Where to write the copy (.yaml).")],
+    force: ForceOpt = False,
 ) -> None:
     """Copy a shipped scheme file so your authority can edit it."""
     from allocopt.io.schemes import scheme_path
 
+    _refuse_overwrite(out, force)
     write_text(out, scheme_path(name).read_text(encoding="utf-8"))
     typer.echo(f"wrote {out}")
 
@@ -105,7 +117,9 @@ def scheme_file(
 @app.command()
 def template(
     out: Annotated[Path, typer.Argument(help="caseload.csv, caseload.xlsx or team.yaml")],
+    force: ForceOpt = False,
 ) -> None:
     """Write a blank caseload sheet (.csv/.xlsx) or team file (.yaml) to fill in."""
+    _refuse_overwrite(out, force)
     write_template(out)
     typer.echo(f"wrote {out}")
