@@ -322,3 +322,16 @@ def test_template_never_replaces_a_filled_in_file_without_force(monkeypatch, cap
     assert code == 2 and path.read_text(encoding="utf-8").startswith("household_id")
     ok(monkeypatch, capsys, "template", path, "--force")
     assert path.read_text(encoding="utf-8").splitlines() == [",".join(template_header())]
+
+
+def test_out_that_cannot_be_written_is_one_clear_line(monkeypatch, capsys, tmp_path):
+    code, out, err = run(monkeypatch, capsys, "score", TEAM, "-f", "json", "--out", tmp_path)
+    assert (code, out) == (2, "")
+    assert err == f"error: {tmp_path}: is a folder, not a file; expected a file name to write to\n"
+    blocker = tmp_path / "report.json"
+    blocker.write_text("a file where a folder should be\n")
+    code, out, err = run(monkeypatch, capsys, "score", TEAM, "-f", "csv", "--out",
+                         blocker / "board.csv")
+    assert (code, out) == (2, "")
+    assert err == f"error: {blocker / 'board.csv'}: cannot write the file (File exists)\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.json"]

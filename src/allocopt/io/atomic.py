@@ -9,6 +9,8 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from allocopt.errors import InputError
+
 
 @contextlib.contextmanager
 def atomic_path(target: str | Path) -> Iterator[Path]:
@@ -18,8 +20,13 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
     crash never leaves a half-written report.
     """
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    if target.is_dir():
+        raise InputError(target, "is a folder, not a file", expected="a file name to write to")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as e:
+        raise InputError(target, f"cannot write the file ({e.strerror})") from None
     os.close(fd)
     tmp_path = Path(tmp)
     try:
@@ -28,6 +35,9 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
         mode = stat.S_IMODE(target.stat().st_mode) if target.exists() else _default_mode()
         os.chmod(tmp_path, mode)
         os.replace(tmp_path, target)
+    except OSError as e:
+        # A full disk or a file locked by Excel: say so in one line, keep the old file.
+        raise InputError(target, f"cannot write the file ({e.strerror})") from None
     finally:
         if tmp_path.exists():
             tmp_path.unlink()
