@@ -335,3 +335,18 @@ def test_out_that_cannot_be_written_is_one_clear_line(monkeypatch, capsys, tmp_p
     assert (code, out) == (2, "")
     assert err == f"error: {blocker / 'board.csv'}: cannot write the file (File exists)\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.json"]
+
+
+def test_explain_a_worker_whose_duties_leave_no_capacity(monkeypatch, capsys, tmp_path):
+    (tmp_path / "team.yaml").write_text(
+        "team: {id: t}\nscheme: banes-counts\nas_of: 2026-12-01\ncaseload: caseload.csv\n"
+        "workers:\n  - {id: W01, qualified_on: 2015-07-01, duties: [{kind: mentoring, "
+        "amount: 30}]}\n", encoding="utf-8")
+    (tmp_path / "caseload.csv").write_text("household_id,child_id,status,worker_id\nH1,C1,CP,W01\n",
+                                           encoding="utf-8")
+    out = ok(monkeypatch, capsys, "explain", tmp_path / "team.yaml", "W01")
+    assert "Personal benchmark        0   22 x FTE 1.00 - duties 30" in out
+    assert "Surplus / deficit        -1   no benchmark left" in out
+    assert "no casework capacity after duties" in out
+    data = json.loads(ok(monkeypatch, capsys, "score", tmp_path / "team.yaml", "-f", "json"))
+    assert (data["workers"][0]["load_pct"], data["workers"][0]["rag"]) == (None, "red")

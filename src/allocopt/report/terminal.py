@@ -207,7 +207,9 @@ def explain_view(board: TeamBoard, row: WorkerScore, caseload: Caseload | None =
         tail.add_row("Grand total", fmt(row.load, d), "")
         tail.add_row("Personal benchmark", fmt(cap.benchmark, d),
                      f"{fmt(cap.band_benchmark, d)} x FTE {cap.fte:.2f} - duties {fmt(cap.duties_total, d)}")
-    tail.add_row("Surplus / deficit", f"{row.spare:+,.{d}f}", f"{surplus_pct(row):+.1f}% of the benchmark")
+    surplus = surplus_pct(row)
+    share = f"{surplus:+.1f}% of the benchmark" if math.isfinite(surplus) else "no benchmark left"
+    tail.add_row("Surplus / deficit", f"{row.spare:+,.{d}f}", share)
     tail.add_row("Load", pct(row.load_pct), band_text(row.rag.name, row.rag.colour))
     tail.add_row("Action required", "", row.rag.action)
     tail.add_row("Families / children", f"{row.counts.households} / {row.counts.children}", "")
