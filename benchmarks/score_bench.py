@@ -22,6 +22,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
@@ -83,11 +84,11 @@ def main() -> None:
         print(f"{'scheme':<16}{'households':>11}{'children':>10}{'held':>7}"
               f"{'load s':>9}{'score s':>9}{'json s':>9}")
         for name in args.scheme or SCHEMES:
-            load_s, inputs = best_of(args.runs, lambda n=name: load_inputs(team_path, n))
+            load_s, inputs = best_of(args.runs, partial(load_inputs, team_path, name))
             caseload = inputs.caseload.caseload
-            score_s, board = best_of(args.runs, lambda i=inputs: score_team(
-                i.scheme, i.team.team, i.caseload.caseload, i.on))
-            json_s, _ = best_of(args.runs, lambda b=board: board_json(b))
+            score_s, board = best_of(args.runs, partial(
+                score_team, inputs.scheme, inputs.team.team, caseload, inputs.on))
+            json_s, _ = best_of(args.runs, partial(board_json, board))
             children = sum(len(h.children) for h in caseload.households)
             held = sum(len(c.child_ids) for row in board.workers for c in row.cases)
             print(f"{name:<16}{len(caseload.households):>11}{children:>10}{held:>7}"
