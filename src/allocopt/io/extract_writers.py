@@ -23,7 +23,7 @@ import re
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -459,20 +459,25 @@ def _save_workbook(path: Path, sheets: dict[int, _Sheet], messy: bool) -> None:
                 else:
                     row.append(value)
             ws.append(row)
+    stamp = datetime(2026, 1, 1)
+    book.properties.created = book.properties.modified = stamp
     with atomic_path(path) as tmp:
         book.save(tmp)
-        cached = {f"List {n}": s.cached for n, s in sheets.items() if s.cached}
-        if cached:
-            _fill_saved_results(tmp, cached)
+        _finish_workbook(tmp, {f"List {n}": s.cached for n, s in sheets.items() if s.cached})
 
 
-def _fill_saved_results(path: Path, cached: dict[str, dict[str, str]]) -> None:
-    """Give formula cells a saved result, as Excel does when it saves a workbook."""
+def _finish_workbook(path: Path, cached: dict[str, dict[str, str]]) -> None:
+    """Give formula cells a saved result, as Excel does when it saves a workbook, and fix
+    the timestamps inside the file so the same inputs give the same bytes."""
     from allocopt.io.annex_a import _sheet_members
 
     members = {m: cached[name] for name, m in _sheet_members(path).items() if name in cached}
     with zipfile.ZipFile(path) as z:
         parts = {info.filename: z.read(info.filename) for info in z.infolist()}
+    if "docProps/core.xml" in parts:
+        parts["docProps/core.xml"] = re.sub(
+            rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
+            rb"\g<1>2026-01-01T00:00:00Z\g<2>", parts["docProps/core.xml"])
     for member, values in members.items():
         def fill(m: re.Match[bytes], values: dict[str, str] = values) -> bytes:
             ref = m[2].decode()
@@ -484,7 +489,8 @@ def _fill_saved_results(path: Path, cached: dict[str, dict[str, str]]) -> None:
                                fill, parts[member])
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
         for name, data in parts.items():
-            z.writestr(name, data)
+            z.writestr(zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0)), data,
+                       compress_type=zipfile.ZIP_DEFLATED)
 
 
 # --- SSD ---------------------------------------------------------------------------------------
