@@ -13,6 +13,7 @@ Load % itself is measured in hundredths of a percent, rounded up: a worker at
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -37,8 +38,10 @@ def choose_scale(values: list[float]) -> int:
     return top
 
 
+@functools.lru_cache(maxsize=256)
 def _bound_fraction(bound: float) -> Fraction:
     # repr() gives the shortest decimal that round-trips: 109.5 -> Fraction(219, 2).
+    # Cached: a scheme has a handful of bounds, asked for at every meeting.
     return Fraction(repr(float(bound)))
 
 
