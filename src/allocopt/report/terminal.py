@@ -133,8 +133,13 @@ def summary_table(board: TeamBoard) -> Table:
     kinds = ", ".join(f"{n} {k.value}" for k, n in sorted(s.by_status.items()))
     t.add_row("Children held", f"{s.children} in {s.households} households ({kinds or 'none'}); "
                                f"{s.long_travel} with long travel")
-    outside = ", ".join(s.outside_band) or "none"
-    t.add_row("Outside their band", outside)
+    # Outside the acceptable band splits two ways that need different actions.
+    target = acceptable_index(board)
+    outside = {r.worker.id: r for r in board.workers if r.worker.id in s.outside_band}
+    above = [i for i, r in outside.items() if board.scheme.band_index(r.rag.name) > target]
+    below = [i for i in outside if i not in above]
+    t.add_row("Above their band", ", ".join(above) or "none")
+    t.add_row("Below their band", ", ".join(below) or "none")
     conc = [f"{r.worker.id} ({', '.join(r.concentrations)})" for r in board.workers if r.concentrations]
     t.add_row("Concentrations", ", ".join(conc) or "none")
     if s.unallocated_households:
