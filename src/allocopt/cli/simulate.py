@@ -1,1 +1,109 @@
-"""Commands for simulate (filled in by its issue)."""
+"""`simulate`: project caseloads under a scenario, over many replications."""
+
+from __future__ import annotations
+
+import math
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich import box
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from allocopt.cli import app
+from allocopt.errors import InputError
+from allocopt.io.scenario_file import load_scenario
+from allocopt.io.simulation_export import write_results
+from allocopt.report.plots import write_plots
+from allocopt.simulation.records import Aggregate, MetricStats, aggregate
+from allocopt.simulation.runner import run_replications
+
+
+class PolicyName(StrEnum):
+    GREEDY = "greedy"
+    CPSAT = "cpsat"
+
+
+HEADLINE = (
+    "load_pct_mean", "load_pct_max", "red_share_mean", "red_time_share", "amber_time_share",
+    "waiting_mean", "waiting_end", "wait_days_mean", "high_risk_within_1", "high_risk_within_5",
+    "children_per_fte", "vacancies_mean", "escalations", "unallocated_on_leaving", "leavers",
+    "nqsw_breaches", "rule_breaches",
+)
+"""The metrics shown in the terminal, in order (every metric is in summary.csv)."""
+
+
+def show(value: float, unit: str) -> str:
+    """A metric value for people: shares as percents, counts whole."""
+    if math.isnan(value):
+        return "-"
+    if unit == "%":
+        return f"{value:.1f}%"
+    if unit == "share":
+        return f"{value * 100:.1f}%"
+    if unit in ("days", "children", "households", "FTE") and abs(value) < 1000:
+        return f"{value:,.1f}"
+    return f"{value:,.0f}" if abs(value - round(value)) < 1e-9 else f"{value:,.1f}"
+
+
+def summary_view(agg: Aggregate) -> Table:
+    """The headline metrics across replications: P10, median, P90."""
+    title = (f"{agg.scenario}: {agg.runs} runs of {agg.weeks} weeks, {agg.policy} policy, "
+             f"seed {agg.seed}")
+    t = Table(title=title, box=box.SIMPLE_HEAVY, title_justify="left", pad_edge=False)
+    t.add_column("Outcome", no_wrap=True)
+    for name in ("P10", "Median", "P90"):
+        t.add_column(name, justify="right", no_wrap=True)
+    for name in HEADLINE:
+        s: MetricStats = agg.metrics[name]
+        style = "bold red" if name.endswith("breaches") and s.p90 > 0 else None
+        t.add_row(s.label, show(s.p10, s.unit), show(s.p50, s.unit), show(s.p90, s.unit),
+                  style=style)
+    return t
+
+
+@app.command()
+def simulate(
+    scenario: Annotated[Path, typer.Argument(help="Scenario file (YAML or JSON).")],
+    runs: Annotated[int, typer.Option("--runs", "-n", help="Monte Carlo replications.")] = 20,
+    weeks: Annotated[int | None, typer.Option("--weeks", "-w", help="Weeks to project.")] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed: the same seed, the same results.")] = 1,
+    policy: Annotated[PolicyName | None, typer.Option(
+        "--policy", help="Allocation policy at each meeting (default: the scenario's).")] = None,
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", help="Folder for the tables (CSV, JSON) and plots (PNG).")] = None,
+    set_: Annotated[list[str] | None, typer.Option(
+        "--set", help="Change a setting: PATH=VALUE, e.g. referrals.rate=50 (repeatable).")] = None,
+) -> None:
+    """Project caseloads, waiting lists and RAG bands under a scenario, over many runs."""
+    if runs < 1:
+        raise InputError(None, "invalid --runs", found=runs, expected="at least 1")
+    if seed < 0:
+        raise InputError(None, "invalid --seed", found=seed, expected="0 or more")
+    model = load_scenario(scenario)
+    overrides = list(set_ or [])
+    if weeks is not None:
+        overrides.append(f"weeks={weeks}")
+    model = model.with_overrides(overrides)
+    console = Console(highlight=False)
+    if not console.is_terminal:
+        console = Console(highlight=False, width=120)
+    name = policy.value if policy is not None else None
+    with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(),
+                  MofNCompleteColumn(), TimeElapsedColumn(), console=Console(stderr=True),
+                  transient=True) as bar:
+        task = bar.add_task(f"Simulating {model.name}", total=runs)
+        results = run_replications(model, runs, seed, name,
+                                   progress=lambda done, _total: bar.update(task, completed=done))
+    agg = aggregate(results)
+    console.print(summary_view(agg))
+    if out is None:
+        typer.echo("Add --out FOLDER to write the tables and plots.")
+        return
+    written = write_results(out, model, results, agg)
+    written += write_plots(out, agg, results, model.effective_scheme().rag)
+    typer.echo(f"wrote {len(written)} files to {out}: "
+               + ", ".join(p.name for p in written))

@@ -34,7 +34,7 @@ from __future__ import annotations
 import bisect
 import math
 from collections.abc import Callable, Generator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -220,7 +220,9 @@ class SimWorker:
         "person",
         "post",
         "started",
+        "state",
         "team",
+        "version",
     )
 
     def __init__(self, wid: str, person: Worker, post: Post, started: float, bands: int) -> None:
@@ -256,6 +258,8 @@ class SimWorker:
         self.household_days = 0.0
         self.last = started
         self.peak_pct = 0.0
+        self.version = 0  # bumped by every change the allocation can see
+        self.state: tuple[tuple[int, str | None, int], WorkerState] | None = None
 
     @property
     def total_load(self) -> float:
@@ -294,6 +298,9 @@ class SimTeam:
         self.workers: list[SimWorker] = []
         self.waiting: dict[int, SimHousehold] = {}
         self.wake = env.event()
+        self.version = 0
+        # The last meeting that could place nothing: (state, tiers); see Service.meeting.
+        self.futile: tuple[tuple[int, tuple[str | None, ...]], frozenset[str] | None] | None = None
         self.counters = dict.fromkeys(
             ("referrals", "allocations", "closures", "leavers", "starters", "escalations"), 0)
 
@@ -356,6 +363,7 @@ class Service:
         self.events: list[EventRow] = []
         self._all_households: list[SimHousehold] = []
         self.household_count = 0
+        self._dates: dict[int, date] = {}
         self._sizes = list(scenario.referrals.children)
         self._size_shares = [scenario.referrals.children[n] for n in self._sizes]
         self._team_cumulative = self._referral_shares()
@@ -363,7 +371,11 @@ class Service:
     # ------------------------------------------------------------ time
 
     def date_at(self, t: float) -> date:
-        return self.origin + timedelta(days=math.floor(t + 1e-9))
+        day = math.floor(t + 1e-9)
+        found = self._dates.get(day)
+        if found is None:
+            found = self._dates[day] = self.origin + timedelta(days=day)
+        return found
 
     def t_of(self, d: date) -> float:
         return float((d - self.origin).days)
@@ -590,7 +602,7 @@ class Service:
         hh.case = new
         self._count(w, new, +1)
         self.rerate(w)
-        self.poke(hh.team)
+        self.changed(hh.team)
 
     def close(self, hh: SimHousehold) -> None:
         """The case closes; the scheme may keep its points to the end of the month."""
@@ -609,6 +621,7 @@ class Service:
                 self.at(month_end, lambda: self._drop_closed(w, points))
         else:
             team.waiting.pop(hh.key, None)
+            self.changed(team)
         self._household_row(hh)
 
     def _next_month(self, t: float) -> float:
@@ -624,7 +637,7 @@ class Service:
         if abs(w.closing_load) < 1e-9:
             w.closing_load = 0.0
         self.rerate(w)
-        self.poke(w.team)
+        self.changed(w.team)
 
     # ------------------------------------------------------- holding cases
 
@@ -645,6 +658,7 @@ class Service:
         w.households[hh.key] = hh
         self._count(w, hh.case, +1)
         self.rerate(w)
+        self.changed(w.team)
 
     def detach(self, w: SimWorker, hh: SimHousehold, keep_points: bool = False) -> None:
         """`w` no longer holds `hh` (closed, transferred, or the worker left)."""
@@ -658,16 +672,20 @@ class Service:
         if abs(w.load) < 1e-9:
             w.load = 0.0
         self.rerate(w)
-        self.poke(w.team)
+        self.changed(w.team)
 
     def to_waiting(self, hh: SimHousehold, reason: str) -> None:
         hh.waiting_since = self.env.now
         hh.wait_reason = reason
         hh.team.waiting[hh.key] = hh
-        self.poke(hh.team)
+        self.changed(hh.team)
 
     def touch(self, w: SimWorker) -> None:
-        """Bank the time since the worker's last change in their current RAG band."""
+        """Bank the time since the worker's last change in their current RAG band.
+
+        Called before every change to the worker, so it also marks them changed.
+        """
+        w.version += 1
         now = self.env.now
         if now > self.t0:
             dt = now - max(w.last, self.t0)
@@ -712,18 +730,27 @@ class Service:
             team.wake = self.env.event()
             self.meeting(team, None, escalate=False)
 
-    def poke(self, team: SimTeam) -> None:
+    def changed(self, team: SimTeam) -> None:
+        """Something the allocation depends on changed in `team` (and, if continuous, allocate)."""
+        team.version += 1
         if self.continuous and not team.wake.triggered:
             team.wake.succeed()
 
     def worker_state(self, w: SimWorker, on: date) -> WorkerState:
-        return WorkerState(
-            id=w.id, role=w.person.role, months=w.person.experience_months(on), nqsw=w.nqsw,
+        """The worker as the allocation sees them (rebuilt only when something changed)."""
+        months = w.person.experience_months(on)
+        reason = self.unavailable(w)
+        key = (w.version, reason, months)
+        if w.state is not None and w.state[0] == key:
+            return w.state[1]
+        state = WorkerState(
+            id=w.id, role=w.person.role, months=months, nqsw=w.nqsw,
             cp_protected=w.cp_protected, fte=w.fte, benchmark=w.benchmark, load=w.total_load,
             counts=dict(w.by_status), households=len(w.households), caps=w.caps,
-            unavailable=self.unavailable(w), cp_households=w.cp_households,
-            cla_children=w.cla_children,
+            unavailable=reason, cp_households=w.cp_households, cla_children=w.cla_children,
         )
+        w.state = (key, state)
+        return state
 
     def unavailable(self, w: SimWorker) -> str | None:
         """Why the worker takes no new work now (the policy's unavailability rule), if so."""
@@ -746,24 +773,27 @@ class Service:
             return
         now = self.env.now
         on = self.date_at(now)
-        if team.workers:
+        workers = tuple(self.worker_state(w, on) for w in team.workers)
+        state = (team.version, tuple(w.unavailable for w in workers))
+        futile = team.futile
+        # A meeting that could place nothing, with nothing changed since, places nothing
+        # again: each household fitted no worker on its own, and the rules only tighten
+        # as work is added. Skipping it saves the policy a pointless call.
+        if workers and not (futile is not None and futile[0] == state and (
+                futile[1] is None or (tiers is not None and tiers <= futile[1]))):
             problem = AllocationProblem(
-                self.scheme, self.policy, on,
-                tuple(self.worker_state(w, on) for w in team.workers),
-                tuple(replace(hh.case.template, id=hh.sid,
-                              referred_on=self.date_at(hh.waiting_since),
-                              waiting_days=int(now - hh.waiting_since))
-                      for hh in waiting),
-                team_type=team.type,
-            )
+                self.scheme, self.policy, on, workers,
+                tuple(self._waiting_record(hh, now) for hh in waiting), team_type=team.type)
             result = self.allocator.allocate(problem)
-            for breach in validate(problem, result):
-                self.event("breach", team, household=None, detail=f"{breach.rule}: {breach.reason}")
+            if result.assignments:  # every decision is checked against every hard rule
+                for breach in validate(problem, result):
+                    self.event("breach", team, detail=f"{breach.rule}: {breach.reason}")
             by_worker = {w.id: w for w in team.workers}
             by_household = {hh.sid: hh for hh in waiting}
-            for a in result.assignments:
-                if a.role == "lead":
-                    self.allocate(by_household[a.household_id], by_worker[a.worker_id])
+            leads = [a for a in result.assignments if a.role == "lead"]
+            for a in leads:
+                self.allocate(by_household[a.household_id], by_worker[a.worker_id])
+            team.futile = None if leads else (state, tiers)
         left = [hh for hh in waiting if hh.worker is None]
         if escalate and left:
             high = sum(1 for hh in left if hh.case.tier_name in self.high_risk)
@@ -774,10 +804,18 @@ class Service:
             if self.observing:
                 team.counters["escalations"] += 1
 
+    def _waiting_record(self, hh: SimHousehold, now: float) -> WaitingHousehold:
+        t = hh.case.template
+        return WaitingHousehold(
+            id=hh.sid, points=t.points, secondary_points=t.secondary_points, children=t.children,
+            by_status=t.by_status, tier=t.tier, tier_name=t.tier_name, court=t.court,
+            referred_on=self.date_at(hh.waiting_since), waiting_days=int(now - hh.waiting_since))
+
     def allocate(self, hh: SimHousehold, w: SimWorker) -> None:
         """The meeting gives `hh` to `w`; the wait is recorded."""
         team = hh.team
         del team.waiting[hh.key]
+        self.changed(team)
         now = self.env.now
         if self.observing:
             team.counters["allocations"] += 1
@@ -850,7 +888,7 @@ class Service:
         self.env.process(self.progression(w))
         self.env.process(self.sickness(w, self.streams.worker(*post.key, occupant, 1)))
         self.env.process(self.leave(w, self.streams.worker(*post.key, occupant, 2)))
-        self.poke(post.team)
+        self.changed(post.team)
         return w
 
     def refresh(self, w: SimWorker, quiet: bool = False) -> None:
@@ -876,7 +914,7 @@ class Service:
             if was_protected and not w.cp_protected:
                 self.event("protection_end", w.team, w,
                            detail=f"CP work allowed after {cap.months} months")
-        self.poke(w.team)
+        self.changed(w.team)
 
     def progression(self, w: SimWorker) -> Process:
         """Experience grows: at each band boundary the benchmark rises; the CP protection ends."""
@@ -914,7 +952,7 @@ class Service:
             return
         yield self.env.timeout(float(post.rng.exponential(365.25 / turnover)))
         w.leaving_at = self.env.now + self.scenario.workforce.notice_weeks * 7
-        self.poke(w.team)
+        self.changed(w.team)
         yield self.env.timeout(self.scenario.workforce.notice_weeks * 7)
         self.depart(w, "resigned")
 
@@ -974,6 +1012,7 @@ class Service:
         w.left = True
         w.ended = self.env.now
         team.workers.remove(w)
+        self.changed(team)
         if w.post.holder is w:
             w.post.holder = None
         self.event("leaver", team, w, detail=reason)
@@ -994,6 +1033,7 @@ class Service:
                 return
             spell = absence.sickness_spell.draw(rng)
             w.absent = True
+            self.changed(w.team)
             if after is not None and spell > after * 7:
                 yield self.env.timeout(after * 7)
                 if w.left:
@@ -1010,7 +1050,7 @@ class Service:
             if w.left:
                 return
             w.absent = False
-            self.poke(w.team)
+            self.changed(w.team)
 
     def leave(self, w: SimWorker, rng: np.random.Generator) -> Process:
         """Annual leave, booked ahead so that the allocation policy can see it coming."""

@@ -8,8 +8,8 @@ dotted path (``referrals.rate``, ``benchmarks.experienced``,
 which validates the result, so sweeps and comparisons never bypass validation.
 
 Units: rates are per week, shares are fractions (0.16 for 16 %), durations say
-their unit. Dated events take either ``on:`` (a date) or ``month:`` (whole
-months after the scenario start).
+their unit. Dated events take either ``at:`` (a date) or ``month:`` (whole
+months after the scenario start). (Not ``on:``: YAML reads a bare ``on`` as true.)
 """
 
 from __future__ import annotations
@@ -250,21 +250,21 @@ def _shares(values: Mapping[Any, float], what: str) -> None:
 
 
 class Dated(ScenarioModel):
-    """Something that happens at a date: `on: 2027-04-01` or `month: 6` after the start."""
+    """Something that happens at a date: `at: 2027-04-01` or `month: 6` after the start."""
 
-    on: date | None = None
+    at: date | None = None
     month: int | None = Field(default=None, ge=0, description="Whole months after the start.")
 
     @model_validator(mode="after")
     def _one_date(self) -> Dated:
-        if (self.on is None) == (self.month is None):
-            raise ValueError("give exactly one of on (a date) or month (months after the start)")
+        if (self.at is None) == (self.month is None):
+            raise ValueError("give exactly one of at (a date) or month (months after the start)")
         return self
 
     def date_from(self, start: date) -> date:
         """The calendar date, given the scenario's start."""
-        if self.on is not None:
-            return self.on
+        if self.at is not None:
+            return self.at
         assert self.month is not None
         return add_months(start, self.month)
 
@@ -646,7 +646,7 @@ class Scenario(ScenarioModel):
         for where, event in dated:
             if event.date_from(self.start) < self.start:
                 raise ValueError(
-                    f"{where}: {event.on} is before the scenario starts ({self.start})")
+                    f"{where}: {event.at} is before the scenario starts ({self.start})")
         duties = set(self.scheme.duties)
         groups = [*self.workforce.staff, *self.workforce.recruitment.starters,
                   *self.workforce.recruitment.agency_staff]
@@ -693,7 +693,7 @@ class Scenario(ScenarioModel):
 
         `settings` is a mapping ``{"referrals.rate": 90}`` or strings
         ``"referrals.rate=90"`` whose values are read as YAML (numbers, dates,
-        lists such as ``[{on: 2027-04-01, posts: 3}]``). Bad paths or values raise
+        lists such as ``[{at: 2027-04-01, posts: 3}]``). Bad paths or values raise
         InputError naming the setting.
         """
         pairs = _pairs(settings, source)
@@ -733,13 +733,13 @@ class Scenario(ScenarioModel):
 
     def with_cut(self, posts: int, on: date, team: str | None = None) -> Scenario:
         """A copy with `posts` posts removed on `on` (in `team`, or across the service)."""
-        cut = {"on": on, "posts": posts, "team": team}
+        cut = {"at": on, "posts": posts, "team": team}
         cuts = [c.model_dump() for c in self.workforce.cuts] + [cut]
         return self.with_overrides({"workforce.cuts": cuts}, "--cut")
 
     def with_cohort(self, count: int, on: date, team: str | None = None) -> Scenario:
         """A copy with an extra NQSW cohort of `count` starting on `on`."""
-        cohort = {"on": on, "count": count, "team": team}
+        cohort = {"at": on, "count": count, "team": team}
         cohorts = [c.model_dump() for c in self.workforce.cohorts] + [cohort]
         return self.with_overrides({"workforce.cohorts": cohorts}, "--cohort")
 

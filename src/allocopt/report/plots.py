@@ -1,0 +1,174 @@
+"""Plots of simulation results for service managers (matplotlib, Agg, no pyplot state).
+
+- :func:`load_fan`: the service's load % over time, P10-P90 band and median;
+- :func:`rag_area`: workers in each RAG band over time, stacked (mean of runs);
+- :func:`waiting_plot`: the waiting list over time, and how long work waited;
+- :func:`load_heatmap`: every worker, every week, coloured by RAG band (one run).
+
+Each function returns a Figure; :func:`write_plots` saves them as PNG files
+atomically. Plots are made with the object-oriented API on the Agg canvas, so
+they need no display and the same results give the same image.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import BoundaryNorm, ListedColormap
+from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+from matplotlib.figure import Figure
+
+from allocopt.io.atomic import atomic_path
+from allocopt.schemes.model import RagBand
+from allocopt.simulation.records import Aggregate, ReplicationResult
+
+RAG_COLOURS = {"blue": "#3b73b9", "green": "#3a9a5b", "amber": "#f0a030", "red": "#d0413a"}
+MEDIAN = "#1f2d3d"
+
+
+def _colour(band: RagBand) -> str:
+    return RAG_COLOURS.get(band.colour, band.colour)
+
+
+def _figure(width: float = 9.0, height: float = 4.5) -> Figure:
+    fig = Figure(figsize=(width, height), dpi=110, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _dates(ax: Axes) -> None:
+    locator = AutoDateLocator()  # type: ignore[no-untyped-call]
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))  # type: ignore[no-untyped-call]
+
+
+def _days(dates: Sequence[date]) -> np.ndarray[Any, np.dtype[np.datetime64]]:
+    return np.array(dates, dtype="datetime64[D]")
+
+
+def _band_lines(ax: Axes, rag: Sequence[RagBand]) -> None:
+    for band in rag:
+        if band.bound is not None and band.bound >= 90:
+            ax.axhline(band.bound, color=_colour(band), lw=0.9, ls="--",
+                       label=f"{band.name} up to {band.bound:g}%")
+
+
+def load_fan(agg: Aggregate, rag: Sequence[RagBand]) -> Figure:
+    """The service's load %: P10-P90 over replications shaded, the median as a line."""
+    series = agg.weekly_series("load_pct")
+    fig = _figure()
+    ax = fig.add_subplot()
+    x = _days([w.date for w in series])
+    ax.fill_between(x, [w.p10 for w in series], [w.p90 for w in series], color="#9fb7d5",
+                    alpha=0.6, lw=0, label=f"P10-P90 of {agg.runs} runs")
+    ax.plot(x, [w.p50 for w in series], color=MEDIAN, lw=1.8, label="median")
+    _band_lines(ax, rag)
+    ax.set_ylabel("load % (total load / total benchmark)")
+    ax.set_title(f"{agg.scenario}: service load % over time")
+    ax.legend(loc="upper left", fontsize=8, frameon=False)
+    _dates(ax)
+    return fig
+
+
+def rag_area(agg: Aggregate, rag: Sequence[RagBand]) -> Figure:
+    """Workers in each RAG band by week (mean over replications), stacked."""
+    fig = _figure()
+    ax = fig.add_subplot()
+    x = _days([d for _, d, _ in agg.band_means])
+    stacks = [[m[i] for _, _, m in agg.band_means] for i in range(len(agg.bands))]
+    colours = [_colour(b) for b in rag][: len(stacks)]
+    ax.stackplot(x, *stacks, labels=[b.name for b in rag][: len(stacks)], colors=colours,
+                 alpha=0.9)
+    ax.set_ylabel("workers (mean of runs)")
+    ax.set_title(f"{agg.scenario}: workers by RAG band")
+    ax.legend(loc="upper left", fontsize=8, frameon=False, reverse=True)
+    ax.margins(x=0)
+    _dates(ax)
+    return fig
+
+
+def waiting_plot(agg: Aggregate, results: Sequence[ReplicationResult]) -> Figure:
+    """Left: households waiting over time; right: working days from waiting to allocation."""
+    fig = _figure(11.0, 4.5)
+    left, right = fig.subplots(1, 2, width_ratios=(3, 2))
+    for measure, colour, label in (("waiting", "#7a5195", "all households"),
+                                   ("waiting_high_risk", "#d0413a", "CP / S47 work")):
+        series = agg.weekly_series(measure)
+        x = _days([w.date for w in series])
+        left.fill_between(x, [w.p10 for w in series], [w.p90 for w in series], color=colour,
+                          alpha=0.25, lw=0)
+        left.plot(x, [w.p50 for w in series], color=colour, lw=1.6, label=f"{label} (median)")
+    left.set_ylabel("households waiting")
+    left.set_title("Waiting list (P10-P90 shaded)")
+    left.legend(loc="upper left", fontsize=8, frameon=False)
+    _dates(left)
+    high = [a.wait_working_days for r in results for a in r.allocations if a.high_risk]
+    other = [a.wait_working_days for r in results for a in r.allocations if not a.high_risk]
+    top = max([*high, *other, 10.0])
+    bins = np.linspace(0, math.ceil(top), min(60, math.ceil(top) + 1))
+    right.hist([other, high], bins=bins, stacked=True, color=["#7a5195", "#d0413a"],
+               label=["other work", "CP / S47 work"])
+    for days, height in ((1, -12), (5, -24)):
+        right.axvline(days, color=MEDIAN, lw=0.9, ls="--")
+        right.annotate(f"{days} working day{'s' if days > 1 else ''}", (days, 1),
+                       xycoords=("data", "axes fraction"), xytext=(3, height),
+                       textcoords="offset points", fontsize=8)
+    right.set_xlabel("working days from waiting to allocation")
+    right.set_ylabel("allocations (all runs)")
+    right.set_title("Time to allocation")
+    right.legend(loc="upper right", fontsize=8, frameon=False)
+    return fig
+
+
+def load_heatmap(result: ReplicationResult, rag: Sequence[RagBand]) -> Figure:
+    """Every worker (rows, by team) by week (columns), coloured by RAG band; blank = not in post."""
+    workers = sorted({(w.team, w.worker) for w in result.worker_weeks})
+    row = {key: i for i, key in enumerate(workers)}
+    grid = np.full((len(workers), result.weeks + 1), np.nan)
+    for cell in result.worker_weeks:
+        grid[row[(cell.team, cell.worker)], cell.week] = min(cell.load_pct, 1000.0)
+    bounds = [0.0] + [b.bound for b in rag if b.bound is not None] + [1000.0]
+    cmap = ListedColormap([_colour(b) for b in rag])
+    cmap.set_bad("#f2f2f2")
+    norm = BoundaryNorm(bounds, cmap.N)
+    height = min(max(3.0, 0.06 * len(workers) + 1.5), 30.0)
+    fig = _figure(10.0, height)
+    ax = fig.add_subplot()
+    image = ax.imshow(np.ma.masked_invalid(grid), aspect="auto", interpolation="nearest",
+                      cmap=cmap, norm=norm)
+    cbar = fig.colorbar(image, ax=ax, ticks=bounds[1:-1], fraction=0.04)
+    cbar.set_label("load %")
+    ax.set_xlabel("week")
+    ax.set_ylabel("workers (grouped by team)")
+    if len(workers) <= 40:
+        ax.set_yticks(range(len(workers)), [w for _, w in workers], fontsize=7)
+    else:
+        ax.set_yticks([])
+    ax.set_title(f"{result.scenario}: load % by worker and week (replication "
+                 f"{result.replication})")
+    return fig
+
+
+def write_plots(out: Path, agg: Aggregate, results: Sequence[ReplicationResult],
+                rag: Sequence[RagBand]) -> list[Path]:
+    """Save the four plots as PNG files in `out`, atomically; the paths written."""
+    figures = {
+        "load_fan.png": load_fan(agg, rag),
+        "rag_area.png": rag_area(agg, rag),
+        "waiting.png": waiting_plot(agg, results),
+        "heatmap.png": load_heatmap(results[0], rag),
+    }
+    written = []
+    for name, fig in figures.items():
+        path = out / name
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, format="png", metadata={"Software": None})
+        written.append(path)
+    return written
