@@ -74,3 +74,42 @@ def erlang_c(c: int, offered: float) -> float:
 def mmc_wait(c: int, lam: float, mu: float) -> float:
     """Mean wait in the queue of M/M/c (Erlang C over the spare service rate)."""
     return erlang_c(c, lam / mu) / (c * mu - lam)
+
+
+def tower_hamlets() -> Scheme:
+    from allocopt.io.schemes import load_scheme
+
+    return load_scheme("tower-hamlets")
+
+
+PATHWAY: dict[str, Any] = {
+    "assessment": {"s47_share": 0.3,
+                   "duration": {"dist": "lognormal", "median": 20, "p90": 35,
+                                "unit": "working_days"},
+                   "outcomes": {"NFA": 0.5, "CIN": 0.3, "CP": 0.15, "CLA": 0.05}},
+    "statuses": {
+        "CIN": {"duration": {"dist": "lognormal", "median": 16, "p90": 40},
+                "next": {"close": 0.9, "CP": 0.1}},
+        "CP": {"duration": {"dist": "lognormal", "median": 26, "p90": 50},
+               "next": {"CIN": 0.6, "CLA": 0.15, "close": 0.25}},
+        "CLA": {"duration": {"dist": "lognormal", "median": 60, "p90": 150},
+                "next": {"close": 1.0}},
+    },
+}
+"""A compact pathway with every status and transition."""
+
+
+def small_scenario(posts: int = 8, rate: float = 3.0, weeks: int = 26, **fields: Any) -> Scenario:
+    """A small Tower Hamlets team with a quiet workforce; `fields` replace top-level parts."""
+    data: dict[str, Any] = {
+        "name": "small",
+        "start": START,
+        "weeks": weeks,
+        "scheme": tower_hamlets(),
+        "referrals": {"rate": rate},
+        "pathway": PATHWAY,
+        "workforce": quiet_workforce(posts),
+        "initial": {"load_pct": 80, "spread": 10},
+    }
+    data.update(fields)
+    return Scenario.model_validate(data)

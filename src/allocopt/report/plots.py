@@ -135,8 +135,7 @@ def load_heatmap(result: ReplicationResult, rag: Sequence[RagBand]) -> Figure:
     for cell in result.worker_weeks:
         grid[row[(cell.team, cell.worker)], cell.week] = min(cell.load_pct, 1000.0)
     bounds = [0.0] + [b.bound for b in rag if b.bound is not None] + [1000.0]
-    cmap = ListedColormap([_colour(b) for b in rag])
-    cmap.set_bad("#f2f2f2")
+    cmap = ListedColormap([_colour(b) for b in rag]).with_extremes(bad="#f2f2f2")
     norm = BoundaryNorm(bounds, cmap.N)
     height = min(max(3.0, 0.06 * len(workers) + 1.5), 30.0)
     fig = _figure(10.0, height)

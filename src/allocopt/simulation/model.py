@@ -422,6 +422,12 @@ class Service:
 
     def run(self) -> Outputs:
         """Simulate the warm-up and the reported weeks; return the records."""
+        census = self.start()
+        self.env.run(until=census)
+        return self.finish()
+
+    def start(self) -> simpy.Process:
+        """Set up the first day and every process; returns the census, which ends the run."""
         self.build_workforce()
         self.build_caseloads()
         self.building = False
@@ -439,13 +445,7 @@ class Service:
         for change in self.scenario.benchmark_changes:
             self.env.process(self.benchmark_change(change.date_from(self.scenario.start),
                                                    change.benchmarks))
-        census = self.env.process(self.census())
-        self.env.run(until=census)
-        self.finish()
-        return Outputs(tuple(self.week_rows), tuple(self.worker_weeks),
-                       tuple(self.allocation_rows), tuple(self.household_rows),
-                       tuple(self.worker_rows), tuple(self.events), self.bands,
-                       tuple(t.id for t in self.teams))
+        return self.env.process(self.census())
 
     # ---------------------------------------------------------- referrals
 
@@ -1258,8 +1258,8 @@ class Service:
         self.week_rows.extend(rows)
         self.week_rows.append(_service_row(self.replication, week, on, rows))
 
-    def finish(self) -> None:
-        """Close the books at the end: workers still in post, households still open."""
+    def finish(self) -> Outputs:
+        """Close the books at the end (workers in post, open households); the records."""
         for team in self.teams:
             for w in team.workers:
                 self.touch(w)
@@ -1269,6 +1269,10 @@ class Service:
                 if hh.worker is not None:
                     hh.held_days += max(0.0, self.env.now - max(hh.held_since, self.t0))
                 self._household_row(hh)
+        return Outputs(tuple(self.week_rows), tuple(self.worker_weeks),
+                       tuple(self.allocation_rows), tuple(self.household_rows),
+                       tuple(self.worker_rows), tuple(self.events), self.bands,
+                       tuple(t.id for t in self.teams))
 
     def _worker_row(self, w: SimWorker, reason: str) -> None:
         if w.ended is not None and w.ended < self.t0:
