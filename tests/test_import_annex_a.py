@@ -300,7 +300,7 @@ def test_override_wins_over_the_extract(tmp_path):
                                                  "C1,CP,none,Sam Smith,yes\n")
     child = children(result)["C1"]
     assert child.status is Status.CP and child.high_input
-    assert child.sources["status"] == "overrides.csv row 2 (the extract says CLA)"
+    assert child.sources["status"] == "overrides.csv row 2; the extract says CLA"
     assert household(result, "C1").court is None
     assert lead(result, "C1") == "W2"
 

@@ -135,7 +135,7 @@ def test_fte_from_professionals_roster_first(result):
     assert team.worker("W2").contracted_hours == 29.6
     assert team.worker("W2").sources["contracted_hours"] == "roster.csv row 3"
     assert team.worker("104").contracted_hours == 18.5  # FTE 0.5
-    assert team.worker("104").sources["contracted_hours"] == "ssd_professionals row 5 (FTE 0.5)"
+    assert team.worker("104").sources["contracted_hours"] == "ssd_professionals row 5, FTE 0.5"
     assert team.worker("104").agency is True
     assert result.report.missing_fte == ["W3 (Alex Green)"]
 

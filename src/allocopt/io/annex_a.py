@@ -408,9 +408,8 @@ class _State:
     def _list3(self, facts: ChildFacts, rd: Reader, row: dict[str, Cell], n: int,
                source: str) -> bool:
         when = rd.date(row, n, "referral_date")
-        if when is not None and when > self.on:
-            return False
-        if rd.flag(row, n, "nfa"):
+        no_further_action = rd.flag(row, n, "nfa")
+        if (when is not None and when > self.on) or no_further_action:
             return False
         facts.add_referral(when)
         allocation = self._allocation(rd, row, n, source, Status.CIN, "referral", when)
@@ -492,14 +491,17 @@ class _State:
     def _list8(self, facts: ChildFacts, rd: Reader, row: dict[str, Cell], n: int,
                source: str) -> bool:
         start, ceased = rd.date(row, n, "start"), rd.date(row, n, "ceased")
+        # Coded answers are checked on every row, so no unknown code goes unreported.
+        court = self._legal_status(rd, row, n)
+        location = self._location(rd, row, n)
+        miles = rd.number(row, n, "distance")
         if open_at(start, ceased, self.on) != "open":
             return False
         allocation = self._allocation(rd, row, n, source, Status.CLA, "plan", start)
         self._status(facts, Status.CLA, "plan", start, source, allocation)
-        court = self._legal_status(rd, row, n)
         if court is not None:
-            facts.set_court(Fact(court, source + " (legal status)"))
-        travel = self._travel(rd, row, n, source)
+            facts.set_court(Fact(court, source + ", legal status"))
+        travel = self._travel(rd, row, n, source, location, miles)
         if travel is not None:
             facts.placement_travel = travel
         return True
@@ -515,32 +517,34 @@ class _State:
             return None
         return codes[code.upper()]
 
-    def _travel(self, rd: Reader, row: dict[str, Cell], n: int,
-                source: str) -> Fact[TravelBand] | None:
-        miles = rd.number(row, n, "distance")
+    def _location(self, rd: Reader, row: dict[str, Cell], n: int) -> str | None:
+        """'inside' or 'outside' the council's area, or None (blank or unknown)."""
+        coded = rd.coded(row, n, "location")
+        if coded is None:
+            return None
+        if any(w in coded.key for w in _OUTSIDE):
+            return "outside"
+        if any(w in coded.key for w in _INSIDE):
+            return "inside"
+        rd.unknown(n, "location", coded.raw, "travel band not known")
+        return None
+
+    def _travel(self, rd: Reader, row: dict[str, Cell], n: int, source: str,
+                location: str | None, miles: float | None) -> Fact[TravelBand] | None:
         if miles is not None and miles not in self.settings.unknown_distances and miles >= 0:
-            return Fact(self.settings.travel_for_miles(miles), source + " (distance)")
+            return Fact(self.settings.travel_for_miles(miles), source + ", distance")
         la = rd.text(row, n, "la")
         if la is not None:
             if answer_key(la) in self.la_travel:
-                return Fact(self.la_travel[answer_key(la)], source + " (LA of placement)")
+                return Fact(self.la_travel[answer_key(la)], source + ", LA of placement")
             home = self.settings.home_la
             if home is not None and answer_key(la) == answer_key(home):
-                return Fact(TravelBand.IN_AREA, source + " (LA of placement)")
-        coded = rd.coded(row, n, "location")
-        where = coded.key if coded else ""
-        if where and any(w in where for w in _OUTSIDE):
-            rd.unknown(n, "la" if la is not None else "location",
-                       la if la is not None else coded.raw if coded else "",
-                       "travel band not known (in_area until the settings or override say)")
-            return None
-        if where and any(w in where for w in _INSIDE):
-            return Fact(TravelBand.IN_AREA, source + " (placement location)")
-        if coded is not None:
-            rd.unknown(n, "location", coded.raw, "travel band not known")
-        elif la is not None:
-            rd.unknown(n, "la", la, "travel band not known (in_area until the settings or "
-                       "override say)")
+                return Fact(TravelBand.IN_AREA, source + ", LA of placement")
+        if location == "inside":
+            return Fact(TravelBand.IN_AREA, source + ", placement location")
+        if location == "outside" or la is not None:
+            rd.unknown(n, "la", la or "blank", "travel band not known (in_area until the "
+                       "settings' placement_la_travel or the override sheet say)")
         return None
 
     def _list9(self, facts: ChildFacts, rd: Reader, row: dict[str, Cell], n: int,
@@ -563,7 +567,7 @@ class _State:
                                      or is_excel_error(named)):
             column = "pa"
         allocation = self._allocation(rd, row, n, source if column == "worker"
-                                      else source + " (personal adviser)",
+                                      else source + ", personal adviser",
                                       Status.CARE_LEAVER, "plan", None, column)
         self._status(facts, Status.CARE_LEAVER, "plan", None, source, allocation)
         return True
@@ -574,8 +578,8 @@ class _State:
         for cid, (when, source, allocation) in sorted(self.referrals.items()):
             facts = self.extract.children[cid]
             if cid not in self.assessed and not facts.statuses:
-                self._status(facts, Status.CIN, "referral", when, source + " (referral not yet "
-                             "assessed)", allocation)
+                self._status(facts, Status.CIN, "referral", when, source + ", referral not yet "
+                             "assessed", allocation)
         for cid, claims in sorted(self.claims.items()):
             current = {s.status for s in self.extract.children[cid].statuses}
             for status, source in claims:

@@ -389,5 +389,5 @@ def child_age(facts: ChildFacts, on: date) -> Fact[int] | None:
     """The child's age at `on`: from the date of birth if known, else the age given."""
     if facts.dob is not None:
         years = age_at(facts.dob.value, on)
-        return Fact(years, facts.dob.source + " (date of birth)") if 0 <= years <= 25 else None
+        return Fact(years, facts.dob.source + ", date of birth") if 0 <= years <= 25 else None
     return facts.age

@@ -197,7 +197,7 @@ class _Builder:
                                  f"{current[0].status.value}")
         if ov is not None and "status" in ov.values:
             status: Status = ov.values["status"]
-            said = f" (the extract says {current[0].status.value})" if current and \
+            said = f"; the extract says {current[0].status.value}" if current and \
                 current[0].status is not status else ""
             return status, ov.source + said
         if not current:
@@ -555,7 +555,7 @@ class _Builder:
                 hours = round(facts.fte.value * FULL_TIME_HOURS, 2)
                 if "contracted_hours" not in kw:
                     kw["contracted_hours"] = hours
-                    sources["contracted_hours"] = f"{facts.fte.source} (FTE {facts.fte.value:g})"
+                    sources["contracted_hours"] = f"{facts.fte.source}, FTE {facts.fte.value:g}"
                 elif abs(kw["contracted_hours"] - hours) > 0.37:
                     self.report.notes.append(
                         f"{wid}: the roster says {kw['contracted_hours']:g} hours, "

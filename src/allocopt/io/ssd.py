@@ -202,6 +202,11 @@ class _SsdState:
         self.cla_keys: dict[tuple[str, str], str] = {}
         self.placement_start: dict[str, date] = {}
         self.ended = 0
+        self.allocated = {answer_key(r) for r in settings.allocated_worker_roles}
+        self.co_worker = {answer_key(r) for r in settings.co_worker_roles}
+        self.other = {answer_key(r) for r in settings.other_roles}
+        self.categories = {answer_key(k): v for k, v in settings.care_leaver_categories.items()}
+        self.titles = {answer_key(k): v for k, v in settings.job_titles.items()}
 
     def run(self) -> None:
         steps: list[tuple[str, Callable[[_Table, dict[str, Cell], int, str], bool]]] = [
@@ -281,21 +286,20 @@ class _SsdState:
         return False
 
     def _role(self, title: str) -> Role | None:
-        titles = {answer_key(k): v for k, v in self.settings.job_titles.items()}
         key = answer_key(title)
-        if key in titles:
-            return titles[key]
-        for known in sorted(titles, key=len, reverse=True):
+        if key in self.titles:
+            return self.titles[key]
+        for known in sorted(self.titles, key=len, reverse=True):
             if known in key:
-                return titles[known]
+                return self.titles[known]
         return None
 
     def _person(self, t: _Table, row: dict[str, Cell], n: int, source: str) -> bool:
         rd = t.reader
         pid = rd.text(row, n, "person")
+        dob = rd.date(row, n, "dob")
         if pid is None:
             return False
-        dob = rd.date(row, n, "dob")
         if dob is not None and dob <= self.on:
             facts = self.extract.child(pid)
             facts.dob = Fact(dob, source)
@@ -356,13 +360,12 @@ class _SsdState:
     def _care_leaver(self, t: _Table, row: dict[str, Cell], n: int, source: str) -> bool:
         rd = t.reader
         pid = rd.text(row, n, "person")
-        if pid is None:
-            return False
         coded = rd.coded(row, n, "eligibility")
-        categories = {answer_key(k): v for k, v in self.settings.care_leaver_categories.items()}
-        if coded is not None and coded.key not in categories:
+        if coded is not None and coded.key not in self.categories:
             rd.unknown(n, "eligibility", coded.raw, "a care leaver")
-        elif coded is not None and not categories[coded.key]:
+        elif coded is not None and not self.categories[coded.key]:
+            return False
+        if pid is None:
             return False
         self._add(pid, Status.CARE_LEAVER, "plan", None, source, rd.text(row, n, "team"))
         return True
@@ -375,10 +378,9 @@ class _SsdState:
 
     def _cin_episode(self, t: _Table, row: dict[str, Cell], n: int, source: str) -> bool:
         pid, start, is_open = self._open(t, row, n)
-        if not is_open or pid is None:
-            return False
-        if t.reader.flag(row, n, "nfa"):
-            return False  # closed at referral with no further action
+        no_further_action = t.reader.flag(row, n, "nfa")  # checked on every row
+        if not is_open or pid is None or no_further_action:
+            return False  # closed, or closed at referral with no further action
         facts = self._add(pid, Status.CIN, "episode", start, source,
                           t.reader.text(row, n, "team"))
         facts.add_referral(start)
@@ -427,10 +429,10 @@ class _SsdState:
         rd = t.reader
         pid = self._person_of(t, row, n)
         start, end = rd.date(row, n, "start"), rd.date(row, n, "end")
+        miles = rd.number(row, n, "distance")
         facts = self._current_cla(pid)
         if facts is None or open_at(start, end, self.on) != "open":
             return False
-        miles = rd.number(row, n, "distance")
         if miles is None or miles in self.settings.unknown_distances or miles < 0:
             rd.unknown(n, "distance", "blank" if miles is None else miles,
                        "travel band not known (in_area until the override sheet says)")
@@ -439,15 +441,13 @@ class _SsdState:
         began = start or date.min
         if facts.id not in self.placement_start or began >= self.placement_start[facts.id]:
             band = self.settings.travel_for_miles(miles)
-            facts.placement_travel = Fact(band, f"{source} ({miles:g} miles)")
+            facts.placement_travel = Fact(band, f"{source}, {miles:g} miles")
             self.placement_start[facts.id] = began
         return True
 
     def _legal(self, t: _Table, row: dict[str, Cell], n: int, source: str) -> bool:
         rd = t.reader
-        pid, _start, is_open = self._open(t, row, n)
-        if not is_open or pid is None:
-            return False
+        pid, _, is_open = self._open(t, row, n)
         coded = rd.coded(row, n, "status")
         if coded is None:
             return False
@@ -456,33 +456,31 @@ class _SsdState:
         if code not in codes:
             rd.unknown(n, "status", coded.raw, "no court stage")
             return False
+        if not is_open or pid is None:
+            return False
         stage = codes[code]
         if stage is not None:
-            self.extract.child(pid).set_court(Fact(stage, source + " (legal status)"))
+            self.extract.child(pid).set_court(Fact(stage, source + ", legal status"))
         return True
 
     def _pre_proceedings(self, t: _Table, row: dict[str, Cell], n: int, source: str) -> bool:
         rd = t.reader
         pid = rd.text(row, n, "person")
         decided = rd.date(row, n, "decision")
-        if pid is None or decided is None or decided > self.on:
-            return False
         outcome = rd.coded(row, n, "outcome")
         outcome_on = rd.date(row, n, "outcome_date")
+        plan = rd.coded(row, n, "final_plan")
+        kind = None if outcome is None else "issued" if "issue" in outcome.key else \
+            "stepped down" if "step" in outcome.key else None
+        if outcome is not None and kind is None:
+            rd.unknown(n, "outcome", outcome.raw, "still in pre-proceedings")
+        if pid is None or decided is None or decided > self.on:
+            return False
         stage: CourtStage | None = CourtStage.PLO
-        if outcome is not None and (outcome_on is None or outcome_on <= self.on):
-            key = outcome.key
-            if "issue" in key:
-                plan = rd.coded(row, n, "final_plan")
-                still = plan is None or any(w in plan.key for w in ("not yet", "still in",
-                                                                    "not in care proceedings"))
-                if plan is not None and "not in care proceedings" in plan.key:
-                    still = False
-                stage = CourtStage.CARE_PROCEEDINGS if still else None
-            elif "step" in key:
-                stage = None
-            else:
-                rd.unknown(n, "outcome", outcome.raw, "still in pre-proceedings")
+        if kind is not None and (outcome_on is None or outcome_on <= self.on):
+            # Issued: in care proceedings until the final hearing gives a final plan.
+            still = plan is None or any(w in plan.key for w in ("not yet", "still in"))
+            stage = CourtStage.CARE_PROCEEDINGS if kind == "issued" and still else None
         if stage is None:
             return False
         self.extract.child(pid).set_court(Fact(stage, source))
@@ -503,15 +501,12 @@ class _SsdState:
         rd = t.reader
         role = rd.text(row, n, "role")
         key = answer_key(role) if role else ""
-        allocated = {answer_key(r) for r in self.settings.allocated_worker_roles}
-        co_worker = {answer_key(r) for r in self.settings.co_worker_roles}
-        other = {answer_key(r) for r in self.settings.other_roles}
-        if key not in allocated and key not in co_worker:
-            if key not in other:
+        pid, start, is_open = self._open(t, row, n)  # dates read on every row
+        if key not in self.allocated and key not in self.co_worker:
+            if key not in self.other:
                 rd.unknown(n, "role", role or "blank", "not an allocation (add the role to "
                            "allocated_worker_roles or other_roles in the settings)")
             return False
-        pid, start, is_open = self._open(t, row, n)
         if not is_open or pid is None:
             if pid is not None:
                 self.ended += 1
@@ -524,7 +519,7 @@ class _SsdState:
         facts = self.extract.child(pid)
         allocation = Allocation(worker, team, source, (0, 0, -start.toordinal() if start else 0),
                                 start, None if worker else "blank")
-        (facts.allocations if key in allocated else facts.co_workers).append(allocation)
+        (facts.allocations if key in self.allocated else facts.co_workers).append(allocation)
         return True
 
     def _check_involvements(self) -> None:

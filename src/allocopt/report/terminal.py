@@ -229,6 +229,9 @@ def explain_view(board: TeamBoard, row: WorkerScore, caseload: Caseload | None =
 
 
 def _value(record: object, key: str) -> str:
+    ratings = getattr(record, "ratings", {})
+    if key.startswith("rating_") and key[len("rating_"):] in ratings:
+        return f"{ratings[key[len('rating_'):]]:g}"
     value = getattr(record, "id" if key == "household_id" else key, None)
     if value is None or (isinstance(value, dict | tuple) and not value):
         return ""
@@ -242,10 +245,11 @@ def _value(record: object, key: str) -> str:
     return f"{value:g}" if isinstance(value, float) else text
 
 
-def _origins(record: object, sources: dict[str, str]) -> str:
+def _origins(record: object, sources: dict[str, str], known: dict[str, str] | None = None
+             ) -> str:
     parts = []
     for key, where in sources.items():
-        value = _value(record, key)
+        value = (known or {}).get(key) or _value(record, key)
         parts.append(f"{key} {value} ({where})" if value else f"{key} ({where})")
     return "; ".join(parts)
 
@@ -266,10 +270,11 @@ def sources_table(row: WorkerScore, caseload: Caseload | None) -> Table | None:
                 continue
             if household.sources:
                 lines.append((household.id, _origins(household, household.sources)))
+            holder = {"worker_id" if case.role == "lead" else "co_worker_id": row.worker.id}
             for cid in case.child_ids:
                 child = household.child(cid)
                 if child.sources:
-                    lines.append((f"  {child.id}", _origins(child, child.sources)))
+                    lines.append((f"  {child.id}", _origins(child, child.sources, holder)))
     if not lines:
         return None
     t = Table(box=box.SIMPLE, title="Where the inputs came from", title_justify="left")
