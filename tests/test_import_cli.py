@@ -122,8 +122,9 @@ def test_settings_command_writes_the_defaults(tmp_path):
 
 def test_a_bad_settings_file_is_an_input_error(tmp_path):
     (tmp_path / "s.yaml").write_text("allocated_worker_role: [CW]\n")
-    result = runner.invoke(app, annex_args(tmp_path / "out")[:-2] + [
-        "--settings", str(tmp_path / "s.yaml"), "--out", str(tmp_path / "out")])
+    args = annex_args(tmp_path / "out")
+    args[args.index("--settings") + 1] = str(tmp_path / "s.yaml")
+    result = runner.invoke(app, args)
     assert isinstance(result.exception, InputError)
     assert "allocated_worker_role" in result.exception.message
 
