@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
@@ -44,10 +44,16 @@ from allocopt.allocation.objective import (
     kind_added,
     kind_held,
     preference_score,
+    spread,
     tier_sizes,
     tier_weights,
 )
-from allocopt.allocation.packing import packing_assignments
+from allocopt.allocation.packing import (
+    balanced_assignments,
+    improve_balance,
+    lowest_level,
+    packing_assignments,
+)
 from allocopt.allocation.problem import AllocationProblem, AllocationResult, Assignment
 from allocopt.allocation.types import LoadType, load_types, waiting_key
 from allocopt.domain import Role
@@ -92,13 +98,12 @@ class CountModel:
     added: dict[int, cp_model.IntVar]
     added_ub: dict[int, int]
     placed: list[cp_model.LinearExpr]
-    waited: dict[int, tuple[cp_model.IntVar, cp_model.IntVar, list[int]]]
-    """type -> (households placed, days they waited, days waited by the first n placed)."""
+    waited: dict[int, tuple[cp_model.IntVar, list[int]]]
+    """type -> (days the placed households waited, days waited by the first n placed)."""
     amber: dict[int, cp_model.IntVar]
     receives: dict[int, cp_model.IntVar]
     top: cp_model.IntVar
-    dev: dict[int, cp_model.IntVar]
-    total_added: cp_model.IntVar | None
+    dev: dict[int, cp_model.IntVar] = field(default_factory=dict)
     stage_exprs: dict[str, cp_model.LinearExprT] = field(default_factory=dict)
     z: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)
     classes: list[PreferenceClass] = field(default_factory=list)
@@ -157,7 +162,7 @@ def build_model(ex: ExactProblem, types: list[LoadType]) -> CountModel:
     cap_terms: dict[tuple[int, int], list[tuple[cp_model.IntVar, int]]] = {}
     child_terms: dict[int, list[tuple[cp_model.IntVar, int]]] = {}
     placed: list[cp_model.LinearExpr] = []
-    waited: dict[int, tuple[cp_model.IntVar, cp_model.IntVar, list[int]]] = {}
+    waited: dict[int, tuple[cp_model.IntVar, list[int]]] = {}
     waited_terms: list[cp_model.LinearExprT] = []
     for k, t in enumerate(types):
         counts = {st.value: n for st, n in t.by_status}
@@ -191,16 +196,18 @@ def build_model(ex: ExactProblem, types: list[LoadType]) -> CountModel:
             if len(set(days)) == 1:
                 waited_terms.append(days[0] * total)
             else:
-                # the longest-waiting households of a type are placed first, so the days
-                # waited are a known (concave) function of how many are placed
+                # The longest-waiting households of a type are placed first, so the days
+                # waited are a concave function of how many are placed: the minimum of
+                # its tangents, one per change of slope. (An element constraint here
+                # cost seconds of probing at 200 x 1,000.)
                 prefix = [0]
                 for d in days:
                     prefix.append(prefix[-1] + d)
-                n_var = m.new_int_var(0, t.size, f"placed_{k}")
                 d_var = m.new_int_var(0, prefix[-1], f"waited_{k}")
-                m.add(n_var == total)
-                m.add_element(n_var, prefix, d_var)
-                waited[k] = (n_var, d_var, prefix)
+                for j, slope in enumerate(days):
+                    if j == 0 or slope != days[j - 1]:
+                        m.add(d_var <= prefix[j] + slope * (total - j))
+                waited[k] = (d_var, prefix)
                 waited_terms.append(d_var)
         if t.pinned_to is not None:
             m.add(total == 1)
@@ -264,38 +271,46 @@ def build_model(ex: ExactProblem, types: list[LoadType]) -> CountModel:
         else:
             m.add(top >= BIG_PCT).only_enforce_if(y)
 
-    dev: dict[int, cp_model.IntVar] = {}
-    total_added = None
-    pool = list(ex.pool)
-    if pool:
-        sb = sum(ex.benchmark[w] for w in pool)
-        sl = sum(ex.load[w] for w in pool)
-        in_pool = [w for w in pool if w in added]
-        total_added = m.new_int_var(0, sum(added_ub[w] for w in in_pool), "total_added")
-        m.add(total_added == cp_model.LinearExpr.sum([added[w] for w in in_pool]))
-        for w in pool:
-            b = ex.benchmark[w]
-            mine = added.get(w)
-            d_ub = pct_units(ex.load[w] + added_ub.get(w, 0), b)
-            above = m.new_int_var(0, d_ub, f"dev_{w}")
-            # d * B * SB >= 10,000 * (SB * (L + A) - B * (SL + total))
-            terms_d = [above, total_added]
-            coefs = [b * sb, PCT_UNITS * b]
-            if mine is not None:
-                terms_d.append(mine)
-                coefs.append(-PCT_UNITS * sb)
-            m.add(cp_model.LinearExpr.weighted_sum(terms_d, coefs)
-                  >= PCT_UNITS * (sb * ex.load[w] - b * sl))
-            dev[w] = above
-    cm = CountModel(ex, types, m, x, s, added, added_ub, placed, waited, amber, receives, top,
-                    dev, total_added)
+    cm = CountModel(ex, types, m, x, s, added, added_ub, placed, waited, amber, receives, top)
     cm.stage_exprs = {
         "waiting": cp_model.LinearExpr.sum(waited_terms),
         "amber": cp_model.LinearExpr.sum(list(amber.values())),
         "max_load": top,
-        "spread": cp_model.LinearExpr.sum(list(dev.values())),
     }
     return cm
+
+
+def add_spread_stage(cm: CountModel, total: int) -> cp_model.LinearExprT:
+    """Variables and expression of level 4, with the pool's new load kept at `total`.
+
+    With the total fixed the team mean is a constant, so each worker's load %
+    above it is one short linear inequality (d x B x SB >= 10,000 x (SB x (L + A)
+    - B x SL)); with the mean free, the same rows couple every worker and proofs
+    took 20-50 times longer on the 12 x 30 meeting. Keeping the total chooses
+    among allocations that place as much new load as the best one found so far.
+    """
+    ex, m = cm.ex, cm.model
+    pool = list(ex.pool)
+    if not pool:
+        return cp_model.LinearExpr.sum([])
+    m.add(cp_model.LinearExpr.sum([cm.added[w] for w in pool if w in cm.added]) == total)
+    sb = sum(ex.benchmark[w] for w in pool)
+    sl = sum(ex.load[w] for w in pool) + total
+    for w in pool:
+        b = ex.benchmark[w]
+        rhs = PCT_UNITS * (sb * ex.load[w] - b * sl)
+        mine = cm.added.get(w)
+        most = PCT_UNITS * (sb * (ex.load[w] + cm.added_ub.get(w, 0)) - b * sl)
+        if most <= 0:
+            continue  # never above the mean
+        above = m.new_int_var(0, -(-most // (b * sb)), f"dev_{w}")
+        if mine is None:
+            m.add(b * sb * above >= rhs)
+        else:
+            m.add(cp_model.LinearExpr.weighted_sum([above, mine], [b * sb, -PCT_UNITS * sb])
+                  >= rhs)
+        cm.dev[w] = above
+    return cp_model.LinearExpr.sum(list(cm.dev.values()))
 
 
 def priority_stages(cm: CountModel) -> list[tuple[str, cp_model.LinearExprT, int]]:
@@ -541,9 +556,8 @@ def hint_values(cm: CountModel, cand: Candidate) -> dict[cp_model.IntVar, int]:
         added[w] = added.get(w, 0) + n * cm.types[k].secondary
     for w, var in cm.added.items():
         values[var] = added[w]
-    for k, (n_var, d_var, prefix) in cm.waited.items():
+    for k, (d_var, prefix) in cm.waited.items():
         n = sum(v for (kk, _), v in cand.x.items() if kk == k)
-        values[n_var] = n
         values[d_var] = prefix[n]
     for w, var in cm.amber.items():
         acc = ex.acceptable_max[w]
@@ -555,10 +569,9 @@ def hint_values(cm: CountModel, cand: Candidate) -> dict[cp_model.IntVar, int]:
             top = max(top, pct_units(ex.load[w] + added[w], ex.benchmark[w])
                       if ex.benchmark[w] > 0 else BIG_PCT)
     values[cm.top] = top
-    if cm.total_added is not None:
+    if cm.dev:
         pool = list(ex.pool)
         total = sum(added.get(w, 0) for w in pool)
-        values[cm.total_added] = total
         sb = sum(ex.benchmark[w] for w in pool)
         sl = sum(ex.load[w] for w in pool) + total
         for w, var in cm.dev.items():
@@ -630,6 +643,78 @@ def stage_key(obj: Objective, name: str) -> int:
             "spread": obj.spread, "preferences": obj.preference}[name]
 
 
+@dataclass
+class Stage:
+    """One level of the objective as a solve: its expression, bound and value."""
+
+    name: str
+    maximise: bool
+    prepare: Callable[[Candidate], tuple[cp_model.LinearExprT, int | None,
+                                         dict[cp_model.IntVar, int]]]
+    """Given the incumbent: (model expression, bound in objective units or None, extra hints)."""
+    value: Callable[[Objective], int]
+    offset: Callable[[], int] = lambda: 0
+    """Model expression minus the objective's value (constant terms left out of the model)."""
+    with_classes: bool = False
+
+
+def _fixed(expr: cp_model.LinearExprT, bound: int) -> Callable[[Candidate], tuple[
+        cp_model.LinearExprT, int | None, dict[cp_model.IntVar, int]]]:
+    return lambda c: (expr, bound, {})
+
+
+def _priority_value(weights: list[int], tier: int | None) -> Callable[[Objective], int]:
+    if tier is None:
+        return lambda o: sum(weights[t] * n for t, n in enumerate(o.placed))
+    return lambda o: o.placed[tier]
+
+
+def make_stages(cm: CountModel, free_preferences: int, skip_preferences: bool) -> list[Stage]:
+    """The levels of :mod:`allocopt.allocation.objective` as solver stages, in order."""
+    ex = cm.ex
+    weights = tier_weights(ex)
+    stages: list[Stage] = []
+    for name, expr, bound in priority_stages(cm):
+        tier = None if name == "priority" else int(name.rsplit(" ", 1)[1])
+        stages.append(Stage(name, True, _fixed(expr, bound), _priority_value(weights, tier)))
+    stages.append(Stage(
+        "waiting", True,
+        lambda c: (cm.stage_exprs["waiting"], waiting_bound(ex, c.objective), {}),
+        lambda o: o.waited))
+    stages.append(Stage("amber", False, lambda c: (cm.stage_exprs["amber"], 0, {}),
+                        lambda o: o.amber))
+
+    def prepare_max_load(c: Candidate) -> tuple[cp_model.LinearExprT, int, dict[
+            cp_model.IntVar, int]]:
+        floor = max_load_floor(cm, c.objective.placed)
+        tighten_max_load(cm, floor)
+        return cm.top, floor, {}
+
+    stages.append(Stage("max_load", False, prepare_max_load, lambda o: o.max_load))
+
+    def prepare_spread(c: Candidate) -> tuple[cp_model.LinearExprT, int, dict[
+            cp_model.IntVar, int]]:
+        total = pool_added(cm, c)
+        expr = add_spread_stage(cm, total)
+        return expr, spread_floor(ex, total), {}
+
+    stages.append(Stage("spread", False, prepare_spread, lambda o: o.spread))
+    if skip_preferences:
+        return stages
+    pairs = sum(len(t.leads) for t in cm.types)
+    free = pairs <= free_preferences
+
+    def prepare_preferences(c: Candidate) -> tuple[cp_model.LinearExprT, int, dict[
+            cp_model.IntVar, int]]:
+        expr = add_preference_stage(cm, c, free)
+        return expr, preference_ceiling(cm, c), preference_hints(cm, c)
+
+    stages.append(Stage("preferences" if free else "preferences (loads kept)", True,
+                        prepare_preferences, lambda o: o.preference,
+                        offset=lambda: _constant_excess(cm), with_classes=True))
+    return stages
+
+
 def solve(ex: ExactProblem, hints: list[tuple[str, tuple[Assignment, ...]]], time_limit: float,
           workers: int | None, seed: int, free_preferences: int = FREE_PREFERENCE_PAIRS,
           skip_preferences: bool = False) -> Solved:
@@ -638,87 +723,162 @@ def solve(ex: ExactProblem, hints: list[tuple[str, tuple[Assignment, ...]]], tim
     types = load_types(ex)
     cm = build_model(ex, types)
     build = time.perf_counter() - start
-    cands = [candidate(cm, a, name) for name, a in hints]
-    best = min(cands, key=lambda c: c.objective.key())
+    best = min((candidate(cm, a, name) for name, a in hints), key=lambda c: c.objective.key())
     reports: list[StageReport] = []
     deadline = start + time_limit
     n_workers = workers if workers is not None else (1 if cm.size < SMALL_MODEL else 2)
-    weights = tier_weights(ex)
-
-    def budget(name: str, remaining_names: list[str]) -> float:
-        left = max(deadline - time.perf_counter(), 0.0)
-        share = STAGE_SHARE[name.split(" ")[0]]
-        total = sum(STAGE_SHARE[n.split(" ")[0]] for n in remaining_names)
-        return max(left * share / total, 0.01)
-
-    stage_names = [n for n, _, _ in priority_stages(cm)]
-    stage_names += ["waiting", "amber", "max_load", "spread"]
-    if not skip_preferences:
-        stage_names.append("preferences")
-    stages = [*priority_stages(cm),
-              ("waiting", cm.stage_exprs["waiting"], -1),
-              ("amber", cm.stage_exprs["amber"], 0),
-              ("max_load", cm.stage_exprs["max_load"], 0),
-              ("spread", cm.stage_exprs["spread"], 0)]
-    for i, (name, expr, bound) in enumerate(stages):
-        maximise = name.startswith(("priority", "waiting"))
-        if name == "waiting":
-            bound = waiting_bound(ex, best.objective)
-
-        def value_of(c: Candidate, name: str = name) -> int:
-            if name == "priority":
-                return sum(weights[t] * n for t, n in enumerate(c.objective.placed))
-            if name.startswith("priority tier"):
-                return c.objective.placed[int(name.rsplit(" ", 1)[1])]
-            return stage_key(c.objective, name)
-
-        current = value_of(best)
+    stages = make_stages(cm, free_preferences, skip_preferences)
+    for i, stage in enumerate(stages):
         t0 = time.perf_counter()
-        if current == bound:
-            reports.append(StageReport(name, current, bound, 0.0, "skipped: hint meets bound"))
+        if stage.name == "amber":
+            best = improve_by_balancing(cm, best)
+        if stage.name == "max_load":
+            best = improve_by_levels(cm, best)
+        expr, bound, extra = stage.prepare(best)
+        current = stage.value(best.objective)
+        if bound is not None and current == bound:
+            reports.append(StageReport(stage.name, current, bound, 0.0,
+                                       "skipped: hint meets bound"))
         else:
-            set_hints(cm, best)
-            found, proven, solver_bound, solver = _run(cm, expr, maximise,
-                                                       budget(name, stage_names[i:]), n_workers,
-                                                       seed)
+            left = max(deadline - time.perf_counter(), 0.0)
+            shares = [STAGE_SHARE[s.name.split(" ")[0]] for s in stages[i:]]
+            seconds = max(left * shares[0] / sum(shares), 0.01)
+            set_hints(cm, best, extra)
+            found, proven, solver_bound, solver = _run(cm, expr, stage.maximise, seconds,
+                                                       n_workers, seed)
             if found:
-                new = candidate(cm, read_solution(cm, solver, with_classes=False), "cp-sat")
+                new = candidate(cm, read_solution(cm, solver, stage.with_classes), "cp-sat")
                 if new.objective.key() < best.objective.key():
                     best = new
-            current = value_of(best)
-            proved = solver_bound if found or proven else bound
-            outcome = "proven" if proven else "time limit"
-            if maximise:
-                proved = max(current, math.floor(proved + 1e-6))
+            current = stage.value(best.objective)
+            proved = proven_bound(stage, current, bound, found, proven, solver_bound)
+            reports.append(StageReport(stage.name, current, proved, time.perf_counter() - t0,
+                                       "proven" if proven else "time limit"))
+        if i + 1 < len(stages):
+            if stage.maximise:
+                cm.model.add(expr >= current + stage.offset())
             else:
-                proved = min(current, math.ceil(proved - 1e-6))
-            if proven:
-                proved = current
-            reports.append(StageReport(name, current, proved, time.perf_counter() - t0, outcome))
-        if maximise:
-            cm.model.add(expr >= current)
-        else:
-            cm.model.add(expr <= current)
-    if not skip_preferences:
-        t0 = time.perf_counter()
-        pairs = sum(len(cm.types[k].leads) for k in range(len(cm.types)))
-        free = pairs <= free_preferences
-        expr = add_preference_stage(cm, best, free)
-        set_hints(cm, best, preference_hints(cm, best))
-        found, proven, solver_bound, solver = _run(cm, expr, True,
-                                                   budget("preferences", ["preferences"]),
-                                                   n_workers, seed)
-        if found:
-            new = candidate(cm, read_solution(cm, solver, with_classes=True), "cp-sat")
-            if new.objective.key() < best.objective.key():
-                best = new
-        value = best.objective.preference
-        const = _constant_excess(cm)
-        proved = value if proven else max(value, math.floor(solver_bound + 1e-6) - const)
-        outcome = ("proven" if proven else "time limit") + ("" if free else ", loads kept")
-        reports.append(StageReport("preferences", value, proved, time.perf_counter() - t0,
-                                   outcome))
+                cm.model.add(expr <= current + stage.offset())
     return Solved(best, tuple(reports), build, time.perf_counter() - start - build, cm.size)
+
+
+def proven_bound(stage: Stage, current: int, bound: int | None, found: bool, proven: bool,
+                 solver_bound: float) -> int:
+    """The best bound known for a stage: ours, or the solver's when it has one."""
+    if proven:
+        return current
+    ours = bound
+    if found and not math.isnan(solver_bound):
+        if stage.maximise:
+            theirs = math.floor(solver_bound + 1e-6) - stage.offset()
+            ours = theirs if ours is None else min(ours, theirs)
+        else:
+            theirs = math.ceil(solver_bound - 1e-6) - stage.offset()
+            ours = theirs if ours is None else max(ours, theirs)
+    if ours is None:
+        return current
+    return max(current, ours) if stage.maximise else min(current, ours)
+
+
+def pool_added(cm: CountModel, c: Candidate) -> int:
+    """New load a candidate gives the workers in the pool."""
+    pool = set(cm.ex.pool)
+    total = sum(n * cm.types[k].points for (k, w), n in c.x.items() if w in pool)
+    return total + sum(n * cm.types[k].secondary for (k, w), n in c.s.items() if w in pool)
+
+
+def spread_floor(ex: ExactProblem, total: int) -> int:
+    """A lower bound on level 4: load is never taken away, so whoever sits above the
+    mean already stays at least that far above it."""
+    return spread(ex, [0] * len(ex.workers), extra_total=total)
+
+
+def preference_ceiling(cm: CountModel, c: Candidate) -> int:
+    """An upper bound on level 5: every placed household with its best-matched allowed
+    lead, and no concentration beyond what workers already hold."""
+    ex = cm.ex
+    type_of = cm_type_of(cm)
+    best = 0
+    for h in c.leads:
+        best += max((preference_score(ex, w, h) for w in cm.types[type_of[h]].leads), default=0)
+    weight = ex.problem.policy.preferences.concentration
+    limits = concentration_limits(ex)
+    held = sum(max(0, kind_held(ex, w)[k] - limits[w][k])
+               for w in range(len(ex.workers)) for k in range(3))
+    return best - weight * held
+
+
+def improve_by_levels(cm: CountModel, best: Candidate) -> Candidate:
+    """Pack the incumbent's households under the lowest level found by bisection."""
+    floor = max_load_floor(cm, best.objective.placed)
+    packed = lowest_level(cm.ex, best.leads, floor, best.objective.max_load)
+    if packed is None:
+        return best
+    options = [best, candidate(cm, packed, "levels")]
+    options.append(candidate(cm, improve_balance(cm.ex, packed), "levels + local search"))
+    return min(options, key=lambda c: c.objective.key())
+
+
+def improve_by_balancing(cm: CountModel, best: Candidate) -> Candidate:
+    """Re-deal the incumbent's placed households heaviest first to the lightest worker."""
+    options = [best, candidate(cm, improve_balance(cm.ex, best.assignments), "local search")]
+    dealt = balanced_assignments(cm.ex, best.leads)
+    if dealt is not None:
+        options.append(candidate(cm, improve_balance(cm.ex, dealt), "balancing"))
+    return min(options, key=lambda c: c.objective.key())
+
+
+def least_added_load(ex: ExactProblem, placed: tuple[int, ...]) -> int:
+    """The least new load any allocation placing `placed` households per tier can add."""
+    by_tier: dict[int, list[int]] = {}
+    for h, household in enumerate(ex.households):
+        weight = ex.points[h] + (ex.secondary[h] if household.co_working else 0)
+        by_tier.setdefault(household.tier, []).append(weight)
+    return sum(sum(sorted(loads)[:placed[t]]) for t, loads in by_tier.items())
+
+
+def max_load_floor(cm: CountModel, placed: tuple[int, ...]) -> int:
+    """A lower bound on level 3: the integer water level.
+
+    Whatever the allocation, the new load D (at least :func:`least_added_load`)
+    goes to workers who then sit at or below the max load % T; each can take at
+    most floor(T x B / 10,000) - L whole units (and no more than their ceiling
+    room). The smallest T whose rooms add up to D bounds T from below. With
+    whole-number loads this is tighter than the LP's fluid level.
+    """
+    ex = cm.ex
+    need = least_added_load(ex, placed)
+    if need <= 0:
+        return 0
+    takers = [w for w in cm.added if ex.benchmark[w] > 0]
+
+    def room(t: int) -> int:
+        total = 0
+        for w in takers:
+            r = t * ex.benchmark[w] // PCT_UNITS - ex.load[w]
+            total += max(0, min(r, cm.added_ub[w]))
+        return total
+
+    lo, hi = 0, upper(cm.top)
+    if room(hi) < need:
+        return 0  # workers with no benchmark take some of it; no useful bound
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if room(mid) >= need:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
+
+
+def tighten_max_load(cm: CountModel, floor: int) -> None:
+    """With T >= `floor`, a worker already at or below it needs no 'receives' switch."""
+    ex = cm.ex
+    cm.model.add(cm.top >= floor)
+    for w in cm.receives:
+        b = ex.benchmark[w]
+        if b > 0 and PCT_UNITS * ex.load[w] <= floor * b:
+            cm.model.add(PCT_UNITS * (ex.load[w] + cm.added[w]) <= b * cm.top)
 
 
 def waiting_bound(ex: ExactProblem, obj: Objective) -> int:
@@ -754,6 +914,13 @@ def _run(cm: CountModel, expr: cp_model.LinearExprT, maximise: bool, seconds: fl
     solver.parameters.num_workers = workers
     solver.parameters.random_seed = seed
     solver.parameters.log_search_progress = False
+    if cm.size >= SMALL_MODEL:
+        # Measured at 200 x 1,000: probing the count variables and repeated symmetry
+        # detection took 3-5 s of presolve before the first search step; without them
+        # the hint is loaded in half a second.
+        solver.parameters.cp_model_probing_level = 0
+        solver.parameters.symmetry_level = 0
+        solver.parameters.max_presolve_iterations = 1
     status = solver.solve(cm.model)
     found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
     bound = solver.best_objective_bound if status != cp_model.INFEASIBLE else math.nan
@@ -823,7 +990,7 @@ def stage_bounds(ex: ExactProblem, obj: Objective, stages: tuple[StageReport, ..
     For the priority level, the bound is given per tier as the placed count when
     that stage was proven, else the tier's size (every household placed).
     """
-    by_name = {r.name: r for r in stages}
+    by_name = {r.name.split(" ")[0]: r for r in stages}
     placed = list(obj.placed)
     sizes = tier_sizes(ex)
     tiers: list[float] = []

@@ -15,12 +15,12 @@ per meeting).
 from __future__ import annotations
 
 import time
-from fractions import Fraction
 
+from allocopt.allocation.dealing import Dealer
 from allocopt.allocation.exact import ExactProblem, exact_problem
-from allocopt.allocation.objective import evaluate, preference_score
+from allocopt.allocation.objective import evaluate
 from allocopt.allocation.problem import AllocationProblem, AllocationResult, Assignment
-from allocopt.allocation.rules import RULE_LABELS, RoleName, Taken, allowed, breaches
+from allocopt.allocation.rules import RULE_LABELS, RoleName, breaches
 
 
 def waiting_order(ex: ExactProblem) -> list[int]:
@@ -28,13 +28,6 @@ def waiting_order(ex: ExactProblem) -> list[int]:
     return sorted(range(len(ex.households)),
                   key=lambda h: (ex.households[h].tier, -ex.households[h].waiting_days,
                                  ex.households[h].id))
-
-
-def load_key(ex: ExactProblem, w: int, taken: Taken) -> tuple[int, Fraction]:
-    """A worker's load % now, exactly (workers with no benchmark sort last)."""
-    if ex.benchmark[w] <= 0:
-        return (1, Fraction(0))
-    return (0, Fraction(ex.load[w] + taken.load, ex.benchmark[w]))
 
 
 def pin_clashes(ex: ExactProblem) -> list[str]:
@@ -73,16 +66,14 @@ class GreedyAllocator:
     def allocate(self, problem: AllocationProblem) -> AllocationResult:
         start = time.perf_counter()
         ex = exact_problem(problem)
-        taken = [Taken() for _ in ex.workers]
-        chosen: list[tuple[int, int, RoleName]] = []
+        dealer = Dealer(ex)
         pins = pinned(ex)
-        pinned_households = {h for h, _ in pins}
         conflicts: list[str] = pin_clashes(ex)
         for h, w in pins:
-            trouble = breaches(ex, w, h, "lead", taken[w])
+            trouble = breaches(ex, w, h, "lead", dealer.taken[w])
             if trouble:
-                conflicts.append(pin_conflict(ex, h, w, trouble, chosen))
-            elif not self._place(ex, h, w, taken, chosen):
+                conflicts.append(pin_conflict(ex, h, w, trouble, dealer.chosen))
+            elif not dealer.place(h, w):
                 conflicts.append(f"the pin of {ex.households[h].id} to {ex.workers[w].id} "
                                  "needs a co-worker and no other worker may co-work it")
         if conflicts:
@@ -91,16 +82,20 @@ class GreedyAllocator:
                     ex.households[h].id for h in waiting_order(ex)),
                 status="infeasible", solve_seconds=time.perf_counter() - start,
                 notes=tuple(conflicts))
+        done = {h for h, _ in pins}
         for h in waiting_order(ex):
-            if h in pinned_households:
+            if h in done:
                 continue
-            # The least-loaded eligible worker leads; for a co-worked household, the
-            # next one along if the first leaves nobody to co-work it.
-            for w in self.ranked_workers(ex, h, "lead", taken, exclude=None):
-                if self._place(ex, h, w, taken, chosen):
-                    break
-        assignments = to_assignments(ex, chosen)
-        objective = evaluate(ex, assignments)
+            if ex.households[h].co_working:
+                # the next worker along leads if the first leaves nobody to co-work it
+                for w in dealer.least_loaded(h, "lead"):
+                    if dealer.place(h, w):
+                        break
+            else:
+                first = dealer.first_least_loaded(h, "lead")
+                if first is not None:
+                    dealer.place(h, first)
+        assignments = dealer.assignments()
         placed = {a.household_id for a in assignments}
         return AllocationResult(
             solver=self.name,
@@ -108,41 +103,9 @@ class GreedyAllocator:
             unallocated=tuple(ex.households[h].id for h in waiting_order(ex)
                               if ex.households[h].id not in placed),
             status="feasible",
-            objective=objective.as_floats(),
+            objective=evaluate(ex, assignments).as_floats(),
             solve_seconds=time.perf_counter() - start,
         )
-
-    def _place(self, ex: ExactProblem, h: int, w: int, taken: list[Taken],
-               chosen: list[tuple[int, int, RoleName]]) -> bool:
-        """Give household `h` to `w` as lead, with a secondary if it is co-worked."""
-        taken[w].add(ex, h, "lead")
-        if ex.households[h].co_working:
-            second = self.best_worker(ex, h, "secondary", taken, exclude=w)
-            if second is None:
-                taken[w].remove(ex, h, "lead")
-                return False
-            taken[second].add(ex, h, "secondary")
-            chosen.append((h, second, "secondary"))
-        chosen.append((h, w, "lead"))
-        return True
-
-    @staticmethod
-    def ranked_workers(ex: ExactProblem, h: int, role: RoleName, taken: list[Taken],
-                       exclude: int | None) -> list[int]:
-        """Workers allowed household `h` in `role`, least loaded first."""
-        keyed = []
-        for w, worker in enumerate(ex.workers):
-            if w == exclude or not allowed(ex, w, h, role, taken[w]):
-                continue
-            keyed.append(((load_key(ex, w, taken[w]),
-                           -preference_score(ex, w, h) if role == "lead" else 0, worker.id), w))
-        return [w for _, w in sorted(keyed)]
-
-    def best_worker(self, ex: ExactProblem, h: int, role: RoleName, taken: list[Taken],
-                    exclude: int | None) -> int | None:
-        """The least-loaded worker allowed household `h` in `role`, if any."""
-        ranked = self.ranked_workers(ex, h, role, taken, exclude)
-        return ranked[0] if ranked else None
 
 
 def to_assignments(

@@ -182,10 +182,13 @@ def pool_max_load(ex: ExactProblem, added: tuple[int, ...] | list[int]) -> int:
     return max((pct_units(ex.load[w] + added[w], ex.benchmark[w]) for w in ex.pool), default=0)
 
 
-def spread(ex: ExactProblem, added: tuple[int, ...] | list[int]) -> int:
-    """Sum of load % above the pool's mean, in hundredths (each worker's term rounded up)."""
+def spread(ex: ExactProblem, added: tuple[int, ...] | list[int], extra_total: int = 0) -> int:
+    """Sum of load % above the pool's mean, in hundredths (each worker's term rounded up).
+
+    `extra_total` adds new load to the mean without giving it to anyone (for bounds).
+    """
     total_b = sum(ex.benchmark[w] for w in ex.pool)
-    total_l = sum(ex.load[w] + added[w] for w in ex.pool)
+    total_l = sum(ex.load[w] + added[w] for w in ex.pool) + extra_total
     out = 0
     for w in ex.pool:
         # (L/B - SL/SB) * 10,000 = 10,000 (L SB - B SL) / (B SB), rounded up when positive

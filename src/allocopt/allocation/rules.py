@@ -201,13 +201,16 @@ def count_caps(ex: ExactProblem, w: int, h: int, role: RoleName, taken: Taken) -
     return None
 
 
+def over_ceiling(ex: ExactProblem, w: int, extra: int) -> bool:
+    """True if `extra` new load would take worker `w` above the ceiling band."""
+    ceiling = ex.ceiling_max[w]
+    return ceiling is not None and extra > 0 and ex.load[w] + extra > ceiling
+
+
 def band_ceiling(ex: ExactProblem, w: int, h: int, role: RoleName, taken: Taken) -> str | None:
     """Hard: nobody is pushed above the policy's ceiling band (default: not into red)."""
-    ceiling = ex.ceiling_max[w]
-    if ceiling is None:
-        return None
     extra = taken.load + added_load(ex, h, role)
-    if extra > 0 and ex.load[w] + extra > ceiling:
+    if over_ceiling(ex, w, extra):
         worker = ex.workers[w]
         band = ex.problem.policy.ceiling_band
         return f"{worker.id} would go to {pct_text(ex, w, extra)}, above the {band} ceiling"
@@ -322,3 +325,21 @@ SOFT_RULES: tuple[tuple[str, HardRule], ...] = (
 )
 """Soft rules in the order a ranking explains them (concentration: see objective.py)."""
 
+
+
+def still_allowed(ex: ExactProblem, w: int, h: int, role: RoleName, taken: Taken) -> bool:
+    """The rules that depend on what the worker has taken, for a worker the static rules allow.
+
+    The fast path of dealing households one at a time: the band ceiling by
+    arithmetic alone, the student limit and count caps only for workers they
+    concern. Same answers as :func:`allowed` for a statically allowed worker.
+    """
+    switches = ex.problem.policy.rules
+    if switches.band_ceiling and over_ceiling(ex, w, taken.load + added_load(ex, h, role)):
+        return False
+    worker = ex.workers[w]
+    if switches.student_limit and worker.role is Role.STUDENT and student_limit(
+            ex, w, h, role, taken) is not None:
+        return False
+    return not (switches.count_caps and worker.caps
+                and count_caps(ex, w, h, role, taken) is not None)
