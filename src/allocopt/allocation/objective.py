@@ -135,15 +135,17 @@ def concentration_limits(ex: ExactProblem) -> list[tuple[int, int, int]]:
         for k, n in enumerate(kind_added(ex, h)):
             totals[k] += n
     all_benchmark = sum(b for b in ex.benchmark if b > 0)
+    # floor(factor x total x benchmark / all benchmarks) in whole numbers (every term is
+    # non-negative): the simulator asks at every meeting, and Fractions cost.
+    num, den = factor.numerator, factor.denominator
+    least = view.concentration_min - 1
     out = []
     for w in range(len(ex.workers)):
+        b = max(ex.benchmark[w], 0)
         limits = []
         for k in range(3):
-            if all_benchmark <= 0:
-                share = 0
-            else:
-                share = int(factor * totals[k] * max(ex.benchmark[w], 0) / all_benchmark)
-            limits.append(max(view.concentration_min - 1, share))
+            share = num * totals[k] * b // (den * all_benchmark) if all_benchmark > 0 else 0
+            limits.append(max(least, share))
         out.append((limits[0], limits[1], limits[2]))
     return out
 
