@@ -1,1 +1,361 @@
-"""Commands for whatif (filled in by its issue)."""
+"""`compare`, `sweep` and `plan-intake`: what-if studies over many replications.
+
+Each command runs replications on local processes (``--jobs``, default every
+core) or on a Dask cluster (``--scheduler``); the results are the same
+whatever ran them. ``--out`` writes tables and plots, ``--report`` one HTML page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich import box
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from allocopt.cli import app
+from allocopt.cli.options import parse_date
+from allocopt.cli.simulate import PolicyName
+from allocopt.errors import InputError
+from allocopt.io.atomic import write_bytes, write_text
+from allocopt.io.scenario_file import load_scenario
+from allocopt.io.whatif_export import (
+    comparison_tables,
+    intake_tables,
+    sweep_tables,
+    write_tables,
+)
+from allocopt.report.html import figure_png
+from allocopt.report.whatif_plots import difference_chart, intake_curve, sweep_chart, weekly_panels
+from allocopt.report.whatif_report import (
+    comparison_answer,
+    comparison_page,
+    format_difference,
+    format_interval,
+    format_value,
+    intake_answer,
+    intake_page,
+    sweep_page,
+)
+from allocopt.simulation.scenario import Scenario
+from allocopt.whatif.compare import KEY_METRICS, Comparison, compare
+from allocopt.whatif.intake import DEFAULT_TARGETS, IntakePlan, parse_target, plan_intake
+from allocopt.whatif.parallel import TaskPool, available_cores
+from allocopt.whatif.runs import METRIC_BY_NAME
+from allocopt.whatif.sweep import SWEEP_METRICS, Sweep, parse_parameter, sweep
+
+# ------------------------------------------------------------------ options
+
+RunsOpt = Annotated[int, typer.Option("--runs", "-n", help="Replications per scenario.")]
+WeeksOpt = Annotated[int | None, typer.Option("--weeks", "-w", help="Weeks to project.")]
+SeedOpt = Annotated[int, typer.Option("--seed", help="Seed: the same seed, the same results.")]
+JobsOpt = Annotated[int | None, typer.Option(
+    "--jobs", "-j", help="Local worker processes (default: every core).")]
+SchedulerOpt = Annotated[str | None, typer.Option(
+    "--scheduler", help="Run on a Dask cluster at this address (tcp://host:8786).")]
+PolicyOpt = Annotated[PolicyName | None, typer.Option(
+    "--policy", help="Allocation policy at each meeting (default: the scenario's).")]
+OutOpt = Annotated[Path | None, typer.Option(
+    "--out", "-o", help="Folder for the tables (CSV) and plots (PNG).")]
+ReportOpt = Annotated[Path | None, typer.Option(
+    "--report", help="Write one self-contained HTML page (plots embedded).")]
+QuestionOpt = Annotated[str | None, typer.Option(
+    "--question", help="The question, in your words, for the top of the report.")]
+CutOpt = Annotated[list[int] | None, typer.Option(
+    "--cut", help="Remove this many posts (with --at; repeatable).")]
+AtOpt = Annotated[list[str] | None, typer.Option(
+    "--at", help="The date of the --cut before it, e.g. 2027-04-01.")]
+CutTeamOpt = Annotated[str | None, typer.Option(
+    "--cut-team", help="Take the cut posts from this team (default: across the service).")]
+
+
+def _console() -> Console:
+    console = Console(highlight=False)
+    if not console.is_terminal:
+        console = Console(highlight=False, width=120)
+    return console
+
+
+def _check(runs: int, seed: int, jobs: int | None, least_runs: int = 1) -> int:
+    if runs < least_runs:
+        raise InputError(None, "invalid --runs", found=runs, expected=f"at least {least_runs}")
+    if seed < 0:
+        raise InputError(None, "invalid --seed", found=seed, expected="0 or more")
+    if jobs is not None and jobs < 1:
+        raise InputError(None, "invalid --jobs", found=jobs, expected="at least 1")
+    return jobs if jobs is not None else available_cores()
+
+
+def with_cuts(scenario: Scenario, cuts: Sequence[int] | None, dates: Sequence[str] | None,
+              team: str | None = None) -> tuple[Scenario, list[str]]:
+    """The scenario with each ``--cut N --at DATE`` applied; and the cuts in words."""
+    cuts, dates = list(cuts or []), list(dates or [])
+    if len(cuts) != len(dates):
+        raise InputError(None, "each --cut needs its --at date", found=f"{len(cuts)} --cut, "
+                         f"{len(dates)} --at", expected="for example --cut 3 --at 2027-04-01")
+    words = []
+    for posts, text in zip(cuts, dates, strict=True):
+        if posts < 1:
+            raise InputError(None, "invalid --cut", found=posts, expected="1 or more posts")
+        on = parse_date(text, "--at")
+        assert on is not None
+        scenario = scenario.with_cut(posts, on, team)
+        words.append(f"{posts} post{'s' if posts > 1 else ''} cut on {on.isoformat()}")
+    return scenario, words
+
+
+def _load(path: Path, weeks: int | None) -> Scenario:
+    scenario = load_scenario(path)
+    return scenario.with_overrides({"weeks": weeks}, "--weeks") if weeks is not None else scenario
+
+
+@contextmanager
+def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
+    with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(),
+                  MofNCompleteColumn(), TimeElapsedColumn(), console=Console(stderr=True),
+                  transient=True) as bar:
+        task = bar.add_task(label, total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
+
+
+def _write_report(path: Path | None, page: Callable[[], str]) -> None:
+    if path is not None:
+        write_text(path, page())
+        typer.echo(f"wrote the report to {path}")
+
+
+def _write_out(out: Path | None, tables: list[Path], figures: dict[str, object]) -> None:
+    if out is None:
+        return
+    written = list(tables)
+    for name, fig in figures.items():
+        path = out / name
+        write_bytes(path, figure_png(fig))
+        written.append(path)
+    typer.echo(f"wrote {len(written)} files to {out}: " + ", ".join(p.name for p in written))
+
+
+# ------------------------------------------------------------------ compare
+
+
+def comparison_view(c: Comparison, k: int, metrics: Sequence[str] = KEY_METRICS) -> Table:
+    """Other scenario `k` against the base: means, the paired difference and its CI."""
+    other = c.others[k]
+    t = Table(title=f"{other.label} compared with {c.base.label} ({c.runs} paired runs, "
+                    f"seed {c.seed})", box=box.SIMPLE_HEAVY, title_justify="left",
+              pad_edge=False)
+    t.add_column("Outcome")
+    for name in ("Base", "What if", "Difference", "95% CI", "Verdict"):
+        t.add_column(name, justify="right", no_wrap=True)
+    styles = {"worse": "bold red", "better": "green"}
+    for name in metrics:
+        d = c.difference(k, name)
+        t.add_row(d.label, format_value(d.base, d.unit), format_value(d.other, d.unit),
+                  format_difference(d.mean, d.unit), format_interval(d), d.verdict,
+                  style=styles.get(d.verdict))
+    return t
+
+
+@app.command("compare")
+def compare_command(
+    base: Annotated[Path, typer.Argument(help="The base scenario file.")],
+    others: Annotated[list[Path] | None, typer.Argument(
+        help="Scenarios to compare with the base.")] = None,
+    set_: Annotated[list[str] | None, typer.Option(
+        "--set", help="Also compare the base with this change: PATH=VALUE (repeatable; "
+                      "all --set and --cut make one variant).")] = None,
+    cut: CutOpt = None,
+    at: AtOpt = None,
+    cut_team: CutTeamOpt = None,
+    runs: RunsOpt = 20,
+    weeks: WeeksOpt = None,
+    seed: SeedOpt = 1,
+    jobs: JobsOpt = None,
+    scheduler: SchedulerOpt = None,
+    policy: PolicyOpt = None,
+    out: OutOpt = None,
+    report: ReportOpt = None,
+    question: QuestionOpt = None,
+) -> None:
+    """Compare scenarios run with the same referrals: differences with confidence intervals."""
+    jobs = _check(runs, seed, jobs, least_runs=2)
+    model = _load(base, weeks)
+    models = [_load(p, weeks) for p in others or []]
+    if set_ or cut:
+        variant = model.with_overrides(list(set_ or []))
+        variant, words = with_cuts(variant, cut, at, cut_team)
+        label = "; ".join([*(set_ or []), *words])
+        models.append(variant.with_overrides({"name": f"{model.name} with {label}"}, "--set"))
+    elif at:
+        raise InputError(None, "--at without --cut", expected="--cut N --at DATE")
+    name = policy.value if policy is not None else None
+    with TaskPool(jobs, scheduler) as pool, _progress("Comparing") as update:
+        result = compare(model, models, runs, seed, pool, update, name)
+        where = pool.where
+    console = _console()
+    for k in range(len(result.others)):
+        console.print(comparison_view(result, k))
+    console.print(comparison_answer(result), soft_wrap=False)
+    if out is not None:
+        tables = write_tables(out, comparison_tables(result))
+        groups = [(g.label, g.runs) for g in (result.base, *result.others)]
+        _write_out(out, tables, {"compare_differences.png": difference_chart(result),
+                                 "compare_weekly.png": weekly_panels(groups)})
+    _write_report(report, lambda: comparison_page(result, question, where=where))
+
+
+# -------------------------------------------------------------------- sweep
+
+
+SHORT_LABELS: dict[str, str] = {
+    "load_pct_mean": "Load %",
+    "red_share_mean": "In red",
+    "red_time_share": "Time in red",
+    "high_risk_within_5": "CP/S47 in 5 wd",
+    "high_risk_wait_days_mean": "CP/S47 wait (days)",
+    "waiting_mean": "Waiting",
+    "unallocated_on_leaving": "Left unallocated",
+    "escalations": "Escalations",
+}
+"""Column heads for the sweep table in a terminal (the report uses the full labels)."""
+
+
+def sweep_view(s: Sweep, metrics: Sequence[str] = SWEEP_METRICS) -> Table:
+    """The median run at each point, for the headline outcomes."""
+    notes = "; ".join(f"{SHORT_LABELS.get(m, m)}: {METRIC_BY_NAME[m].label}" for m in metrics)
+    t = Table(title=f"{s.base.name}: median of {s.runs} runs at each point (seed {s.seed})",
+              caption=notes, caption_justify="left", box=box.SIMPLE_HEAVY,
+              title_justify="left", pad_edge=False)
+    for p in s.parameters:
+        t.add_column(p.path, justify="right", no_wrap=True)
+    for name in metrics:
+        t.add_column(SHORT_LABELS.get(name, name), justify="right")
+    for pt in s.points:
+        t.add_row(*(f"{v:g}" if isinstance(v, float) else str(v) for v in pt.values),
+                  *(format_value(pt.spread(m).p50, METRIC_BY_NAME[m].unit) for m in metrics))
+    return t
+
+
+@app.command("sweep")
+def sweep_command(
+    scenario: Annotated[Path, typer.Argument(help="The scenario file.")],
+    set_: Annotated[list[str], typer.Option(
+        "--set", help="PATH=VALUES: a range START:STOP:STEP (40:60:5), a list (60,80,100) or "
+                      "one value (fixed). One or two settings with several values.")],
+    cut: CutOpt = None,
+    at: AtOpt = None,
+    cut_team: CutTeamOpt = None,
+    runs: RunsOpt = 20,
+    weeks: WeeksOpt = None,
+    seed: SeedOpt = 1,
+    jobs: JobsOpt = None,
+    scheduler: SchedulerOpt = None,
+    policy: PolicyOpt = None,
+    out: OutOpt = None,
+    report: ReportOpt = None,
+    question: QuestionOpt = None,
+) -> None:
+    """Run a scenario over a range of one or two settings; each outcome against the setting."""
+    jobs = _check(runs, seed, jobs)
+    model, _words = with_cuts(_load(scenario, weeks), cut, at, cut_team)
+    parameters = [parse_parameter(text) for text in set_]
+    name = policy.value if policy is not None else None
+    with TaskPool(jobs, scheduler) as pool, _progress("Sweeping") as update:
+        result = sweep(model, parameters, runs, seed, pool, update, name)
+        where = pool.where
+    _console().print(sweep_view(result))
+    if out is not None:
+        tables = write_tables(out, sweep_tables(result))
+        _write_out(out, tables, {"sweep.png": sweep_chart(result)})
+    _write_report(report, lambda: sweep_page(result, question, where=where))
+
+
+# --------------------------------------------------------------- plan-intake
+
+
+def intake_view(plan: IntakePlan) -> Table:
+    """The curve searched: each size tried, each target's value, met or missed."""
+    t = Table(title=f"{plan.base.name}: NQSW intake sizes searched ({plan.runs} runs each, "
+                    f"seed {plan.seed})", box=box.SIMPLE_HEAVY, title_justify="left",
+              pad_edge=False)
+    t.add_column("NQSWs", justify="right")
+    if len(plan.dates) > 1:
+        t.add_column("Split", justify="right")
+    for target in plan.targets:
+        t.add_column(target.text, justify="right", no_wrap=True)
+    t.add_column("All met", justify="right")
+    t.add_column("Order", justify="right")
+    for o in plan.curve():
+        cells = [str(o.total)]
+        if len(plan.dates) > 1:
+            cells.append(" + ".join(map(str, o.split)))
+        for target, v, ok in zip(plan.targets, o.measured, o.met, strict=True):
+            shown = format_value(v, METRIC_BY_NAME[target.metric].unit)
+            cells.append(shown if ok else f"[red]{shown}[/red]")
+        cells += ["yes" if o.passes else "no", str(o.order)]
+        answer = plan.answer is not None and o.total == plan.answer.total
+        t.add_row(*cells, style="bold" if answer else None)
+    return t
+
+
+@app.command("plan-intake")
+def plan_intake_command(
+    scenario: Annotated[Path, typer.Argument(help="The scenario file.")],
+    target: Annotated[list[str] | None, typer.Option(
+        "--target", help="METRIC[:STATISTIC]<=VALUE or >=VALUE, e.g. red_share_mean:p90<=10% "
+                         "(repeatable; default: the three targets in docs/whatif.md).")] = None,
+    cohort: Annotated[list[str] | None, typer.Option(
+        "--cohort", help="A cohort start date (repeatable; default: the scenario's cohort "
+                         "dates, or the first Monday of September).")] = None,
+    split: Annotated[bool, typer.Option(
+        "--split", help="Also search the split of the intake between the cohort dates.")] = False,
+    largest: Annotated[int | None, typer.Option(
+        "--max", help="Largest intake to consider (default: the number of posts).")] = None,
+    team: Annotated[str | None, typer.Option(
+        "--team", help="Put the NQSWs in this team (default: where posts are vacant).")] = None,
+    every_size: Annotated[bool, typer.Option(
+        "--every-size", help="Run every size from 0 to --max instead of searching.")] = False,
+    cut: CutOpt = None,
+    at: AtOpt = None,
+    cut_team: CutTeamOpt = None,
+    runs: RunsOpt = 20,
+    weeks: WeeksOpt = None,
+    seed: SeedOpt = 1,
+    jobs: JobsOpt = None,
+    scheduler: SchedulerOpt = None,
+    policy: PolicyOpt = None,
+    out: OutOpt = None,
+    report: ReportOpt = None,
+    question: QuestionOpt = None,
+) -> None:
+    """Find the smallest NQSW intake that meets the service's targets."""
+    jobs = _check(runs, seed, jobs)
+    model, _words = with_cuts(_load(scenario, weeks), cut, at, cut_team)
+    targets = [parse_target(t) for t in target] if target else list(DEFAULT_TARGETS)
+    dates: list[date] = []
+    for text in cohort or []:
+        on = parse_date(text, "--cohort")
+        assert on is not None
+        dates.append(on)
+    name = policy.value if policy is not None else None
+    with TaskPool(jobs, scheduler) as pool, _progress("Searching") as update:
+        plan = plan_intake(model, targets, dates or None, runs, seed, largest, team, split,
+                           every_size, pool, update, name)
+        where = pool.where
+    console = _console()
+    console.print(intake_view(plan))
+    console.print(intake_answer(plan))
+    if out is not None:
+        tables = write_tables(out, intake_tables(plan))
+        _write_out(out, tables, {"intake_curve.png": intake_curve(plan)})
+    _write_report(report, lambda: intake_page(plan, question, where=where))
