@@ -18,7 +18,6 @@ reported with its sheet, row and column, never dropped silently.
 
 from __future__ import annotations
 
-import io
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -230,7 +229,11 @@ def _sheet_members(path: Path) -> dict[str, str]:
     return out
 
 
-_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
+# A cell holding a formula, with its saved result if it has one (any namespace prefix).
+_FORMULA_CELL = re.compile(
+    rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]+)(\d+)"[^>]*>\s*'
+    rb"<(?:\w+:)?f\b[^>]*?(?:/>|>.*?</(?:\w+:)?f>)\s*"
+    rb"(?:<(?:\w+:)?v\s*/>|<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>)?", re.S)
 
 
 def _formula_gaps(path: Path, member: str | None, table: Table) -> set[tuple[int, str]]:
@@ -247,21 +250,15 @@ def _formula_gaps(path: Path, member: str | None, table: Table) -> set[tuple[int
             data = z.read(member)
         except KeyError:
             return set()
-    if not _FORMULA.search(data):
-        return set()
-    from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
+    from openpyxl.utils.cell import column_index_from_string
 
     gaps = set()
-    for _, el in ElementTree.iterparse(io.BytesIO(data)):
-        if el.tag != f"{_NS}c":
+    for m in _FORMULA_CELL.finditer(data):
+        if m[3] is not None and m[3].strip():
             continue
-        formula, value = el.find(f"{_NS}f"), el.find(f"{_NS}v")
-        if formula is not None and (value is None or not (value.text or "").strip()):
-            letters, row = coordinate_from_string(el.get("r", "A1"))
-            index = column_index_from_string(letters) - 1
-            if index < len(table.header) and table.header[index]:
-                gaps.add((row, table.header[index]))
-        el.clear()
+        index = column_index_from_string(m[1].decode()) - 1
+        if index < len(table.header) and table.header[index]:
+            gaps.add((int(m[2]), table.header[index]))
     return gaps
 
 

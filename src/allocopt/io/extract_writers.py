@@ -313,8 +313,13 @@ class _Formula:
 
 
 def write_annex_a(path: Path, team: Team, caseload: Caseload, waiting: Caseload | None,
-                  on: date, *, team_name: str, messy: bool = False, seed: int = 0) -> None:
-    """An Annex A workbook (Lists 3 to 9, plus empty Lists 1 and 10 when messy)."""
+                  on: date, *, team_name: str, messy: bool = False, seed: int = 0,
+                  history: int = 0) -> None:
+    """An Annex A workbook (Lists 3 to 9, plus empty Lists 1 and 10 when messy).
+
+    ``history`` adds that many rows for made-up children whose plans, episodes and
+    referrals ended in the year before `on` (a real workbook covers the past year).
+    """
     mess = _Messy(messy, seed)
     common = ["Child Unique ID ", "Gender", "Ethnicity", "Date of Birth", "Age",
               "Allocated Team", "Allocated Worker"] if messy else \
@@ -335,7 +340,34 @@ def write_annex_a(path: Path, team: Team, caseload: Caseload, waiting: Caseload 
         _annex_rows(sheets, case, i, on, team, team_name, mess, nbsp_worker)
     if messy:
         _annex_noise(sheets, on, mess)
+    _annex_history(sheets, history, on, team_name)
     _save_workbook(path, sheets, messy)
+
+
+def _annex_history(sheets: dict[int, _Sheet], rows: int, on: date, team_name: str) -> None:
+    """Rows for past children: each has a closed CIN episode and an ended plan or referral."""
+    for i in range(rows):
+        cid = f"Y{i // 2:06d}"
+        began = on - timedelta(days=200 + i % 150)
+        ended = on - timedelta(days=1 + i % 120)
+        base: dict[str, Any] = {"Child Unique ID": cid, "Child Unique ID ": cid,
+                                "Gender": "b) Female", "Sex": "b) Female",
+                                "Date of Birth": date(on.year - 3 - i % 14, 1 + i % 12, 1),
+                                "Allocated Team": team_name, "Allocated Worker": "#N/A"}
+        if i % 2 == 0:
+            sheets[6].add({**base, "CIN Start Date": began, "CIN Closure Date": ended,
+                           "Case Status": "d) Closed"})
+        elif i % 6 == 1:
+            sheets[7].add({**base, "Child Protection Plan Start Date": began,
+                           "Child Protection Plan End Date": ended})
+        elif i % 6 == 3:
+            sheets[8].add({**base, "Date Started to be Looked After": began,
+                           "Date Ceased to be Looked After": ended,
+                           "Child's Legal Status": "V2: Single period of accommodation under "
+                                                   "section 20",
+                           "Placement Location": "a) Inside LA boundary"})
+        else:
+            sheets[3].add({**base, "Date of Referral": began, "Referral NFA?": "a) Yes"})
 
 
 def _annex_rows(sheets: dict[int, _Sheet], case: _Case, i: int, on: date, team: Team,
@@ -353,7 +385,7 @@ def _annex_rows(sheets: dict[int, _Sheet], case: _Case, i: int, on: date, team: 
         "Gender": ("a) Male", "b) Female")[i % 2], "Sex": ("a) Male", "b) Female")[i % 2],
         "Ethnicity": ("WBRI", "MWBC", "AIND", "BAFR", "WOTH")[i % 5],
         "Date of Birth": mess.date(dob),
-        "Age": (_Formula('=DATEDIF(D2,TODAY(),"y")', None) if mess.on and i % 23 == 5
+        "Age": (_Formula('=DATEDIF(D{row},TODAY(),"y")', None) if mess.on and i % 23 == 5
                 else (c.age + 0.25 if c.age is not None and mess.on else c.age)),
         "Allocated Team": team_name, "Allocated Worker": worker,
         "Allocated Social Worker": worker,
@@ -451,7 +483,7 @@ def _save_workbook(path: Path, sheets: dict[int, _Sheet], messy: bool) -> None:
             row: list[Any] = []
             for col, value in enumerate(values, start=1):
                 if isinstance(value, _Formula):
-                    cell = WriteOnlyCell(ws, value=value.text)
+                    cell = WriteOnlyCell(ws, value=value.text.replace("{row}", str(r)))
                     if value.cached is not None:
                         cell.number_format = "DD/MM/YYYY"
                         sheet.cached[f"{get_column_letter(col)}{r}"] = value.cached
@@ -467,26 +499,59 @@ def _save_workbook(path: Path, sheets: dict[int, _Sheet], messy: bool) -> None:
 
 
 def _finish_workbook(path: Path, cached: dict[str, dict[str, str]]) -> None:
-    """Give formula cells a saved result, as Excel does when it saves a workbook, and fix
-    the timestamps inside the file so the same inputs give the same bytes."""
+    """Make the file look as Excel saves it: formulas with their saved results, strings in
+    a shared table, each sheet's dimension; and fix the timestamps so the same inputs give
+    the same bytes."""
     from allocopt.io.annex_a import _sheet_members
 
-    members = {m: cached[name] for name, m in _sheet_members(path).items() if name in cached}
+    members = _sheet_members(path)
     with zipfile.ZipFile(path) as z:
         parts = {info.filename: z.read(info.filename) for info in z.infolist()}
     if "docProps/core.xml" in parts:
         parts["docProps/core.xml"] = re.sub(
             rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
             rb"\g<1>2026-01-01T00:00:00Z\g<2>", parts["docProps/core.xml"])
-    for member, values in members.items():
+    strings: dict[bytes, int] = {}
+    for name, member in members.items():
+        values = cached.get(name, {})
+
         def fill(m: re.Match[bytes], values: dict[str, str] = values) -> bytes:
             ref = m[2].decode()
             if ref not in values:
                 return m[0]
             return m[1] + b"<f>" + m[3] + b"</f><v>" + values[ref].encode() + b"</v></c>"
 
-        parts[member] = re.sub(rb'(<c r="([A-Z]+\d+)"[^>]*>)<f>(.*?)</f>(?:<v\s*/>|<v></v>)?</c>',
-                               fill, parts[member])
+        def share(m: re.Match[bytes]) -> bytes:
+            index = strings.setdefault(m[3], len(strings))
+            return b'<c r="' + m[1] + b'"' + m[2] + b' t="s"><v>' + str(index).encode() + \
+                b"</v></c>"
+
+        xml = parts[member]
+        xml = re.sub(rb'(<c r="([A-Z]+\d+)"[^>]*>)<f>(.*?)</f>(?:<v\s*/>|<v></v>)?</c>', fill,
+                     xml)
+        xml = re.sub(rb'<c r="([A-Z]+\d+)"((?: s="\d+")?) t="inlineStr"><is>'
+                     rb'<t(?: xml:space="preserve")?>([^<]*)</t></is></c>', share, xml)
+        refs = re.findall(rb'<c r="([A-Z]+)(\d+)"', xml)
+        if refs:
+            last_row = max(int(r) for _, r in refs)
+            last_col = max((c for c, _ in refs), key=lambda c: (len(c), c)).decode()
+            xml = xml.replace(b"<sheetViews>", f'<dimension ref="A1:{last_col}{last_row}" />'
+                              .encode() + b"<sheetViews>", 1)
+        parts[member] = xml
+    if strings:
+        items = b"".join(b'<si><t xml:space="preserve">' + text + b"</t></si>"
+                         for text in strings)
+        parts["xl/sharedStrings.xml"] = (
+            b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="'
+            + str(len(strings)).encode() + b'" uniqueCount="' + str(len(strings)).encode()
+            + b'">' + items + b"</sst>")
+        parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(
+            b"</Types>", b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+            b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml" /></Types>')
+        parts["xl/_rels/workbook.xml.rels"] = parts["xl/_rels/workbook.xml.rels"].replace(
+            b"</Relationships>", b'<Relationship Type="http://schemas.openxmlformats.org/'
+            b'officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml" '
+            b'Id="rIdShared" /></Relationships>')
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
         for name, data in parts.items():
             z.writestr(zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0)), data,

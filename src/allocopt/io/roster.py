@@ -340,6 +340,7 @@ def read_overrides(path: Path) -> Overrides:
             raise table.error(f"unknown column '{raw}'", row=1, field=raw,
                               expected="child_id and caseload columns (docs/importing.md)")
     rows: dict[str, OverrideRow] = {}
+    present = {name: read for name, read in READERS.items() if columns.has(name)}
     for number, row in table.rows:
         def get(name: str, read: Callable[[Cell], Any], number: int = number,
                 row: dict[str, Cell] = row) -> Any:
@@ -355,7 +356,7 @@ def read_overrides(path: Path) -> Overrides:
                               expected="one row per child")
         court_raw = cells.text(columns.get(row, "court"))
         cleared = court_raw is not None and court_raw.strip().lower() in _NO_COURT
-        values = {name: get(name, read) for name, read in READERS.items()
+        values = {name: get(name, read) for name, read in present.items()
                   if not (name == "court" and cleared)}
         entry = OverrideRow(number, _source(path, number), cid,
                             {k: v for k, v in values.items() if v is not None}, cleared)
