@@ -214,6 +214,7 @@ class SimWorker:
         "left",
         "load",
         "months_at_start",
+        "months_cache",
         "nqsw",
         "nqsw_at_start",
         "peak_pct",
@@ -258,8 +259,20 @@ class SimWorker:
         self.household_days = 0.0
         self.last = started
         self.peak_pct = 0.0
+        self.months_cache: tuple[date, date, int] | None = None
         self.version = 0  # bumped by every change the allocation can see
         self.state: tuple[tuple[int, str | None, int], WorkerState] | None = None
+
+    def months_on(self, on: date) -> int:
+        """Completed months of practice on `on` (worked out once a month: time runs forward)."""
+        cache = self.months_cache
+        if cache is not None and cache[0] <= on < cache[1]:
+            return cache[2]
+        months = self.person.experience_months(on)
+        since = self.person.qualified_on or self.person.started_on
+        until = date.max if since is None else add_months(since, months + 1)
+        self.months_cache = (on, until, months)
+        return months
 
     @property
     def total_load(self) -> float:
@@ -326,9 +339,10 @@ class Service:
     """One replication of a scenario: build with the allocator and streams, then :meth:`run`."""
 
     def __init__(self, scenario: Scenario, allocator: Allocator, streams: Streams,
-                 replication: int = 0) -> None:
+                 replication: int = 0, duty_allocator: Allocator | None = None) -> None:
         self.scenario = scenario
         self.allocator = allocator
+        self.duty_allocator = duty_allocator or allocator
         self.streams = streams
         self.replication = replication
         self.env = simpy.Environment()
@@ -354,7 +368,8 @@ class Service:
         self.team_by_id = {t.id: t for t in self.teams}
         self.referred = 0
         self.worker_count = 0
-        self.building = True
+        # Records are kept from the end of the warm-up (the census switches this on).
+        self.observing = False
         self.week_rows: list[WeekRow] = []
         self.worker_weeks: list[WorkerWeekRow] = []
         self.allocation_rows: list[AllocationRow] = []
@@ -399,9 +414,6 @@ class Service:
         total += sum(1 for k in range(rest) if self.weekday(first + k) < 5)
         return total
 
-    @property
-    def observing(self) -> bool:
-        return self.env.now >= self.t0 and not self.building
 
     def event(self, kind: str, team: SimTeam | None, worker: SimWorker | None = None,
               household: SimHousehold | None = None, count: int = 1, detail: str = "") -> None:
@@ -430,7 +442,6 @@ class Service:
         """Set up the first day and every process; returns the census, which ends the run."""
         self.build_workforce()
         self.build_caseloads()
-        self.building = False
         self.env.process(self.referrals())
         if self.continuous:
             for team in self.teams:
@@ -720,7 +731,8 @@ class Service:
                 full = alloc.meetings == "daily" or weekday == weekly_day
                 if full or self.daily_tiers:
                     for team in self.teams:
-                        self.meeting(team, None if full else self.daily_tiers, escalate=True)
+                        self.meeting(team, None if full else self.daily_tiers, escalate=True,
+                                     duty=not full)
             day += 1
 
     def allocating(self, team: SimTeam) -> Process:
@@ -736,10 +748,9 @@ class Service:
         if self.continuous and not team.wake.triggered:
             team.wake.succeed()
 
-    def worker_state(self, w: SimWorker, on: date) -> WorkerState:
+    def worker_state(self, w: SimWorker, on: date, reason: str | None) -> WorkerState:
         """The worker as the allocation sees them (rebuilt only when something changed)."""
-        months = w.person.experience_months(on)
-        reason = self.unavailable(w)
+        months = w.months_on(on)
         key = (w.version, reason, months)
         if w.state is not None and w.state[0] == key:
             return w.state[1]
@@ -765,26 +776,29 @@ class Service:
                 return f"on leave within the next {self.policy.horizon_days} days"
         return None
 
-    def meeting(self, team: SimTeam, tiers: frozenset[str] | None, escalate: bool) -> None:
-        """Put the waiting list (or its urgent tiers) to the allocation policy."""
+    def meeting(self, team: SimTeam, tiers: frozenset[str] | None, escalate: bool,
+                duty: bool = False) -> None:
+        """Put the waiting list (or its urgent tiers, on duty) to the allocation policy."""
         waiting = [hh for hh in team.waiting.values()
                    if tiers is None or hh.case.tier_name in tiers]
         if not waiting:
             return
         now = self.env.now
-        on = self.date_at(now)
-        workers = tuple(self.worker_state(w, on) for w in team.workers)
-        state = (team.version, tuple(w.unavailable for w in workers))
+        reasons = tuple(self.unavailable(w) for w in team.workers)
+        state = (team.version, reasons)
         futile = team.futile
         # A meeting that could place nothing, with nothing changed since, places nothing
         # again: each household fitted no worker on its own, and the rules only tighten
         # as work is added. Skipping it saves the policy a pointless call.
-        if workers and not (futile is not None and futile[0] == state and (
+        if reasons and not (futile is not None and futile[0] == state and (
                 futile[1] is None or (tiers is not None and tiers <= futile[1]))):
+            on = self.date_at(now)
+            workers = tuple(self.worker_state(w, on, reason)
+                            for w, reason in zip(team.workers, reasons, strict=True))
             problem = AllocationProblem(
                 self.scheme, self.policy, on, workers,
                 tuple(self._waiting_record(hh, now) for hh in waiting), team_type=team.type)
-            result = self.allocator.allocate(problem)
+            result = (self.duty_allocator if duty else self.allocator).allocate(problem)
             if result.assignments:  # every decision is checked against every hard rule
                 for breach in validate(problem, result):
                     self.event("breach", team, detail=f"{breach.rule}: {breach.reason}")
@@ -1217,43 +1231,49 @@ class Service:
     def census(self) -> Process:
         """The weekly snapshot: week 0 is the first day, week W the last."""
         yield self.env.timeout(self.t0)
+        self.observing = True
         for week in range(self.scenario.weeks + 1):
             self.snapshot(week)
             if week < self.scenario.weeks:
                 yield self.env.timeout(7.0)
 
     def snapshot(self, week: int) -> None:
+        """One row per team (and the service) and one per worker, at the end of a week."""
         on = self.date_at(self.env.now)
         rows: list[WeekRow] = []
         cover = self.scenario.allocation.duty_cover
+        replication, bands = self.replication, self.bands
         for team in self.teams:
-            in_band = [0] * len(self.bands)
+            in_band = [0] * len(bands)
+            fte = load = bench = 0.0
+            children = households = agency = nqsw = 0
             for w in team.workers:
-                self.touch(w)
                 in_band[w.band] += 1
+                total = w.total_load
+                fte += w.fte
+                load += total
+                bench += w.benchmark
+                children += w.children
+                households += len(w.households)
+                agency += w.agency
+                nqsw += w.nqsw
                 self.worker_weeks.append(WorkerWeekRow(
-                    self.replication, week, w.id, team.id,
-                    _finite(load_pct(w.total_load, w.benchmark)), self.bands[w.band],
-                    w.person.experience_months(on), w.nqsw, w.agency, len(w.households),
+                    replication, week, w.id, team.id, _finite(load_pct(total, w.benchmark)),
+                    bands[w.band], w.months_on(on), w.nqsw, w.agency, len(w.households),
                     w.children, self.unavailable(w) is None))
+            high = duty = 0
+            for hh in team.waiting.values():
+                tier = hh.case.tier_name
+                high += tier in self.high_risk
+                duty += tier in self.duty_tiers
             c = team.counters if week > 0 else dict.fromkeys(team.counters, 0)
-            fte = sum(w.fte for w in team.workers)
-            load = sum(w.total_load for w in team.workers)
-            bench = sum(w.benchmark for w in team.workers)
-            children = sum(w.children for w in team.workers)
-            in_duty = sum(1 for hh in team.waiting.values() if hh.case.tier_name in self.duty_tiers)
             rows.append(WeekRow(
-                self.replication, week, on, team.id, len(team.posts), len(team.workers),
-                sum(1 for w in team.workers if w.agency),
-                sum(1 for p in team.posts if p.vacant),
-                sum(1 for w in team.workers if w.nqsw), round(fte, 6), round(bench, 6),
-                round(load, 6), _finite(load_pct(load, bench)), tuple(in_band),
-                sum(len(w.households) for w in team.workers), children,
-                round(children / fte, 6) if fte else 0.0, len(team.waiting),
-                sum(1 for hh in team.waiting.values() if hh.case.tier_name in self.high_risk),
-                min(in_duty, cover.households) if cover else 0,
-                c["referrals"], c["allocations"], c["closures"], c["leavers"], c["starters"],
-                c["escalations"]))
+                replication, week, on, team.id, len(team.posts), len(team.workers), agency,
+                sum(1 for p in team.posts if p.vacant), nqsw, round(fte, 6), round(bench, 6),
+                round(load, 6), _finite(load_pct(load, bench)), tuple(in_band), households,
+                children, round(children / fte, 6) if fte else 0.0, len(team.waiting), high,
+                min(duty, cover.households) if cover else 0, c["referrals"], c["allocations"],
+                c["closures"], c["leavers"], c["starters"], c["escalations"]))
             team.counters = dict.fromkeys(team.counters, 0)
         self.week_rows.extend(rows)
         self.week_rows.append(_service_row(self.replication, week, on, rows))

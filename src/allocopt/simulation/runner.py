@@ -34,7 +34,9 @@ def make_allocator(name: str) -> Allocator:
     if name == "cpsat":
         from allocopt.allocation.cpsat import CpSatAllocator
 
-        return CpSatAllocator()
+        # One search worker: a multi-threaded search may return a different optimum
+        # from run to run, and the simulator promises the same results for a seed.
+        return CpSatAllocator(workers=1)
     raise InputError(None, "unknown allocation policy", field="policy", found=name,
                      expected=" or ".join(ALLOCATORS))
 
@@ -50,8 +52,12 @@ def run_replication(
     """
     name = policy_name or scenario.allocation.allocator
     chosen = allocator if allocator is not None else make_allocator(name)
+    duty = None
+    if allocator is None and scenario.allocation.duty_allocator == "greedy" and name != "greedy":
+        duty = make_allocator("greedy")
     began = time.perf_counter()
-    service = Service(scenario, chosen, Streams(seed, index), replication=index)
+    service = Service(scenario, chosen, Streams(seed, index), replication=index,
+                      duty_allocator=duty)
     out = service.run()
     summary = summarise(out.week_rows, out.allocations, out.workers, out.events)
     return ReplicationResult(

@@ -539,6 +539,11 @@ class Allocation(ScenarioModel):
     daily_tiers: tuple[str, ...] = Field(
         default=("S47",), description="Tiers also allocated each working day between meetings."
     )
+    duty_allocator: Literal["greedy", "same"] = Field(
+        default="greedy",
+        description="Between meetings the duty manager allocates by hand (greedy, the "
+        "manager's rule); `same` uses the meeting's policy for duty allocation too.",
+    )
     high_risk_tiers: tuple[str, ...] = ("S47", "CP")
     duty_cover: DutyCover | None = None
     policy: Policy = Field(default_factory=Policy)
