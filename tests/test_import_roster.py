@@ -169,3 +169,15 @@ def test_an_assessment_and_ratings_from_the_override_sheet(tmp_path):
     assert household.assessment.kind is AssessmentKind.S47
     assert household.ratings == {"intervention": 3}
     assert household.sources["rating_intervention"] == "over.csv row 2"
+
+
+def test_a_roster_of_several_teams_gives_this_team_only(tmp_path):
+    extract = read_annex_a(workbook(tmp_path, ("C1", "Jo Bloggs"), ("C2", "Pat Red")), ON,
+                           ImportSettings())
+    roster = read_roster(csv(tmp_path, "roster.csv", "worker_id,name,team\nW1,Jo Bloggs,Blue Team"
+                                                     "\nW2,Sam Smith,blue team\nR1,Pat Red,Red "
+                                                     "Team\nR2,Ann Red,Red Team\n"))
+    result = build_import(extract, roster, None, ImportOptions(on=ON, team="Blue Team"))
+    assert [w.id for w in result.team.workers] == ["W1", "W2", "R1"]  # R1 holds a Blue child
+    assert [g.worker for g in result.report.not_in_extract] == ["Sam Smith"]
+    assert any("R1 is in another team in the roster" in n for n in result.report.notes)

@@ -641,6 +641,10 @@ def write_import(result: ImportResult, out: Path, show_names: bool = False) -> l
         write_caseload(result.waiting, out / WAITING_FILE)
         waiting = WAITING_FILE
         written.append(out / WAITING_FILE)
+    for name, used in ((CASELOAD_FILE, caseload), (WAITING_FILE, waiting)):
+        if used is None and (out / name).exists():
+            result.report.notes.append(f"{out / name} is left from an earlier import: the new "
+                                       f"{TEAM_FILE} does not name it")
     write_text(out / TEAM_FILE, team_yaml(result, caseload, waiting))
     written.insert(0, out / TEAM_FILE)
     result.report.written = [str(p) for p in written] + [str(out / "import-report.md"),
