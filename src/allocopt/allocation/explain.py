@@ -83,7 +83,11 @@ class Alternative:
 
 @dataclass(frozen=True, slots=True)
 class Suggestion:
-    """One household to one worker, with the reasons."""
+    """One household to one worker, with the reasons.
+
+    `before` is the worker at the start of the meeting and `after` at its end, with
+    everything the plan gives them (the same for each of their households).
+    """
 
     household_id: str
     worker_id: str
@@ -172,22 +176,27 @@ def _totals(ex: ExactProblem, assignments: Iterable[Assignment]) -> list[Taken]:
     return taken
 
 
-def _why(ex: ExactProblem, w: int, h: int, role: RoleName, taken: Taken) -> str:
-    """What speaks for a choice, briefly."""
-    worker, household = ex.workers[w], ex.households[h]
-    before = standing(ex, w, taken.load - added_load(ex, h, role))
+def _why(ex: ExactProblem, w: int, h: int, role: RoleName, taken: Taken,
+         alternatives: list[Alternative]) -> str:
+    """What speaks for a choice, briefly: the band it leaves the worker in, the matches,
+    and how many others could have taken it."""
     after = standing(ex, w, taken.load)
-    parts = [f"{worker.id} goes from {pct_words(before)} to {pct_words(after)}"]
-    if role == "lead":
-        if worker.id in household.previous_workers:
-            parts.append("held the family before")
-        matched = sorted(household.skills_needed & worker.skills)
-        if matched:
-            parts.append("has " + ", ".join(matched))
-        if household.locality and household.locality == worker.locality:
-            parts.append(f"covers {household.locality}")
+    top = ex.acceptable_max[w]
+    parts = []
+    if role == "secondary":
+        parts.append("co-works it at the scheme's co-working share")
+    if top is not None and ex.load[w] + taken.load > top:
+        parts.append(f"ends the meeting in {after.band} ({after.pct:.1f}%), within the "
+                     f"{ex.problem.policy.ceiling_band} ceiling")
     else:
-        parts.append("co-works it with the lead at the scheme's co-working share")
+        parts.append(f"stays {after.band} ({after.pct:.1f}%)")
+    if role == "lead":
+        parts += _match(ex, w, h)
+    others = sum(1 for a in alternatives if a.eligible)
+    if others == 0:
+        parts.append("nobody else has room for it in this plan")
+    else:
+        parts.append(f"{others} other worker{'s' if others != 1 else ''} could also take it")
     return "; ".join(parts)
 
 
@@ -207,8 +216,15 @@ def rank_workers(ex: ExactProblem, h: int, role: RoleName, taken: list[Taken],
             continue
         found = breaches(ex, w, h, role, taken[w], first=True)
         if found:
-            rows.append(((2.0, 0.0, 0.0), Alternative(worker.id, False,
-                                                      refusal(*found[0]), None)))
+            # closest to fitting first: no room (by how far over), limits, then not eligible
+            rule_name = found[0][0]
+            would = standing(ex, w, taken[w].load + added_load(ex, h, role))
+            order = {"band_ceiling": 2.0, "count_caps": 3.0, "student_limit": 3.0}.get(
+                rule_name, 4.0)
+            text = (f"no room: would go to {pct_words(would)}" if rule_name == "band_ceiling"
+                    else refusal(*found[0]))
+            rows.append(((order, would.pct if math.isfinite(would.pct) else 1e9, 0.0),
+                         Alternative(worker.id, False, text, None)))
             continue
         after = standing(ex, w, taken[w].load + added_load(ex, h, role))
         top = ex.acceptable_max[w]
@@ -343,13 +359,14 @@ def explain(problem: AllocationProblem, result: AllocationResult) -> MeetingOutc
         mine.remove(ex, h, a.role)
         others[w] = mine
         household = ex.households[h]
-        alternatives = rank_workers(ex, h, a.role, others, chosen=w)[:ALTERNATIVES]
+        ranked = rank_workers(ex, h, a.role, others, chosen=w)
         suggestions.append(Suggestion(
             household_id=household.id, worker_id=ex.workers[w].id, role=a.role,
             tier=household.tier_name, waiting_days=household.waiting_days,
             children=household.children, statuses=household_words(ex, h), points=a.points,
             before=standing(ex, w, 0), after=standing(ex, w, taken[w].load),
-            why=_why(ex, w, h, a.role, taken[w]), alternatives=tuple(alternatives),
+            why=_why(ex, w, h, a.role, taken[w], ranked),
+            alternatives=tuple(ranked[:ALTERNATIVES]),
         ))
     placed = {a.household_id for a in assignments if a.role == "lead"}
     waiting = []

@@ -1,1 +1,231 @@
-"""Commands for allocate (filled in by its issue)."""
+"""`allocate`, `recommend` and `rebalance`: the weekly allocation meeting."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from allocopt.allocation.cpsat import CpSatAllocator
+from allocopt.allocation.explain import explain, recommend
+from allocopt.allocation.greedy import GreedyAllocator
+from allocopt.allocation.problem import AllocationProblem, Allocator, Policy, build_problem
+from allocopt.allocation.rebalance import plan_rebalance
+from allocopt.checks import check_inputs
+from allocopt.cli import app
+from allocopt.cli.options import parse_date
+from allocopt.domain import Household
+from allocopt.errors import InputError, Problems
+from allocopt.io.allocation_export import meeting_csv, meeting_json, rebalance_json, recommend_json
+from allocopt.io.atomic import write_text
+from allocopt.io.caseload_file import read_caseload
+from allocopt.io.inputs import ScoreInputs, load_inputs, locate
+from allocopt.io.policy_file import check_policy, read_policy
+from allocopt.report.allocation_view import (
+    meeting_minutes,
+    meeting_renderables,
+    rebalance_minutes,
+    rebalance_renderables,
+    recommend_table,
+)
+
+
+class Solver(StrEnum):
+    CPSAT = "cpsat"
+    GREEDY = "greedy"
+
+
+class MeetingFormat(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+    CSV = "csv"
+    MD = "md"
+
+
+TeamArg = Annotated[Path, typer.Argument(help="Team file (YAML or JSON) naming its caseload.")]
+WaitingOpt = Annotated[Path | None, typer.Option(
+    "--waiting", "-w", help="Waiting list CSV/XLSX (default: the team file's 'waiting:').")]
+PolicyOpt = Annotated[Path | None, typer.Option(
+    "--policy", "-p", help="Policy file (default: the team file's 'policy:', else the defaults).")]
+SchemeOpt = Annotated[str | None, typer.Option(
+    "--scheme", "-s", help="Shipped scheme name or path to a scheme file.")]
+DateOpt = Annotated[str | None, typer.Option(
+    "--date", "-d", help="Meeting date (default: the team file's as_of).")]
+TimeOpt = Annotated[float | None, typer.Option(
+    "--time-limit", "-t", min=0.01, help="Seconds the optimiser may use (default: the policy's).")]
+OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="Write to this file.")]
+
+
+@dataclass
+class Meeting:
+    inputs: ScoreInputs
+    policy: Policy
+    problem: AllocationProblem
+    title: str
+
+
+def _console() -> Console:
+    console = Console(highlight=False)
+    if not console.is_terminal:
+        console = Console(highlight=False, width=140)
+    return console
+
+
+def _read_waiting(inputs: ScoreInputs, path: Path | None) -> tuple[Household, ...]:
+    source = path or inputs.team.waiting
+    if source is None:
+        raise InputError(inputs.team.path, "the team file names no waiting list", field="waiting",
+                         expected="'waiting: waiting.csv' in the team file, or a WAITING file")
+    waiting = read_caseload(source)
+    if waiting.caseload.holdings:
+        first = waiting.caseload.holdings[0]
+        raise waiting.error_for_child(first.child_ids[0], "a waiting household already has a "
+                                      "worker", field="worker_id", found=first.worker_id,
+                                      expected="a blank worker_id on the waiting list")
+    held = {h.id for h in inputs.caseload.caseload.households}
+    for h in waiting.caseload.households:
+        if h.id in held:
+            raise waiting.error_for_household(h.id, f"household {h.id} is also in the caseload",
+                                              field="household_id",
+                                              expected="households not yet allocated")
+    problems = check_inputs(inputs.scheme, inputs.team.team, waiting.caseload, inputs.on)
+    errors = [locate(p, inputs.team, waiting) for p in problems if p.severity == "error"]
+    if errors:
+        raise Problems(errors)
+    inputs.warnings.extend(locate(p, inputs.team, waiting).message
+                           for p in problems if p.severity == "warning")
+    return waiting.caseload.households
+
+
+def _policy(inputs: ScoreInputs, path: Path | None) -> tuple[Policy, Path | None]:
+    source = path or inputs.team.policy
+    return (read_policy(source) if source is not None else Policy()), source
+
+
+def _meeting(team: Path, waiting: Path | None, policy: Path | None, scheme: str | None,
+             date: str | None, time_limit: float | None) -> Meeting:
+    inputs = load_inputs(team, scheme, parse_date(date))
+    households = _read_waiting(inputs, waiting)
+    chosen, source = _policy(inputs, policy)
+    if time_limit is not None:
+        chosen = chosen.model_copy(update={"time_limit_s": time_limit})
+    check_policy(chosen, inputs.scheme, (w.id for w in inputs.team.team.workers),
+                 (h.id for h in households), source)
+    problem = build_problem(inputs.scheme, chosen, inputs.team.team, inputs.caseload.caseload,
+                            households, inputs.on)
+    team_ = inputs.team.team
+    return Meeting(inputs, chosen, problem, team_.name or team_.id)
+
+
+def _emit(text: str, out: Path | None) -> None:
+    if out is not None:
+        write_text(out, text)
+        typer.echo(f"wrote {out}")
+    else:
+        typer.echo(text, nl=False)
+
+
+@app.command()
+def allocate(
+    team: TeamArg,
+    waiting: Annotated[Path | None, typer.Argument(
+        help="Waiting list CSV/XLSX (default: the team file's 'waiting:').")] = None,
+    policy: PolicyOpt = None,
+    solver: Annotated[Solver, typer.Option("--solver", help="cpsat (optimiser) or greedy "
+                                           "(the manager's rule).")] = Solver.CPSAT,
+    time_limit: TimeOpt = None,
+    format: Annotated[MeetingFormat, typer.Option(
+        "--format", "-f", help="table, json, csv or md (meeting minutes).")] = MeetingFormat.TABLE,
+    out: OutOpt = None,
+    date: DateOpt = None,
+    scheme: SchemeOpt = None,
+) -> None:
+    """Suggest who takes each waiting household, say why, and say what cannot be allocated."""
+    meeting = _meeting(team, waiting, policy, scheme, date, time_limit)
+    allocator: Allocator = CpSatAllocator() if solver is Solver.CPSAT else GreedyAllocator()
+    outcome = explain(meeting.problem, allocator.allocate(meeting.problem))
+    if format is MeetingFormat.TABLE:
+        if out is not None:
+            raise InputError(None, "--out needs --format json, csv or md")
+        console = _console()
+        for part in meeting_renderables(outcome, meeting.title):
+            console.print(part)
+        for warning in meeting.inputs.warnings:
+            console.print(f"warning: {warning}", style="yellow")
+        return
+    if format is MeetingFormat.JSON:
+        text = meeting_json(outcome, meeting.inputs.warnings)
+    elif format is MeetingFormat.CSV:
+        text = meeting_csv(outcome)
+    else:
+        text = meeting_minutes(outcome, meeting.title)
+    _emit(text, out)
+
+
+class RecommendFormat(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+
+
+@app.command("recommend")
+def recommend_case(
+    team: TeamArg,
+    case: Annotated[str, typer.Argument(help="Id of the waiting household.")],
+    waiting: WaitingOpt = None,
+    policy: PolicyOpt = None,
+    format: Annotated[RecommendFormat, typer.Option("--format", "-f", help="table or json.")
+                      ] = RecommendFormat.TABLE,
+    date: DateOpt = None,
+    scheme: SchemeOpt = None,
+) -> None:
+    """Rank every worker for one waiting household, eligible or not, with the reason."""
+    meeting = _meeting(team, waiting, policy, scheme, date, None)
+    ids = [h.id for h in meeting.problem.households]
+    if case not in ids:
+        raise InputError(meeting.inputs.team.waiting or team, "no such waiting household",
+                         found=case, expected="one of " + ", ".join(ids[:20]))
+    rows = recommend(meeting.problem, case)
+    if format is RecommendFormat.JSON:
+        typer.echo(recommend_json(case, rows), nl=False)
+    else:
+        _console().print(recommend_table(case, rows))
+
+
+class RebalanceFormat(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+    MD = "md"
+
+
+@app.command()
+def rebalance(
+    team: TeamArg,
+    policy: PolicyOpt = None,
+    time_limit: TimeOpt = None,
+    format: Annotated[RebalanceFormat, typer.Option("--format", "-f", help="table, json or md.")
+                      ] = RebalanceFormat.TABLE,
+    out: OutOpt = None,
+    date: DateOpt = None,
+    scheme: SchemeOpt = None,
+) -> None:
+    """The fewest transfers that bring every worker out of red (then amber): the written plan."""
+    inputs = load_inputs(team, scheme, parse_date(date))
+    chosen, source = _policy(inputs, policy)
+    check_policy(chosen, inputs.scheme, (w.id for w in inputs.team.team.workers), None, source)
+    plan = plan_rebalance(inputs.scheme, chosen, inputs.team.team, inputs.caseload.caseload,
+                          inputs.on, time_limit)
+    title = inputs.team.team.name or inputs.team.team.id
+    if format is RebalanceFormat.TABLE:
+        if out is not None:
+            raise InputError(None, "--out needs --format json or md")
+        colours = {b.name: b.colour for b in inputs.scheme.rag}
+        console = _console()
+        for part in rebalance_renderables(plan, title, colours):
+            console.print(part)
+        return
+    _emit(rebalance_json(plan) if format is RebalanceFormat.JSON
+          else rebalance_minutes(plan, title), out)

@@ -1,0 +1,240 @@
+"""The allocation meeting for people: terminal tables in RAG colours, and meeting minutes.
+
+`meeting_renderables` gives rich tables for the terminal (suggestions with
+before and after bands, households left waiting with the reason, workers after
+the meeting, the escalation). `meeting_minutes` gives the same as Markdown to
+paste into the meeting record. Only ids are shown, never children's names.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from rich import box
+from rich.console import RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from allocopt.allocation.explain import MeetingOutcome, Recommendation, Standing
+from allocopt.allocation.rebalance import RebalancePlan
+from allocopt.report.terminal import band_text, fmt
+
+STATUS_WORDS = {
+    "optimal": "proven optimal",
+    "feasible": "best found within the time limit",
+    "infeasible": "no plan: the pins conflict with the rules",
+}
+
+
+def _pct(s: Standing | None) -> str:
+    if s is None:
+        return ""
+    return "n/a" if not math.isfinite(s.pct) else f"{s.pct:.1f}%"
+
+
+def _band(s: Standing | None) -> Text:
+    if s is None:
+        return Text("")
+    return band_text(s.band, s.colour)
+
+
+def _solver_words(outcome: MeetingOutcome) -> str:
+    result = outcome.result
+    name = {"cp-sat": "CP-SAT optimiser", "greedy": "greedy rule (manager's rule)"}.get(
+        result.solver, result.solver)
+    if result.solver == "greedy" and result.status == "feasible":
+        return name
+    return f"{name}, {STATUS_WORDS.get(result.status, result.status)}"
+
+
+def meeting_renderables(outcome: MeetingOutcome, title: str) -> list[RenderableType]:
+    """Tables and lines for the terminal, in reading order."""
+    scheme = outcome.problem.scheme
+    d = scheme.decimals
+    out: list[RenderableType] = []
+    head = Text(f"{title}: {scheme.name} ({scheme.unit.value}), "
+                f"{outcome.problem.on:%d %b %Y}. ", style="bold")
+    head.append(_solver_words(outcome) + ".", style="")
+    out.append(head)
+    if outcome.conflicts:
+        out.append(Text("The pins cannot all be kept:", style="bold red"))
+        for c in outcome.conflicts:
+            out.append(Text(f"  - {c}"))
+        return out
+    t = Table(title="Suggested allocations", box=box.SIMPLE_HEAVY, title_justify="left",
+              pad_edge=False, collapse_padding=True)
+    for name, kw in (("Household", {"no_wrap": True}), ("Priority", {}),
+                     ("Waited", {"justify": "right"}), ("Worker", {"no_wrap": True}),
+                     ("Points", {"justify": "right"}), ("Before", {"justify": "right"}),
+                     ("", {"justify": "center"}), ("After", {"justify": "right"}),
+                     ("", {"justify": "center"}), ("Why; next along", {"ratio": 1})):
+        t.add_column(name, **kw)
+    for s in outcome.suggestions:
+        role = "" if s.role == "lead" else " (co-worker)"
+        nxt = "; ".join(f"{a.worker_id}: {a.reason}" for a in s.alternatives[:2])
+        t.add_row(s.household_id, s.tier, f"{s.waiting_days}d", s.worker_id + role,
+                  fmt(s.points, d), _pct(s.before), _band(s.before), _pct(s.after),
+                  _band(s.after), Text(s.why + (f". Next: {nxt}" if nxt else "")))
+    if outcome.suggestions:
+        out.append(t)
+    else:
+        out.append(Text("No household can be allocated within the hard rules."))
+    if outcome.waiting:
+        wt = Table(title="Not allocated (highest priority first)", box=box.SIMPLE_HEAVY,
+                   title_justify="left", pad_edge=False, collapse_padding=True)
+        for name, kw in (("#", {"justify": "right"}), ("Household", {"no_wrap": True}),
+                         ("Priority", {}), ("Waited", {"justify": "right"}),
+                         ("Children", {"justify": "right"}), ("Points", {"justify": "right"}),
+                         ("Reason", {"ratio": 1})):
+            wt.add_column(name, **kw)
+        for x in outcome.waiting:
+            wt.add_row(str(x.rank), x.household_id, x.tier, f"{x.waiting_days}d",
+                       str(x.children), fmt(x.points, d), x.reason)
+        out.append(wt)
+    changed = [w for w in outcome.workers if w.households]
+    if changed:
+        ws = Table(title="Workers given work", box=box.SIMPLE_HEAVY, title_justify="left",
+                   pad_edge=False, collapse_padding=True)
+        for name, kw in (("Worker", {"no_wrap": True}), ("Bench", {"justify": "right"}),
+                         ("Before", {"justify": "right"}), ("", {"justify": "center"}),
+                         ("After", {"justify": "right"}), ("", {"justify": "center"}),
+                         ("Added", {"justify": "right"}), ("Households", {})):
+            ws.add_column(name, **kw)
+        for w in changed:
+            ws.add_row(w.worker_id, fmt(w.benchmark, d), _pct(w.before), _band(w.before),
+                       _pct(w.after), _band(w.after), fmt(w.added, d), ", ".join(w.households))
+        out.append(ws)
+    esc = outcome.escalation
+    line = Text("Escalation: " if esc.needed else "Summary: ",
+                style="bold red" if esc.needed else "bold")
+    line.append(esc.summary)
+    out.append(line)
+    if outcome.breaches:
+        out.append(Text(f"Warning: {len(outcome.breaches)} hard-rule breaches found by the "
+                        "validator: " + "; ".join(b.reason for b in outcome.breaches[:3]),
+                        style="bold red"))
+    return out
+
+
+def _days(n: int) -> str:
+    return f"{n} day{'s' if n != 1 else ''}"
+
+
+def _md_cell(text: str) -> str:
+    return text.replace("|", "/").replace("\n", " ")
+
+
+def meeting_minutes(outcome: MeetingOutcome, title: str) -> str:
+    """The meeting as Markdown minutes: decisions, reasons, escalations."""
+    p = outcome.problem
+    scheme = p.scheme
+    d = scheme.decimals
+    lines = [f"# Allocation meeting: {title}, {p.on:%d %B %Y}", ""]
+    off = [n for n, on in p.policy.rules.model_dump().items() if not on]
+    lines.append(f"Scheme: {scheme.name} ({scheme.unit.value}). Decided with the "
+                 f"{_solver_words(outcome)}. Nobody is moved above {p.policy.ceiling_band}"
+                 f"{'' if not off else '; rules switched off: ' + ', '.join(off)}.")
+    lines.append("")
+    if outcome.conflicts:
+        lines += ["## No plan: the pins conflict with the rules", ""]
+        lines += [f"- {c}" for c in outcome.conflicts]
+        lines.append("")
+        return "\n".join(lines)
+    lines += ["## Decisions", ""]
+    if outcome.suggestions:
+        lines.append("| Household | Priority | Waited | Allocated to | Points | Load before | "
+                     "Load after | Why |")
+        lines.append("|---|---|---:|---|---:|---|---|---|")
+        for s in outcome.suggestions:
+            who = s.worker_id + (" (co-worker)" if s.role == "secondary" else "")
+            lines.append(f"| {s.household_id} | {s.tier} | {_days(s.waiting_days)} | {who} | "
+                         f"{fmt(s.points, d)} | {_pct(s.before)} {s.before.band} | "
+                         f"{_pct(s.after)} {s.after.band} | {_md_cell(s.why)} |")
+        lines += ["", "### Other workers considered", ""]
+        for s in outcome.suggestions:
+            alts = "; ".join(f"{a.worker_id}: {a.reason}" for a in s.alternatives)
+            lines.append(f"- {s.household_id} to {s.worker_id}. Next along: "
+                         f"{_md_cell(alts) or 'none'}.")
+    else:
+        lines.append("No household can be allocated within the hard rules.")
+    lines.append("")
+    if outcome.waiting:
+        lines += ["## Not allocated (highest priority first)", "",
+                  "| # | Household | Priority | Waited | Children | Points | Reason |",
+                  "|---:|---|---|---:|---:|---:|---|"]
+        for x in outcome.waiting:
+            lines.append(f"| {x.rank} | {x.household_id} | {x.tier} | {_days(x.waiting_days)} | "
+                         f"{x.children} | {fmt(x.points, d)} | {_md_cell(x.reason)} |")
+        lines.append("")
+    esc = outcome.escalation
+    lines += ["## Escalation" if esc.needed else "## Summary", "", esc.summary, ""]
+    changed = [w for w in outcome.workers if w.households]
+    if changed:
+        lines += ["## Workers after the meeting", "",
+                  "| Worker | Before | After | Added | Households |", "|---|---|---|---:|---|"]
+        for w in changed:
+            lines.append(f"| {w.worker_id} | {_pct(w.before)} {w.before.band} | "
+                         f"{_pct(w.after)} {w.after.band} | {fmt(w.added, d)} | "
+                         f"{', '.join(w.households)} |")
+        lines.append("")
+    if outcome.breaches:
+        lines += ["## Validator", ""] + [f"- {b.rule}: {b.reason}" for b in outcome.breaches]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def recommend_table(household_id: str, rows: tuple[Recommendation, ...]) -> Table:
+    """Every worker for one household, best first, eligible or not."""
+    t = Table(title=f"Who could take {household_id}", box=box.SIMPLE_HEAVY, title_justify="left",
+              pad_edge=False, collapse_padding=True)
+    for name, kw in (("#", {"justify": "right"}), ("Worker", {"no_wrap": True}),
+                     ("Now", {"justify": "right"}), ("", {"justify": "center"}),
+                     ("After", {"justify": "right"}), ("", {"justify": "center"}),
+                     ("Reason", {"ratio": 1})):
+        t.add_column(name, **kw)
+    for r in rows:
+        style: dict[str, Any] = {} if r.eligible else {"style": "dim"}
+        t.add_row(str(r.rank), r.worker_id, _pct(r.before), _band(r.before), _pct(r.after),
+                  _band(r.after), r.reason, **style)
+    return t
+
+
+def rebalance_renderables(plan: RebalancePlan, title: str, scheme_colours: dict[str, str]
+                          ) -> list[RenderableType]:
+    """The written plan for workers in red, for the terminal."""
+    out: list[RenderableType] = [Text(f"{title}: rebalancing plan", style="bold")]
+    if plan.transfers:
+        t = Table(box=box.SIMPLE_HEAVY, pad_edge=False, collapse_padding=True)
+        for name in ("Household", "Points", "From", "", "", "To", "", "", "Purpose",
+                     "Allocated"):
+            t.add_column(name)
+        for x in plan.transfers:
+            t.add_row(x.household_id, f"{x.points:g}", x.from_worker,
+                      f"{x.from_before[0]:.1f}% -> {x.from_after[0]:.1f}%",
+                      band_text(x.from_after[1], scheme_colours.get(x.from_after[1], "")),
+                      x.to_worker, f"{x.to_before[0]:.1f}% -> {x.to_after[0]:.1f}%",
+                      band_text(x.to_after[1], scheme_colours.get(x.to_after[1], "")),
+                      x.purpose, str(x.allocated_on or ""))
+        out.append(t)
+    out.append(Text(plan.summary))
+    return out
+
+
+def rebalance_minutes(plan: RebalancePlan, title: str) -> str:
+    """The rebalancing plan as Markdown for the written record."""
+    lines = [f"# Rebalancing plan: {title}", ""]
+    if plan.transfers:
+        lines += ["| Household | Points | From | From: before -> after | To | "
+                  "To: before -> after | Purpose | Allocated |",
+                  "|---|---:|---|---|---|---|---|---|"]
+        for x in plan.transfers:
+            lines.append(f"| {x.household_id} | {x.points:g} | {x.from_worker} | "
+                         f"{x.from_before[0]:.1f}% {x.from_before[1]} -> "
+                         f"{x.from_after[0]:.1f}% {x.from_after[1]} | {x.to_worker} | "
+                         f"{x.to_before[0]:.1f}% {x.to_before[1]} -> "
+                         f"{x.to_after[0]:.1f}% {x.to_after[1]} | {x.purpose} | "
+                         f"{x.allocated_on or ''} |")
+        lines.append("")
+    lines += [plan.summary, ""]
+    return "\n".join(lines)
