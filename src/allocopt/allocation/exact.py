@@ -105,8 +105,22 @@ class ExactProblem:
         return units / self.scale
 
 
+_LAST: tuple[AllocationProblem, ExactProblem] | None = None
+"""The last problem scaled: a policy and the validator after it ask for the same one."""
+
+
 def exact_problem(problem: AllocationProblem) -> ExactProblem:
     """Scale an allocation problem to whole numbers (see the module docstring)."""
+    global _LAST
+    last = _LAST  # one read: safe if threads share the module
+    if last is not None and last[0] is problem:
+        return last[1]
+    ex = _exact_problem(problem)
+    _LAST = (problem, ex)
+    return ex
+
+
+def _exact_problem(problem: AllocationProblem) -> ExactProblem:
     values = [w.load for w in problem.workers] + [w.benchmark for w in problem.workers]
     values += [h.points for h in problem.households]
     values += [h.secondary_points for h in problem.households]
