@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import bisect
 import math
-from collections.abc import Callable, Generator
+from collections.abc import Generator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -312,8 +312,8 @@ class SimTeam:
         self.waiting: dict[int, SimHousehold] = {}
         self.wake = env.event()
         self.version = 0
-        # The last meeting that could place nothing: (state, tiers); see Service.meeting.
-        self.futile: tuple[tuple[int, tuple[str | None, ...]], frozenset[str] | None] | None = None
+        # What the last meeting that could place nothing was asked; see Service.meeting.
+        self.futile: tuple[int, tuple[str | None, ...], tuple[tuple[int, int], ...]] | None = None
         self.counters = dict.fromkeys(
             ("referrals", "allocations", "closures", "leavers", "starters", "escalations"), 0)
 
@@ -410,8 +410,9 @@ class Service:
         between = d1 - d0 - 1
         weeks, rest = divmod(between, 7)
         total += 5 * weeks
-        first = d0 + 1 + 7 * weeks
-        total += sum(1 for k in range(rest) if self.weekday(first + k) < 5)
+        first = self.weekday(d0 + 1 + 7 * weeks)
+        for k in range(rest):
+            total += (first + k) % 7 < 5
         return total
 
 
@@ -424,11 +425,6 @@ class Service:
             self.replication, round(now - self.t0, 6), self.date_at(now), kind,
             team.id if team else "", worker.id if worker else "",
             household.sid if household else "", count, detail))
-
-    def at(self, t: float, action: Callable[[], None]) -> None:
-        """Run `action` at time `t` (a plain callback, lighter than a process)."""
-        timeout = self.env.timeout(max(t - self.env.now, 0.0))
-        timeout.callbacks.append(lambda _event: action())
 
     # ------------------------------------------------------------ running
 
@@ -443,6 +439,8 @@ class Service:
         self.build_workforce()
         self.build_caseloads()
         self.env.process(self.referrals())
+        if self.scheme.closure_keeps_month:
+            self.env.process(self.month_ends())
         if self.continuous:
             for team in self.teams:
                 self.env.process(self.allocating(team))
@@ -625,30 +623,27 @@ class Service:
         w = hh.worker
         if w is not None:
             points = hh.case.points
-            keep = self.scheme.closure_keeps_month and points > 0
-            self.detach(w, hh, keep_points=keep)
-            if keep:
-                month_end = self._next_month(self.env.now)
-                self.at(month_end, lambda: self._drop_closed(w, points))
+            # The scheme may keep a closed case's points to the end of the month: they
+            # stay on the worker as closing load, which month_ends() drops.
+            self.detach(w, hh, keep_points=self.scheme.closure_keeps_month and points > 0)
         else:
             team.waiting.pop(hh.key, None)
-            self.changed(team)
+            self.poke(team)
         self._household_row(hh)
 
-    def _next_month(self, t: float) -> float:
-        d = self.date_at(t)
-        first = date(d.year + d.month // 12, d.month % 12 + 1, 1)
-        return self.t_of(first)
-
-    def _drop_closed(self, w: SimWorker, points: float) -> None:
-        if w.left:
-            return
-        self.touch(w)
-        w.closing_load -= points
-        if abs(w.closing_load) < 1e-9:
-            w.closing_load = 0.0
-        self.rerate(w)
-        self.changed(w.team)
+    def month_ends(self) -> Process:
+        """On the first of each month, the points of cases closed last month drop."""
+        while True:
+            d = self.date_at(self.env.now)
+            first = date(d.year + d.month // 12, d.month % 12 + 1, 1)
+            yield self.env.timeout(max(self.t_of(first) - self.env.now, 0.0))
+            for team in self.teams:
+                for w in team.workers:
+                    if w.closing_load:
+                        self.touch(w)
+                        w.closing_load = 0.0
+                        self.rerate(w)
+                        self.changed(team)
 
     # ------------------------------------------------------- holding cases
 
@@ -689,7 +684,7 @@ class Service:
         hh.waiting_since = self.env.now
         hh.wait_reason = reason
         hh.team.waiting[hh.key] = hh
-        self.changed(hh.team)
+        self.poke(hh.team)
 
     def touch(self, w: SimWorker) -> None:
         """Bank the time since the worker's last change in their current RAG band.
@@ -743,8 +738,12 @@ class Service:
             self.meeting(team, None, escalate=False)
 
     def changed(self, team: SimTeam) -> None:
-        """Something the allocation depends on changed in `team` (and, if continuous, allocate)."""
+        """A worker of `team` changed in a way the allocation can see (load, capacity, ...)."""
         team.version += 1
+        self.poke(team)
+
+    def poke(self, team: SimTeam) -> None:
+        """Work or capacity may have come free: in continuous mode, allocate now."""
         if self.continuous and not team.wake.triggered:
             team.wake.succeed()
 
@@ -785,13 +784,11 @@ class Service:
             return
         now = self.env.now
         reasons = tuple(self.unavailable(w) for w in team.workers)
-        state = (team.version, reasons)
-        futile = team.futile
-        # A meeting that could place nothing, with nothing changed since, places nothing
-        # again: each household fitted no worker on its own, and the rules only tighten
-        # as work is added. Skipping it saves the policy a pointless call.
-        if reasons and not (futile is not None and futile[0] == state and (
-                futile[1] is None or (tiers is not None and tiers <= futile[1]))):
+        state = (team.version, reasons, tuple((hh.key, id(hh.case)) for hh in waiting))
+        # A meeting that could place nothing puts the same households to the same
+        # workers again only to place nothing: each household fitted no worker on its
+        # own. Skipping it saves the policy a pointless call.
+        if reasons and state != team.futile:
             on = self.date_at(now)
             workers = tuple(self.worker_state(w, on, reason)
                             for w, reason in zip(team.workers, reasons, strict=True))
@@ -807,7 +804,7 @@ class Service:
             leads = [a for a in result.assignments if a.role == "lead"]
             for a in leads:
                 self.allocate(by_household[a.household_id], by_worker[a.worker_id])
-            team.futile = None if leads else (state, tiers)
+            team.futile = None if leads else state
         left = [hh for hh in waiting if hh.worker is None]
         if escalate and left:
             high = sum(1 for hh in left if hh.case.tier_name in self.high_risk)
@@ -829,7 +826,6 @@ class Service:
         """The meeting gives `hh` to `w`; the wait is recorded."""
         team = hh.team
         del team.waiting[hh.key]
-        self.changed(team)
         now = self.env.now
         if self.observing:
             team.counters["allocations"] += 1
