@@ -1,10 +1,19 @@
-"""Tasks return in order whatever runs them: serially, on local processes, on Dask."""
+"""Tasks return in order whatever runs them: serially, on local processes, on Dask; and
+a comparison and a sweep write the same bytes whichever of the three ran them."""
 
 from __future__ import annotations
 
 import pytest
 
-from allocopt.whatif.parallel import run_tasks
+from allocopt.errors import InputError
+from allocopt.io.scenario_file import load_scenario
+from allocopt.io.simulation_export import table_csv
+from allocopt.io.whatif_export import comparison_tables, sweep_tables
+from allocopt.whatif.compare import compare
+from allocopt.whatif.parallel import TaskPool, run_tasks
+from allocopt.whatif.sweep import parse_parameter, sweep
+
+from .conftest import ROOT
 
 TASKS = [[3, 1, 2], [9, 8], [], [5, 4, 6, 1], [2, 2, 1], [7]]
 EXPECTED = [sorted(t) for t in TASKS]
@@ -27,3 +36,48 @@ def test_dask_local_cluster_keeps_order():
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   dashboard_address=None) as cluster:
         assert run_tasks(sorted, TASKS, scheduler=cluster.scheduler_address) == EXPECTED
+
+
+# --------------------------------------------- studies: identical whatever ran them
+
+
+def _study(pool: TaskPool) -> dict[str, str]:
+    """A comparison and a sweep, as the CSV text they write."""
+    team = load_scenario(ROOT / "scenarios" / "single_team.yaml").with_overrides({"weeks": 8})
+    c = compare(team, [team.with_cut(3, team.start)], runs=3, seed=11, pool=pool)
+    s = sweep(team, [parse_parameter("referrals.rate=6,10")], runs=2, seed=11, pool=pool)
+    tables = {f"compare/{k}": v for k, v in comparison_tables(c).items()}
+    tables |= {f"sweep/{k}": v for k, v in sweep_tables(s).items()}
+    return {name: table_csv(t) for name, t in tables.items()}
+
+
+def test_studies_are_identical_on_one_process_two_processes_and_dask():
+    with TaskPool(1) as pool:
+        serial = _study(pool)
+    with TaskPool(2) as pool:
+        local = _study(pool)
+        assert pool.where == "2 local processes"
+    assert local == serial
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster, \
+            TaskPool(scheduler=cluster.scheduler_address) as pool:
+        on_dask = _study(pool)
+        assert pool.where.startswith("a Dask cluster (tcp://")
+    assert on_dask == serial
+    assert "waiting_mean" in serial["compare/differences.csv"]
+
+
+def test_a_pool_starts_its_processes_once_for_many_batches():
+    seen = []
+    with TaskPool(2) as pool:
+        assert pool.map(sorted, TASKS) == EXPECTED
+        first = pool._pool
+        assert pool.map(sorted, TASKS[:3], progress=lambda d, n: seen.append(n)) == EXPECTED[:3]
+        assert pool._pool is first is not None
+    assert pool._pool is None and seen == [3, 3, 3]
+
+
+def test_jobs_must_be_positive():
+    with pytest.raises(InputError, match="jobs"):
+        TaskPool(0)

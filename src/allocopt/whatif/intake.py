@@ -396,6 +396,8 @@ def _gallop(search: _Search, top: int) -> int | None:
     """Double until the targets are met, then bisect: the smallest passing size."""
     if search.passes(0):
         return 0
+    if top == 0:
+        return None
     failed, size = 0, 1
     while size < top and not search.passes(size):
         failed, size = size, size * 2

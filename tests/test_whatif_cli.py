@@ -1,0 +1,136 @@
+"""`allocopt compare`, `sweep` and `plan-intake` through the real entry point: tables in
+the terminal, CSV and PNG in --out, one self-contained HTML page with --report (the same
+bytes on a repeat), and one clear line with exit 2 for bad input."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+
+import pytest
+
+from allocopt.cli import main
+from allocopt.simulation.records import METRIC_NAMES
+
+from .conftest import ROOT
+
+TEAM = ROOT / "scenarios" / "single_team.yaml"
+FAST = ("--weeks", "8", "--runs", "3", "--jobs", "1", "--seed", "5")
+
+
+def run(monkeypatch, capsys, *args: str | Path) -> tuple[int, str, str]:
+    monkeypatch.setattr("sys.argv", ["allocopt", *map(str, args)])
+    try:
+        main()
+        code = 0
+    except SystemExit as e:
+        code = int(e.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def ok(monkeypatch, capsys, *args: str | Path) -> str:
+    code, out, err = run(monkeypatch, capsys, *args)
+    assert code == 0, err
+    return out
+
+
+def self_contained(page: str) -> None:
+    assert page.startswith("<!DOCTYPE html>")
+    for outside in ('src="http', "<script", "<link", "url("):
+        assert outside not in page
+    assert page.count('src="data:image/png;base64,') >= 1
+    for part in ("Question.", "Answer.", "Caveats", "The scenario"):
+        assert part in page
+
+
+def test_compare_a_cut_in_one_line(monkeypatch, capsys, tmp_path):
+    report = tmp_path / "cut.html"
+    out = ok(monkeypatch, capsys, "compare", TEAM, "--cut", "5", "--at", "2026-04-06",
+             *FAST, "--out", tmp_path / "out", "--report", report)
+    assert "single-team with 5 posts cut on 2026-04-06 compared with single-team" in out
+    assert "Households waiting (mean)" in out and "worse" in out
+    written = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert written == ["compare_differences.png", "compare_weekly.png", "differences.csv",
+                       "runs.csv", "scenarios.csv"]
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "out" / "differences.csv").read_text())))
+    assert [r["metric"] for r in rows] == list(METRIC_NAMES)
+    waiting = next(r for r in rows if r["metric"] == "waiting_mean")
+    assert waiting["verdict"] == "worse" and float(waiting["ci_low"]) > 0
+    page = report.read_text()
+    self_contained(page)
+    assert page.count("data:image/png;base64,") == 2
+    assert "workforce.cuts" in page and "Households waiting (mean)" in page
+    assert "3 runs of 8 weeks with seed 5" in page
+    # deterministic: the same command writes the same bytes
+    first = report.read_bytes()
+    ok(monkeypatch, capsys, "compare", TEAM, "--cut", "5", "--at", "2026-04-06", *FAST,
+       "--report", report)
+    assert report.read_bytes() == first
+
+
+def test_compare_scenario_files_a_few_lines_each(monkeypatch, capsys, tmp_path):
+    surge = tmp_path / "surge.yaml"
+    surge.write_text(f"extends: {TEAM}\nname: surge\nreferrals:\n  rate: 12\n")
+    out = ok(monkeypatch, capsys, "compare", TEAM, surge, TEAM, *FAST)
+    assert "surge compared with single-team" in out
+    assert "single-team (2) compared with single-team" in out
+    assert "no difference" in out
+
+
+def test_sweep(monkeypatch, capsys, tmp_path):
+    report = tmp_path / "sweep.html"
+    out = ok(monkeypatch, capsys, "sweep", TEAM, "--set", "benchmarks.experienced=40:60:10",
+             "--set", "referrals.rate=6,9", *FAST, "--out", tmp_path / "out",
+             "--report", report)
+    assert "benchmarks.experienced" in out and "referrals.rate" in out
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "runs.csv", "sweep.csv", "sweep.png"]
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "out" / "sweep.csv").read_text())))
+    assert len(rows) == 3 * 2 * len(METRIC_NAMES)
+    assert {(r["benchmarks.experienced"], r["referrals.rate"]) for r in rows} == {
+        (b, r) for b in ("40", "50", "60") for r in ("6", "9")}
+    page = report.read_text()
+    self_contained(page)
+    assert "As benchmarks.experienced goes from 40 to 60" in page
+
+
+def test_plan_intake(monkeypatch, capsys, tmp_path):
+    report = tmp_path / "intake.html"
+    out = ok(monkeypatch, capsys, "plan-intake", TEAM, "--weeks", "30", "--runs", "2",
+             "--jobs", "1", "--cohort", "2026-05-04", "--target", "waiting_mean<=9",
+             "--target", "nqsw_breaches:max<=0", "--max", "6", "--out", tmp_path / "out",
+             "--report", report)
+    assert "NQSW intake sizes searched" in out
+    assert re.search(r"Take on \d+ NQSWs? \(\d+ on 2026-05-04\)|No intake", out)
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "curve.csv", "intake_curve.png", "options.csv", "runs.csv"]
+    page = report.read_text()
+    self_contained(page)
+    assert "The sizes searched" in page and "waiting_mean:mean&lt;=9" in page
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("compare", TEAM, "--cut", "3"), "each --cut needs its --at date"),
+    (("compare", TEAM, TEAM, "--at", "2027-04-01"), "--at without --cut"),
+    (("compare", TEAM, "--cut", "3", "--at", "1st April"), "invalid --at"),
+    (("compare", TEAM), "nothing to compare with"),
+    (("compare", TEAM, TEAM, "--runs", "1"), "invalid --runs"),
+    (("compare", TEAM, TEAM, "--jobs", "0"), "invalid --jobs"),
+    (("compare", TEAM, "--set", "referrals.rate=-1"), "referrals.rate"),
+    (("sweep", TEAM, "--set", "referrals.rate=9:6"), "upwards"),
+    (("sweep", TEAM, "--set", "referrals.rate=6"), "nothing to sweep"),
+    (("plan-intake", TEAM, "--target", "red_share<=10%"), "unknown outcome"),
+    (("plan-intake", TEAM, "--cohort", "2031-09-01"), "outside the projection"),
+    (("compare", ROOT / "no-such.yaml", TEAM), "scenario file not found"),
+])
+def test_bad_input_is_one_line_and_exit_2(monkeypatch, capsys, args, message):
+    # the test's own options come last, so they win over these defaults
+    code, _out, err = run(monkeypatch, capsys, args[0], "--weeks", "4", "--runs", "2",
+                         "--jobs", "1", *args[1:])
+    assert code == 2
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0], err
+    assert "Traceback" not in err
