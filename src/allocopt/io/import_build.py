@@ -308,7 +308,10 @@ class _Builder:
             else:
                 why_unallocated[cid] = why or "no allocated worker"
             co = self.co_worker(facts, ov)
-            if co is not None and co[0] != worker_id:
+            if co is not None and co[0] == worker_id:
+                report.notes.append(f"child {cid}: the co-worker ({co[1]}) is the lead worker: "
+                                    "left out")
+            elif co is not None:
                 seconds[cid] = co
                 sources["co_worker_id"] = co[1]
             child_kw["sources"] = sources
