@@ -15,7 +15,8 @@ from allocopt.io.simulation_export import SIMULATE_SCHEMA
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 TEAM = SCENARIOS / "single_team.yaml"
 FILES = {"weeks.csv", "worker_weeks.csv", "workers.csv", "allocations.csv", "households.csv",
-         "events.csv", "replications.csv", "summary.csv", "weekly.csv", "results.json",
+         "events.csv", "replications.csv", "summary.csv", "weekly.csv", "waits.csv",
+         "results.json",
          "load_fan.png", "rag_area.png", "waiting.png", "heatmap.png"}
 
 
@@ -40,6 +41,7 @@ def test_simulate_prints_a_summary_and_writes_tables_and_plots(
     assert code == 0, err
     assert "single-team: 2 runs of 8 weeks, greedy policy, seed 3" in text
     assert "NQSW protection breaches" in text and "within 5 working days" in text
+    assert "Time to allocation by priority" in text and "S47" in text
     assert {p.name for p in out.iterdir()} == FILES
     results = json.loads((out / "results.json").read_text("utf-8"))
     assert results["schema"] == SIMULATE_SCHEMA and results["runs"] == 2

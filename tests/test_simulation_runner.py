@@ -17,8 +17,10 @@ from allocopt.simulation.records import (
     ReplicationResult,
     aggregate,
     mean_ci,
+    paired_difference,
     summary_table,
     table,
+    waits_by_tier,
 )
 from allocopt.simulation.runner import (
     ReplicationTask,
@@ -159,3 +161,24 @@ def test_records_become_tidy_tables() -> None:
     assert {"days_blue", "days_green", "days_amber", "days_red"} <= set(workers.columns)
     summary = summary_table([result])
     assert summary.columns[0] == "replication" and len(summary.rows) == 1
+
+
+def test_paired_differences_find_zero_for_the_same_scenario_and_a_harmful_cut() -> None:
+    base = run_replications(SCENARIO, 4, 12)
+    same = paired_difference(base, run_replications(SCENARIO, 4, 12), "waiting_mean")
+    assert (same.mean, same.ci_low, same.ci_high, same.significant) == (0, 0, 0, False)
+    halved = SCENARIO.with_cut(3, date(2026, 4, 20))
+    worse = paired_difference(base, run_replications(halved, 4, 12), "waiting_mean")
+    assert worse.significant and worse.mean > 0 and worse.runs == 4
+    assert worse.other - worse.base == pytest.approx(worse.mean)
+
+
+def test_waits_by_tier_follow_the_priority_order() -> None:
+    results = run_replications(SCENARIO, 2, 1)
+    waits = waits_by_tier(results, SCENARIO.allocation.policy.tiers)
+    tiers = [w.tier for w in waits]
+    order = list(SCENARIO.allocation.policy.tiers)
+    assert tiers == sorted(tiers, key=order.index)
+    assert sum(w.allocations for w in waits) == sum(len(r.allocations) for r in results)
+    for w in waits:
+        assert 0 <= w.within_1 <= w.within_5 <= 1 and w.mean_days >= 0

@@ -18,7 +18,13 @@ from allocopt.errors import InputError
 from allocopt.io.scenario_file import load_scenario
 from allocopt.io.simulation_export import write_results
 from allocopt.report.plots import write_plots
-from allocopt.simulation.records import Aggregate, MetricStats, aggregate
+from allocopt.simulation.records import (
+    Aggregate,
+    MetricStats,
+    TierWaits,
+    aggregate,
+    waits_by_tier,
+)
 from allocopt.simulation.runner import run_replications
 
 
@@ -65,6 +71,19 @@ def summary_view(agg: Aggregate) -> Table:
     return t
 
 
+def waits_view(waits: list[TierWaits], runs: int) -> Table:
+    """Time from waiting to allocation, by priority tier, over all runs."""
+    t = Table(title="Time to allocation by priority (all runs)", box=box.SIMPLE_HEAVY,
+              title_justify="left", pad_edge=False)
+    t.add_column("Tier", no_wrap=True)
+    for name in ("Allocations a run", "Mean days", "P90 days", "Within 1 wd", "Within 5 wd"):
+        t.add_column(name, justify="right", no_wrap=True)
+    for w in waits:
+        t.add_row(w.tier, f"{w.allocations / runs:,.0f}", f"{w.mean_days:.1f}",
+                  f"{w.p90_days:.1f}", show(w.within_1, "share"), show(w.within_5, "share"))
+    return t
+
+
 @app.command()
 def simulate(
     scenario: Annotated[Path, typer.Argument(help="Scenario file (YAML or JSON).")],
@@ -100,6 +119,7 @@ def simulate(
                                    progress=lambda done, _total: bar.update(task, completed=done))
     agg = aggregate(results)
     console.print(summary_view(agg))
+    console.print(waits_view(waits_by_tier(results, model.allocation.policy.tiers), runs))
     if out is None:
         typer.echo("Add --out FOLDER to write the tables and plots.")
         return

@@ -13,7 +13,9 @@ Tables (one row per ...):
 - ``events.csv``: leaver, starter, cut, cohort, escalation, breach, ...;
 - ``replications.csv``: replication, with its summary metrics;
 - ``summary.csv``: summary metric across replications (mean, 95 % CI, P10/P50/P90);
-- ``weekly.csv``: week, team and measure across replications (P10/P50/P90).
+- ``weekly.csv``: week, team and measure across replications (P10/P50/P90);
+- ``waits.csv``: priority tier: allocations, mean and P90 wait, share within 1 and 5
+  working days.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import io
 import json
 import math
 from collections.abc import Sequence
+from dataclasses import fields
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -36,6 +39,7 @@ from allocopt.simulation.records import (
     metrics_table,
     summary_table,
     table,
+    waits_by_tier,
     weekly_table,
 )
 from allocopt.simulation.scenario import Scenario
@@ -75,8 +79,9 @@ def table_csv(t: Table) -> str:
     return buf.getvalue()
 
 
-def result_tables(results: Sequence[ReplicationResult], agg: Aggregate) -> dict[str, Table]:
-    """Every table by file name."""
+def result_tables(results: Sequence[ReplicationResult], agg: Aggregate,
+                  tiers: Sequence[str] = ()) -> dict[str, Table]:
+    """Every table by file name (`tiers`: the policy's priority order, for waits.csv)."""
     bands = results[0].bands if results else ()
 
     def gather(attr: str) -> Table:
@@ -93,6 +98,7 @@ def result_tables(results: Sequence[ReplicationResult], agg: Aggregate) -> dict[
         "replications.csv": summary_table(results),
         "summary.csv": metrics_table(agg),
         "weekly.csv": weekly_table(agg),
+        "waits.csv": table(waits_by_tier(results, tiers)),
     }
 
 
@@ -125,6 +131,10 @@ def results_dict(scenario: Scenario, results: Sequence[ReplicationResult],
              "mean": _json_value(w.mean)}
             for w in agg.weekly if w.team == SERVICE
         ],
+        "waits_by_tier": [
+            {f.name: _json_value(getattr(w, f.name)) for f in fields(w)}
+            for w in waits_by_tier(results, scenario.allocation.policy.tiers)
+        ],
         "replications": [
             {"replication": r.replication,
              "summary": {k: _json_value(v) for k, v in r.summary.items()}}
@@ -141,7 +151,7 @@ def write_results(out: Path, scenario: Scenario, results: Sequence[ReplicationRe
                   agg: Aggregate) -> list[Path]:
     """Write every table and results.json into folder `out`; the paths written."""
     written = []
-    for name, t in result_tables(results, agg).items():
+    for name, t in result_tables(results, agg, scenario.allocation.policy.tiers).items():
         path = out / name
         write_text(path, table_csv(t))
         written.append(path)
