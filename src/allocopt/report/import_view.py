@@ -53,7 +53,8 @@ def import_view(report: ImportReport, show_names: bool = False) -> Group:
         ("Unallocated children", len(r.unallocated),
          _some([r.label(u.child_id, show_names) for u in r.unallocated])),
         ("In the extract, not the roster", len(r.not_in_roster),
-         _some([f"{w.worker} ({w.children} children)" for w in r.not_in_roster])),
+         _some([f"{w.worker} ({w.children} {'child' if w.children == 1 else 'children'})"
+                for w in r.not_in_roster])),
         ("In the roster, not the extract", len(r.not_in_extract),
          _some([w.worker for w in r.not_in_extract])),
         ("Lists disagree", len(r.disagreements),
