@@ -1,0 +1,138 @@
+"""Properties over random small teams and waiting lists (hypothesis).
+
+- no hard rule is ever broken, by greedy or CP-SAT (checked by the independent validator);
+- CP-SAT is never worse than greedy on the lexicographic objective;
+- shuffling the order of workers and households does not change CP-SAT's objective;
+- the same input and seed give byte-identical JSON.
+"""
+
+from __future__ import annotations
+
+import random
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from allocopt.allocation.cpsat import CpSatAllocator
+from allocopt.allocation.exact import exact_problem
+from allocopt.allocation.explain import explain
+from allocopt.allocation.greedy import GreedyAllocator
+from allocopt.allocation.objective import evaluate
+from allocopt.allocation.problem import (
+    AllocationProblem,
+    Exclusion,
+    Policy,
+    WaitingHousehold,
+    WorkerState,
+)
+from allocopt.allocation.validate import validate
+from allocopt.domain import Role, Status
+from allocopt.io.allocation_export import meeting_json
+from tests.test_allocation_builders import NQSW_CAP, TIERS, problem
+
+LOCALITIES = ("North", "South", None)
+SETTINGS = settings(max_examples=60, deadline=None,
+                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+
+
+@st.composite
+def workers(draw: st.DrawFn, i: int) -> WorkerState:
+    role = draw(st.sampled_from([Role.SOCIAL_WORKER, Role.SOCIAL_WORKER, Role.SENIOR,
+                                 Role.FAMILY_SUPPORT_PRACTITIONER, Role.STUDENT]))
+    months = draw(st.integers(0, 120))
+    qualified = role in (Role.SOCIAL_WORKER, Role.SENIOR)
+    nqsw = qualified and months < 12
+    benchmark = 15.0 if role is Role.STUDENT else float(draw(st.sampled_from([30, 35, 45, 50])))
+    counts = {Status.CIN: draw(st.integers(0, 8)), Status.CP: draw(st.integers(0, 4)) if
+              not nqsw and role not in (Role.STUDENT, Role.FAMILY_SUPPORT_PRACTITIONER) else 0,
+              Status.CLA: draw(st.integers(0, 4))}
+    return WorkerState(
+        id=f"W{i}", role=role, months=months, nqsw=nqsw, cp_protected=nqsw,
+        fte=benchmark / 50, benchmark=benchmark,
+        load=float(draw(st.integers(0, int(benchmark * 1.15)))), counts=counts,
+        households=sum(counts.values()), caps=(NQSW_CAP,) if nqsw else (),
+        unavailable="on leave within the next 14 days" if draw(st.integers(0, 9)) == 0 else None,
+        locality=draw(st.sampled_from(LOCALITIES)),
+        skills=frozenset(draw(st.sets(st.sampled_from(["court", "adolescents"]), max_size=1))),
+        long_travel=draw(st.integers(0, 2)),
+    )
+
+
+@st.composite
+def households(draw: st.DrawFn, i: int, n_workers: int) -> WaitingHousehold:
+    status = draw(st.sampled_from([Status.CIN, Status.CIN, Status.CP, Status.CLA]))
+    children = draw(st.integers(1, 3))
+    points = float(draw(st.integers(2, 12)))
+    co = draw(st.integers(0, 6)) == 0
+    court = status is not Status.CIN and draw(st.integers(0, 4)) == 0
+    name = {Status.CP: "CP", Status.CLA: "CLA"}.get(status, "CIN")
+    if court and name == "CLA":
+        name = "court"
+    previous = tuple(f"W{k}" for k in draw(st.sets(st.integers(0, n_workers - 1), max_size=1)))
+    return WaitingHousehold(
+        id=f"H{i:02d}", points=points, secondary_points=points / 2 if co else 0.0,
+        children=children, by_status={status: children}, tier=TIERS[name], tier_name=name,
+        co_working=co, court=court, long_travel=draw(st.booleans()),
+        locality=draw(st.sampled_from(LOCALITIES)),
+        skills_needed=frozenset(draw(st.sets(st.sampled_from(["court"]), max_size=1))),
+        previous_workers=previous, waiting_days=draw(st.integers(0, 30)),
+    )
+
+
+@st.composite
+def meetings(draw: st.DrawFn) -> AllocationProblem:
+    n_w = draw(st.integers(2, 6))
+    n_h = draw(st.integers(1, 9))
+    ws = [draw(workers(i)) for i in range(n_w)]
+    hs = [draw(households(i, n_w)) for i in range(n_h)]
+    exclusions: tuple[Exclusion, ...] = ()
+    if draw(st.booleans()):
+        exclusions = (Exclusion(household=hs[0].id, worker=ws[0].id),)
+    policy = Policy(ceiling_band=draw(st.sampled_from(["amber", "amber", "green"])),
+                    exclusions=exclusions, time_limit_s=5)
+    return problem(ws, hs, policy)
+
+
+def shuffled(p: AllocationProblem, seed: int) -> AllocationProblem:
+    rng = random.Random(seed)
+    ws, hs = list(p.workers), list(p.households)
+    rng.shuffle(ws)
+    rng.shuffle(hs)
+    return AllocationProblem(p.scheme, p.policy, p.on, tuple(ws), tuple(hs), p.team_type)
+
+
+@SETTINGS
+@given(meetings())
+def test_no_hard_rule_is_broken_and_cpsat_is_never_worse_than_greedy(p: AllocationProblem) -> None:
+    greedy = GreedyAllocator().allocate(p)
+    cpsat = CpSatAllocator().allocate(p)
+    assert validate(p, greedy) == []
+    assert validate(p, cpsat) == []
+    ex = exact_problem(p)
+    g, c = evaluate(ex, greedy.assignments), evaluate(ex, cpsat.assignments)
+    assert c.key() <= g.key()
+    assert cpsat.objective == c.as_floats()
+    placed = {a.household_id for a in cpsat.assignments if a.role == "lead"}
+    assert placed | set(cpsat.unallocated) == {h.id for h in p.households}
+    assert not placed & set(cpsat.unallocated)
+
+
+@SETTINGS
+@given(meetings(), st.integers(0, 1000))
+def test_shuffling_the_input_does_not_change_the_objective(p: AllocationProblem,
+                                                           seed: int) -> None:
+    first = CpSatAllocator().allocate(p)
+    again = CpSatAllocator().allocate(shuffled(p, seed))
+    assert first.status == again.status == "optimal"
+    assert first.objective == again.objective
+    g1 = GreedyAllocator().allocate(p)
+    g2 = GreedyAllocator().allocate(shuffled(p, seed))
+    assert g1.assignments == g2.assignments
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(meetings())
+def test_same_input_and_seed_give_byte_identical_json(p: AllocationProblem) -> None:
+    one = meeting_json(explain(p, CpSatAllocator(seed=3).allocate(p)))
+    two = meeting_json(explain(p, CpSatAllocator(seed=3).allocate(p)))
+    assert one == two
