@@ -248,3 +248,15 @@ def test_copies_of_the_fixture_do_not_leak(tmp_path):
     before = sorted(p.name for p in (DATA / "ssd").iterdir())
     run_import("ssd", DATA / "ssd", tmp_path, ImportOptions(on=ON), roster=DATA / "roster.csv")
     assert sorted(p.name for p in (DATA / "ssd").iterdir()) == before
+
+
+def test_a_child_in_two_families_is_reported_and_the_first_kept(tmp_path):
+    for f in (DATA / "ssd").glob("*.csv"):
+        shutil.copy(f, tmp_path)
+    with open(tmp_path / "ssd_family.csv", "a") as f:
+        f.write("5,F9,P1\n6,F9,P9\n")
+    result = build_import(read_ssd(tmp_path, ON, ImportSettings()), None, None,
+                          ImportOptions(on=ON))
+    assert _child(result, "P1")[0].id == "F1"
+    assert [(d.child_id, d.what) for d in result.report.disagreements
+            if d.what == "family"] == [("P1", "family")]  # P9 is not imported: not reported

@@ -154,12 +154,11 @@ class _Builder:
         return self.ids[key]
 
     def entry_id(self, entry: RosterEntry) -> str:
+        """The roster's id, or one made from the roster name when it gives none."""
         if entry.id:
             return entry.id
         if entry.row not in self.ids:
-            extract_key = next((k for k, e in self.entry_for.items() if e is entry), None)
-            base = extract_key if extract_key and not self.x.by_name else slug(entry.name or "")
-            self.ids[entry.row] = self._unique(base)
+            self.ids[entry.row] = self._unique(slug(entry.name or ""))
         return self.ids[entry.row]
 
     def _unique(self, base: str) -> str:

@@ -201,6 +201,9 @@ class _SsdState:
                                        Reader(name, columns, self.report))
         self.cla_keys: dict[tuple[str, str], str] = {}
         self.placement_start: dict[str, date] = {}
+        self.dobs: dict[str, Fact[date]] = {}
+        self.families: dict[str, Fact[str]] = {}
+        self.family_clash: dict[str, str] = {}
         self.ended = 0
         self.allocated = {answer_key(r) for r in settings.allocated_worker_roles}
         self.co_worker = {answer_key(r) for r in settings.co_worker_roles}
@@ -236,7 +239,7 @@ class _SsdState:
             count.children = len(people)
             count.current = len(current)
             count.note = "empty" if not t.table.rows else _LOOKUP.get(name, "")
-        self._check_involvements()
+        self._finish()
 
     # --- people and workers -------------------------------------------------------------------
 
@@ -301,8 +304,7 @@ class _SsdState:
         if pid is None:
             return False
         if dob is not None and dob <= self.on:
-            facts = self.extract.child(pid)
-            facts.dob = Fact(dob, source)
+            self.dobs[pid] = Fact(dob, source)
         name = " ".join(filter(None, (rd.text(row, n, "forename"), rd.text(row, n, "surname"))))
         name = name or rd.text(row, n, "name") or ""
         if name:
@@ -314,13 +316,10 @@ class _SsdState:
         pid, fid = rd.text(row, n, "person"), rd.text(row, n, "family")
         if pid is None or fid is None:
             return False
-        facts = self.extract.child(pid)
-        if facts.family is None:
-            facts.family = Fact(fid, source)
-        elif facts.family.value != fid:
-            self.report.disagree(pid, "family", f"in families {facts.family.value} "
-                                 f"({facts.family.source}) and {fid} ({source}): "
-                                 f"{facts.family.value} used")
+        first = self.families.setdefault(pid, Fact(fid, source))
+        if first.value != fid:
+            self.family_clash.setdefault(pid, f"in families {first.value} ({first.source}) "
+                                              f"and {fid} ({source}): {first.value} used")
         return False
 
     # --- statuses -----------------------------------------------------------------------------
@@ -456,11 +455,12 @@ class _SsdState:
         if code not in codes:
             rd.unknown(n, "status", coded.raw, "no court stage")
             return False
-        if not is_open or pid is None:
+        facts = self.extract.children.get(pid or "")
+        if not is_open or facts is None:
             return False
         stage = codes[code]
         if stage is not None:
-            self.extract.child(pid).set_court(Fact(stage, source + ", legal status"))
+            facts.set_court(Fact(stage, source + ", legal status"))
         return True
 
     def _pre_proceedings(self, t: _Table, row: dict[str, Cell], n: int, source: str) -> bool:
@@ -483,14 +483,16 @@ class _SsdState:
             stage = CourtStage.CARE_PROCEEDINGS if kind == "issued" and still else None
         if stage is None:
             return False
-        self.extract.child(pid).set_court(Fact(stage, source))
+        facts = self.extract.children.get(pid)
+        if facts is None:
+            return False
+        facts.set_court(Fact(stage, source))
         return True
 
     def _disability(self, t: _Table, row: dict[str, Cell], n: int, source: str) -> bool:
-        pid = t.reader.text(row, n, "person")
-        if pid is None:
+        facts = self.extract.children.get(t.reader.text(row, n, "person") or "")
+        if facts is None:
             return False
-        facts = self.extract.child(pid)
         if facts.disabled is None:
             facts.disabled = Fact(True, source)
         return True
@@ -522,7 +524,13 @@ class _SsdState:
         (facts.allocations if key in self.allocated else facts.co_workers).append(allocation)
         return True
 
-    def _check_involvements(self) -> None:
+    def _finish(self) -> None:
+        """Dates of birth and families for the children the extract holds; loose ends."""
+        for cid, facts in self.extract.children.items():
+            facts.dob = self.dobs.get(cid)
+            facts.family = self.families.get(cid)
+            if cid in self.family_clash and facts.statuses:
+                self.report.disagree(cid, "family", self.family_clash[cid])
         if self.ended:
             self.report.notes.append(f"ssd_involvements: {self.ended} allocations that ended "
                                      "on or before the date (or start after it) were ignored")
