@@ -59,6 +59,21 @@ def test_a_leavers_cases_go_back_to_the_waiting_list_and_are_reallocated() -> No
     assert {hh.sid for hh in held if hh.closed is None or hh.first_allocated} & returned
 
 
+def test_a_reallocated_household_continues_its_pathway() -> None:
+    # Cases that change hands (leavers, long absence) keep their place on the pathway:
+    # one assessment at the start, at most one closure, at the end.
+    absence = {"sickness": 0.1, "sickness_spell": {"dist": "fixed", "value": 8},
+               "reallocate_after_weeks": 2}
+    scenario = small_scenario(posts=10, rate=5, weeks=40,
+                              workforce=workforce(turnover=1.5, absence=absence))
+    result = run_replication(scenario, 6, 0)
+    assert {a.reason for a in result.allocations} >= {"returned", "absence"}
+    for h in result.households:
+        steps = h.path.split(">")
+        assert not {"assessment", "S47"} & set(steps[1:]), h
+        assert "close" not in steps[:-1], h
+
+
 def test_a_worker_working_their_notice_takes_no_new_work() -> None:
     # High turnover so that many resign; the policy refuses work to anyone leaving
     # within 28 days, which covers the 4-week notice.

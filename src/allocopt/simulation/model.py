@@ -154,26 +154,42 @@ class SimHousehold:
     """A referred family, its state, and who holds it."""
 
     __slots__ = (
-        "allocated", "case", "children", "closed", "court", "first_allocated", "held_days",
-        "held_since", "key", "path", "referred", "rng", "s47", "sid", "status", "team",
-        "wait_reason", "waiting_since", "worker",
+        "case",
+        "children",
+        "closed",
+        "court",
+        "first_allocated",
+        "held_days",
+        "held_since",
+        "key",
+        "path",
+        "referred",
+        "rng",
+        "s47",
+        "sid",
+        "started",
+        "status",
+        "team",
+        "wait_reason",
+        "waiting_since",
+        "worker",
     )
 
     def __init__(self, key: int, sid: str, team: SimTeam, children: int, s47: bool,
-                 rng: np.random.Generator, allocated: simpy.Event) -> None:
+                 rng: np.random.Generator) -> None:
         self.key = key
         self.sid = sid
         self.team = team
         self.children = children
         self.s47 = s47
         self.rng = rng
-        self.allocated = allocated
         self.status = "assessment"
         self.court = False
         self.case: CaseState
         self.worker: SimWorker | None = None
         self.referred: float | None = None
         self.first_allocated: float | None = None
+        self.started = False  # the pathway (assessment onwards) is under way
         self.waiting_since = 0.0
         self.wait_reason = "referral"
         self.closed: float | None = None
@@ -523,23 +539,24 @@ class Service:
         hh.referred = self.env.now
         if self.observing:
             team.counters["referrals"] += 1
+        self._all_households.append(hh)
         self.to_waiting(hh, "referral")
-        self.launch(hh, "assessment", None)
 
     def new_household(self, sid: str, team: SimTeam, rng: np.random.Generator) -> SimHousehold:
         """A household with its children drawn from the size distribution, not yet started."""
         children = self._sizes[_pick(rng, self._size_shares)]
         s47 = bool(rng.random() < self.scenario.pathway.assessment.s47_share)
         self.household_count += 1
-        hh = SimHousehold(self.household_count, sid, team, children, s47, rng, self.env.event())
+        hh = SimHousehold(self.household_count, sid, team, children, s47, rng)
         hh.case = self.book.get(children, "assessment", s47, False)
         hh.path.append("S47" if s47 else "assessment")
         return hh
 
-    def launch(self, hh: SimHousehold, status: str, remaining: float | None,
+    def launch(self, hh: SimHousehold, status: str, remaining: float,
                court_left: float | None = None) -> None:
-        """Start the household's pathway (and its proceedings, if already under way)."""
+        """Start a held household's pathway part-way (and its proceedings, if under way)."""
         self._all_households.append(hh)
+        hh.started = True
         if court_left is not None:
             self.env.process(self.proceedings(hh, court_left))
         self.env.process(self.pathway(hh, status, remaining))
@@ -558,8 +575,7 @@ class Service:
         rng = hh.rng
         pathway = self.scenario.pathway
         if status == "assessment":
-            if remaining is None:
-                yield hh.allocated  # the assessment starts when a worker takes the case
+            if remaining is None:  # a new referral, just allocated: the assessment starts
                 remaining = self.assessment_days(rng)
             yield self.env.timeout(remaining)
             status = _choose(rng, pathway.assessment.outcomes)
@@ -837,8 +853,9 @@ class Service:
         self.attach(w, hh)
         if hh.first_allocated is None:
             hh.first_allocated = now
-        if not hh.allocated.triggered:
-            hh.allocated.succeed()
+        if not hh.started:  # the assessment starts when a worker first takes the case
+            hh.started = True
+            self.env.process(self.pathway(hh, "assessment", None))
 
     # ---------------------------------------------------------- workforce
 
@@ -1172,14 +1189,13 @@ class Service:
                     if w.total_load + hh.case.points > target or not self._fits_caps(w, hh):
                         break
                     self.attach(w, hh)
-                    hh.allocated.succeed()
                     self.launch(hh, status, remaining, court_left)
             for j in range(initial.waiting):
                 hh_rng = self.streams.initial(2, team.index, j)
                 hh = self.new_household(f"Q{team.index:02d}{j:04d}", team, hh_rng)
                 hh.referred = 0.0
+                self._all_households.append(hh)
                 self.to_waiting(hh, "referral")
-                self.launch(hh, "assessment", None)
 
     def _fits_caps(self, w: SimWorker, hh: SimHousehold) -> bool:
         counts = dict(w.by_status)
