@@ -312,8 +312,9 @@ def intake_view(plan: IntakePlan) -> Table:
 def plan_intake_command(
     scenario: Annotated[Path, typer.Argument(help="The scenario file.")],
     target: Annotated[list[str] | None, typer.Option(
-        "--target", help="METRIC[:STATISTIC]<=VALUE or >=VALUE, e.g. red_share_mean:p90<=10% "
-                         "(repeatable; default: the three targets in docs/whatif.md).")] = None,
+        "--target", help="METRIC[:STATISTIC]<=VALUE or >=VALUE in quotes, e.g. "
+                         "'red_share_mean:p90<=10%' (repeatable; default: the three targets in "
+                         "docs/whatif.md).")] = None,
     cohort: Annotated[list[str] | None, typer.Option(
         "--cohort", help="A cohort start date (repeatable; default: the scenario's cohort "
                          "dates, or the first Monday of September).")] = None,
