@@ -12,6 +12,7 @@ they need no display and the same results give the same image.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from datetime import date
@@ -145,11 +146,18 @@ def load_heatmap(result: ReplicationResult, rag: Sequence[RagBand]) -> Figure:
     cbar = fig.colorbar(image, ax=ax, ticks=bounds[1:-1], fraction=0.04)
     cbar.set_label("load %")
     ax.set_xlabel("week")
-    ax.set_ylabel("workers (grouped by team)")
+    ax.set_ylabel("workers, by team")
     if len(workers) <= 40:
         ax.set_yticks(range(len(workers)), [w for _, w in workers], fontsize=7)
-    else:
-        ax.set_yticks([])
+    else:  # one label per team, at the middle of its rows, with a line between teams
+        firsts: dict[str, int] = {}
+        for i, (team, _) in enumerate(workers):
+            firsts.setdefault(team, i)
+        bounds_at = [*firsts.values(), len(workers)]
+        ax.set_yticks([(a + b - 1) / 2 for a, b in itertools.pairwise(bounds_at)],
+                      list(firsts), fontsize=7)
+        for edge in bounds_at[1:-1]:
+            ax.axhline(edge - 0.5, color="white", lw=1.2)
     ax.set_title(f"{result.scenario}: load % by worker and week (replication "
                  f"{result.replication})")
     return fig
