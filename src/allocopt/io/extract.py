@@ -241,6 +241,11 @@ def read_date(value: Cell) -> date | None:
         iso = re.match(r"^(\d{4}-\d{2}-\d{2})[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?Z?$", text)
         if iso:
             text = iso[1]
+        if len(text) == 10 and text[4] == "-" and text[7] == "-":
+            try:  # the common case, without strptime's cost
+                return date.fromisoformat(text)
+            except ValueError:
+                pass
         try:
             return cells.to_date(text)
         except cells.CellError:
