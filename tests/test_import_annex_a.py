@@ -366,3 +366,12 @@ def test_no_names_unless_asked(tmp_path):
                show_names=True)
     assert "C1 (Kiddo Qwertyson)" in (out / "import-report.md").read_text()
     assert "Qwertyson" not in (out / "waiting.csv").read_text()
+
+
+def test_a_repeated_column_is_reported_and_the_first_read(tmp_path):
+    header = {7: [*HEAD[7], "Allocated Worker"]}
+    result = imported(tmp_path, {7: [row("C1", "Jo Bloggs", PAST, None, "Sam Smith")]},
+                      header=header)
+    assert lead(result, "C1") == "W1"
+    assert "List 7: the column 'Allocated Worker' appears twice; the first is read" in \
+        result.report.notes

@@ -53,7 +53,8 @@ LISTS = {3: "referrals", 4: "assessments", 5: "S47 enquiries", 6: "children in n
          7: "child protection", 8: "looked after", 9: "care leavers"}
 
 CHILD_ID = ("child_unique_id", "child_id", "childs_unique_id", "child_unique_identifier",
-            "unique_child_id", "child_identifier", "unique_id", "child_ref", "id")
+            "unique_child_id", "unique_child_identifier", "child_identifier", "unique_id",
+            "child_ref", "child_reference", "cuid", "id")
 COMMON: dict[str, tuple[str, ...]] = {
     "child_id": CHILD_ID,
     "gender": ("gender", "sex"),
@@ -161,6 +162,10 @@ def read_workbook(path: Path) -> Workbook:
                                  f"was read, '{name}' was not")
                 continue
             table = _read_sheet(path, name, book[name].iter_rows(values_only=True))
+            if table is not None:
+                out.notes += [f"{name}: the column '{raw}' appears twice; the first is read"
+                              for raw, key in zip(table.raw_header, table.header, strict=False)
+                              if normalise_header(raw) and not key]
             if table is None:
                 out.notes.append(f"List {number} ('{name}') is empty")
                 continue
