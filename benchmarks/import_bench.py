@@ -18,7 +18,6 @@ import multiprocessing
 import os
 import resource
 import statistics
-import sys
 import tempfile
 import time
 import tracemalloc
@@ -27,6 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
+from allocopt.domain import Caseload, Team
+
 ON = date(2026, 12, 1)
 TEAM = "Example Borough children's services"
 
@@ -34,7 +35,6 @@ TEAM = "Example Borough children's services"
 def make_files(folder: Path, workers: int, children: int, annex_rows: int,
                involvements: int) -> dict[str, int]:
     """Write the extracts, roster and override sheets; return their sizes."""
-    from allocopt.domain import Caseload
     from allocopt.io.extract_writers import (
         write_annex_a,
         write_overrides,
@@ -68,7 +68,7 @@ def make_files(folder: Path, workers: int, children: int, annex_rows: int,
             "households": len(caseload.households) + len(waiting.households)}
 
 
-def _annex_current_rows(team, caseload, waiting) -> int:  # type: ignore[no-untyped-def]
+def _annex_current_rows(team: Team, caseload: Caseload, waiting: Caseload) -> int:
     """Rows write_annex_a writes for current children (List 6, a status list, assessments,
     referrals), so the history fills the rest."""
     from allocopt.domain import Status
@@ -177,4 +177,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()
