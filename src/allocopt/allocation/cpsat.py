@@ -35,7 +35,13 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
-from allocopt.allocation.exact import PCT_UNITS, ExactProblem, exact_problem, pct_units
+from allocopt.allocation.exact import (
+    PCT_UNITS,
+    ExactProblem,
+    exact_problem,
+    pct_units,
+    rule_rooms,
+)
 from allocopt.allocation.greedy import GreedyAllocator, pinned
 from allocopt.allocation.objective import (
     Objective,
@@ -50,13 +56,13 @@ from allocopt.allocation.objective import (
 )
 from allocopt.allocation.packing import (
     balanced_assignments,
+    fill_up,
     improve_balance,
     lowest_level,
     packing_assignments,
 )
 from allocopt.allocation.problem import AllocationProblem, AllocationResult, Assignment
 from allocopt.allocation.types import LoadType, load_types, waiting_key
-from allocopt.domain import Role
 
 BIG_PCT = 10**12
 """Load % (in hundredths) of a worker with no benchmark who is given work."""
@@ -65,7 +71,9 @@ MAX_PRIORITY_WEIGHT = 2**50
 """Tier weights above this are solved one tier at a time instead (floating-point LP safety)."""
 
 FREE_PREFERENCE_PAIRS = 20_000
-"""Up to this many (worker, class) pairs the preference stage may still move load."""
+"""Up to this many (worker, load type) pairs the preference stage keeps only the
+points each worker holds; above it, the counts of each load type (see
+:func:`add_preference_stage`)."""
 
 STAGE_SHARE = {"priority": 0.3, "waiting": 0.1, "amber": 0.15, "max_load": 0.15,
                "spread": 0.15, "preferences": 0.15}
@@ -114,48 +122,10 @@ class CountModel:
         return len(self.x) + len(self.s)
 
 
-def _rooms(ex: ExactProblem) -> tuple[list[int | None], list[list[tuple[dict[str, int], int]]],
-                                      list[int | None]]:
-    """Per worker: band-ceiling room, count-cap rows (weights by status, room), student room."""
-    rules = ex.problem.policy.rules
-    ceiling: list[int | None] = []
-    caps: list[list[tuple[dict[str, int], int]]] = []
-    students: list[int | None] = []
-    for w, worker in enumerate(ex.workers):
-        top = ex.ceiling_max[w]
-        ceiling.append(max(0, top - ex.load[w]) if rules.band_ceiling and top is not None else None)
-        rows = []
-        if rules.count_caps:
-            for cap in worker.caps:
-                weights, whole = cap_weights(cap.limits)
-                used = sum(weights[s.value] * worker.counts.get(s, 0) for s in cap.limits)
-                rows.append((weights, max(0, whole - used)))
-        caps.append(rows)
-        if rules.student_limit and worker.role is Role.STUDENT:
-            held = sum(worker.counts.values())
-            students.append(max(0, ex.problem.policy.student_max_children - held))
-        else:
-            students.append(None)
-    return ceiling, caps, students
-
-
-def cap_weights(limits: object) -> tuple[dict[str, int], int]:
-    """Whole-number weights for a count cap: sum(n_s / limit_s) <= 1 as sum(c_s n_s) <= C."""
-    from fractions import Fraction
-
-    assert isinstance(limits, dict)
-    fracs = {s.value: Fraction(repr(float(lim))) for s, lim in limits.items()}
-    whole = 1
-    for f in fracs.values():
-        whole = math.lcm(whole, f.numerator)
-    weights = {s: int(whole / f) for s, f in fracs.items()}
-    return weights, whole
-
-
 def build_model(ex: ExactProblem, types: list[LoadType]) -> CountModel:
     """The count model with every hard rule and the expressions of levels 1-4."""
     m = cp_model.CpModel()
-    ceiling, caps, students = _rooms(ex)
+    ceiling, caps, students = rule_rooms(ex)
     x: dict[tuple[int, int], cp_model.IntVar] = {}
     s: dict[tuple[int, int], cp_model.IntVar] = {}
     terms: dict[int, list[tuple[cp_model.IntVar, int]]] = {}
@@ -364,12 +334,20 @@ def preference_classes(ex: ExactProblem, types: list[LoadType],
 
 
 def add_preference_stage(cm: CountModel, incumbent: Candidate,
-                         free: bool) -> cp_model.LinearExprT:
+                         keep: str) -> cp_model.LinearExprT:
     """Variables and expression of level 5, keeping the placed households of `incumbent`.
 
-    `free`: loads may still move between workers (within the fixed values of the
-    levels before); otherwise every worker keeps the incumbent's counts.
+    `keep` says what else stays as the incumbent has it, so that every fairness level
+    keeps its value:
+
+    - "points": how many households of each weight each worker leads; households of
+      equal weight change hands (the default; proven in milliseconds at team size);
+    - "loads": each worker's new load; any households may change hands if the loads
+      add up the same (better matches, but its proofs took about 1 s at 12 x 30);
+    - "counts": how many households of each load type each worker leads (for the
+      largest meetings, where the other two grow too large).
     """
+    free = keep in ("loads", "points")
     ex, m = cm.ex, cm.model
     placed: dict[int, list[int]] = {}
     for h in incumbent.leads:
@@ -379,18 +357,42 @@ def add_preference_stage(cm: CountModel, incumbent: Candidate,
         leads = [cm.x[k, w] for w in t.leads if (k, w) in cm.x]
         if leads:
             m.add(cp_model.LinearExpr.sum(leads) == n)
-    if not free:
+    if keep == "points":
+        counts: dict[tuple[int, int], int] = {}
+        for (k, w), n in incumbent.x.items():
+            key = (w, cm.types[k].points)
+            counts[key] = counts.get(key, 0) + n
+        rows: dict[tuple[int, int], list[cp_model.IntVar]] = {}
+        for (k, w), var in cm.x.items():
+            rows.setdefault((w, cm.types[k].points), []).append(var)
+        for key, group in rows.items():
+            m.add(cp_model.LinearExpr.sum(group) == counts.get(key, 0))
+        for key, var in cm.s.items():
+            m.add(var == incumbent.s.get(key, 0))
+    elif free:
+        added = {w: 0 for w in cm.added}
+        for (k, w), n in incumbent.x.items():
+            added[w] += n * cm.types[k].points
+        for (k, w), n in incumbent.s.items():
+            added[w] += n * cm.types[k].secondary
+        for w, var in cm.added.items():
+            m.add(var == added[w])
+    else:
         for (k, w), var in cm.x.items():
             m.add(var == incumbent.x.get((k, w), 0))
     cm.classes = preference_classes(ex, cm.types, placed)
     by_pair: dict[tuple[int, int], list[cp_model.IntVar]] = {}
     kind_terms: dict[tuple[int, int], list[tuple[cp_model.IntVar, int]]] = {}
     score_terms: list[tuple[cp_model.IntVar, int]] = []
+    held_points = {(w, cm.types[k].points) for (k, w), n in incumbent.x.items() if n}
     for c, cls in enumerate(cm.classes):
         members = []
+        points = cm.types[cls.type_index].points
         for w in cm.types[cls.type_index].leads:
             lead = cm.x.get((cls.type_index, w))
             if lead is None or (not free and incumbent.x.get((cls.type_index, w), 0) == 0):
+                continue
+            if keep == "points" and (w, points) not in held_points:
                 continue
             ub = min(len(cls.households), upper(lead))
             var = m.new_int_var(0, ub, f"z_{c}_{w}")
@@ -658,9 +660,24 @@ class Stage:
     with_classes: bool = False
 
 
-def _fixed(expr: cp_model.LinearExprT, bound: int) -> Callable[[Candidate], tuple[
-        cp_model.LinearExprT, int | None, dict[cp_model.IntVar, int]]]:
-    return lambda c: (expr, bound, {})
+def _priority_prepare(cm: CountModel, expr: cp_model.LinearExprT, tier: int | None
+                      ) -> Callable[[Candidate], tuple[cp_model.LinearExprT, int | None,
+                                                       dict[cp_model.IntVar, int]]]:
+    """The LP bound on priority (tier by tier, see cpsat_bounds) for the incumbent."""
+    from allocopt.allocation.cpsat_bounds import priority_bound
+
+    def prepare(c: Candidate) -> tuple[cp_model.LinearExprT, int | None,
+                                       dict[cp_model.IntVar, int]]:
+        found = priority_bound(cm.ex, cm.types, c.objective.placed)
+        if tier is None:
+            return expr, found.weighted, {}
+        if found.short_at == tier:
+            return expr, math.floor(found.tiers[-1] + 1e-6), {}
+        if found.short_at is None or found.short_at > tier:
+            return expr, c.objective.placed[tier], {}
+        return expr, None, {}
+
+    return prepare
 
 
 def _priority_value(weights: list[int], tier: int | None) -> Callable[[Objective], int]:
@@ -669,14 +686,16 @@ def _priority_value(weights: list[int], tier: int | None) -> Callable[[Objective
     return lambda o: o.placed[tier]
 
 
-def make_stages(cm: CountModel, free_preferences: int, skip_preferences: bool) -> list[Stage]:
+def make_stages(cm: CountModel, free_preferences: int, skip_preferences: bool,
+                preference_space: str | None = None) -> list[Stage]:
     """The levels of :mod:`allocopt.allocation.objective` as solver stages, in order."""
     ex = cm.ex
     weights = tier_weights(ex)
     stages: list[Stage] = []
-    for name, expr, bound in priority_stages(cm):
+    for name, expr, _ in priority_stages(cm):
         tier = None if name == "priority" else int(name.rsplit(" ", 1)[1])
-        stages.append(Stage(name, True, _fixed(expr, bound), _priority_value(weights, tier)))
+        stages.append(Stage(name, True, _priority_prepare(cm, expr, tier),
+                            _priority_value(weights, tier)))
     stages.append(Stage(
         "waiting", True,
         lambda c: (cm.stage_exprs["waiting"], waiting_bound(ex, c.objective), {}),
@@ -702,14 +721,14 @@ def make_stages(cm: CountModel, free_preferences: int, skip_preferences: bool) -
     if skip_preferences:
         return stages
     pairs = sum(len(t.leads) for t in cm.types)
-    free = pairs <= free_preferences
+    keep = preference_space or ("points" if pairs <= free_preferences else "counts")
 
     def prepare_preferences(c: Candidate) -> tuple[cp_model.LinearExprT, int, dict[
             cp_model.IntVar, int]]:
-        expr = add_preference_stage(cm, c, free)
+        expr = add_preference_stage(cm, c, keep)
         return expr, preference_ceiling(cm, c), preference_hints(cm, c)
 
-    stages.append(Stage("preferences" if free else "preferences (loads kept)", True,
+    stages.append(Stage(f"preferences ({keep} kept)", True,
                         prepare_preferences, lambda o: o.preference,
                         offset=lambda: _constant_excess(cm), with_classes=True))
     return stages
@@ -717,7 +736,7 @@ def make_stages(cm: CountModel, free_preferences: int, skip_preferences: bool) -
 
 def solve(ex: ExactProblem, hints: list[tuple[str, tuple[Assignment, ...]]], time_limit: float,
           workers: int | None, seed: int, free_preferences: int = FREE_PREFERENCE_PAIRS,
-          skip_preferences: bool = False) -> Solved:
+          skip_preferences: bool = False, preference_space: str | None = None) -> Solved:
     """Solve the levels in order; see the module docstring."""
     start = time.perf_counter()
     types = load_types(ex)
@@ -727,15 +746,20 @@ def solve(ex: ExactProblem, hints: list[tuple[str, tuple[Assignment, ...]]], tim
     reports: list[StageReport] = []
     deadline = start + time_limit
     n_workers = workers if workers is not None else (1 if cm.size < SMALL_MODEL else 2)
-    stages = make_stages(cm, free_preferences, skip_preferences)
+    stages = make_stages(cm, free_preferences, skip_preferences, preference_space)
     for i, stage in enumerate(stages):
         t0 = time.perf_counter()
-        if stage.name == "amber":
-            best = improve_by_balancing(cm, best)
-        if stage.name == "max_load":
-            best = improve_by_levels(cm, best)
         expr, bound, extra = stage.prepare(best)
         current = stage.value(best.objective)
+        if bound is None or current != bound:
+            # cheap starting points first; the solver only if they fall short
+            improve = {"amber": improve_by_balancing, "max_load": improve_by_levels,
+                       "spread": improve_by_local_search}.get(stage.name)
+            if improve is not None:
+                # same households placed, so the stage's bound (and the spread's
+                # fixed total) still hold
+                best = improve(cm, best)
+                current = stage.value(best.objective)
         if bound is not None and current == bound:
             reports.append(StageReport(stage.name, current, bound, 0.0,
                                        "skipped: hint meets bound"))
@@ -748,6 +772,10 @@ def solve(ex: ExactProblem, hints: list[tuple[str, tuple[Assignment, ...]]], tim
                                                        n_workers, seed)
             if found:
                 new = candidate(cm, read_solution(cm, solver, stage.with_classes), "cp-sat")
+                if stage.name.startswith("priority") and not proven:
+                    # a solve stopped early may leave room a greedy pass can still use
+                    filled = candidate(cm, fill_up(ex, new.assignments), "cp-sat + fill")
+                    new = min((new, filled), key=lambda c: c.objective.key())
                 if new.objective.key() < best.objective.key():
                     best = new
             current = stage.value(best.objective)
@@ -806,6 +834,12 @@ def preference_ceiling(cm: CountModel, c: Candidate) -> int:
     held = sum(max(0, kind_held(ex, w)[k] - limits[w][k])
                for w in range(len(ex.workers)) for k in range(3))
     return best - weight * held
+
+
+def improve_by_local_search(cm: CountModel, best: Candidate) -> Candidate:
+    """Moves and swaps that lower amber, max load and spread (small meetings only)."""
+    other = candidate(cm, improve_balance(cm.ex, best.assignments), "local search")
+    return other if other.objective.key() < best.objective.key() else best
 
 
 def improve_by_levels(cm: CountModel, best: Candidate) -> Candidate:
@@ -936,11 +970,13 @@ class CpSatAllocator:
     name = "cp-sat"
 
     def __init__(self, time_limit_s: float | None = None, workers: int | None = None,
-                 seed: int | None = None, preferences: bool = True) -> None:
+                 seed: int | None = None, preferences: bool = True,
+                 preference_space: str | None = None) -> None:
         self.time_limit_s = time_limit_s
         self.workers = workers
         self.seed = seed
         self.preferences = preferences
+        self.preference_space = preference_space
 
     def allocate(self, problem: AllocationProblem) -> AllocationResult:
         from allocopt.allocation.cpsat_conflicts import pin_conflicts
@@ -964,8 +1000,11 @@ class CpSatAllocator:
         hints = [("greedy", greedy.assignments)]
         if greedy.status == "feasible":
             hints.append(("packing", packing_assignments(ex)))
-        solved = solve(ex, hints, limit, self.workers, seed,
-                       skip_preferences=not self.preferences)
+        # the limit covers everything from here: the starting points count too
+        left = max(limit - (time.perf_counter() - start), 0.05)
+        solved = solve(ex, hints, left, self.workers, seed,
+                       skip_preferences=not self.preferences,
+                       preference_space=self.preference_space)
         best = solved.best
         placed = {a.household_id for a in best.assignments}
         proven = all(r.outcome.startswith(("proven", "skipped")) for r in solved.stages)
@@ -978,7 +1017,7 @@ class CpSatAllocator:
             objective=best.objective.as_floats(),
             bound=stage_bounds(ex, best.objective, solved.stages),
             build_seconds=solved.build_seconds,
-            solve_seconds=solved.solve_seconds,
+            solve_seconds=time.perf_counter() - start - solved.build_seconds,
             notes=notes,
         )
 

@@ -14,9 +14,8 @@ from __future__ import annotations
 
 from ortools.sat.python import cp_model
 
-from allocopt.allocation.cpsat import cap_weights
-from allocopt.allocation.exact import ExactProblem
-from allocopt.allocation.greedy import pin_clashes, pinned
+from allocopt.allocation.exact import ExactProblem, cap_weights
+from allocopt.allocation.greedy import pin_clashes, pin_conflict, pinned
 from allocopt.allocation.rules import RULE_LABELS, Taken, breaches, pct_text
 from allocopt.domain import Role
 
@@ -26,9 +25,7 @@ def _static_conflicts(ex: ExactProblem, pins: list[tuple[int, int]]) -> list[str
     for h, w in pins:
         found = breaches(ex, w, h, "lead", Taken())
         if found:
-            names = "; ".join(f"{RULE_LABELS[n]} ({reason})" for n, reason in found)
-            out.append(f"the pin of {ex.households[h].id} to {ex.workers[w].id} "
-                       f"conflicts with {names}")
+            out.append(pin_conflict(ex, h, w, found, []))
     return out
 
 

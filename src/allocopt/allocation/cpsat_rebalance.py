@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from ortools.sat.python import cp_model
 
-from allocopt.allocation.cpsat import cap_weights
+from allocopt.allocation.exact import cap_weights
 from allocopt.allocation.rebalance import RebalanceProblem, age_weight
 from allocopt.allocation.rules import statically_allowed
 from allocopt.domain import Role

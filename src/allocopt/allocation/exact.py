@@ -14,11 +14,14 @@ Load % itself is measured in hundredths of a percent, rounded up: a worker at
 from __future__ import annotations
 
 import functools
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 
 from allocopt.allocation.problem import AllocationProblem, WaitingHousehold, WorkerState
 from allocopt.capacity import acceptable_band, band_upper_bound
+from allocopt.domain import Role, Status
 from allocopt.schemes.model import Scheme
 
 MAX_DECIMALS = 4
@@ -89,6 +92,8 @@ class ExactProblem:
     """Workers whose load % the fairness objectives look at: available, with a benchmark."""
     worker_index: dict[str, int] = field(repr=False)
     household_index: dict[str, int] = field(repr=False)
+    derived: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
+    """Memo of things worked out once per problem (load types, concentration limits)."""
 
     @property
     def workers(self) -> tuple[WorkerState, ...]:
@@ -150,3 +155,39 @@ def _exact_problem(problem: AllocationProblem) -> ExactProblem:
         worker_index={w.id: i for i, w in enumerate(problem.workers)},
         household_index={h.id: i for i, h in enumerate(problem.households)},
     )
+
+
+def rule_rooms(ex: ExactProblem) -> tuple[list[int | None], list[list[tuple[dict[str, int], int]]],
+                                      list[int | None]]:
+    """Per worker: room under the ceiling band, count-cap rows (whole-number weights by
+    status, room left) and room left under the student limit, for the rules switched on."""
+    rules = ex.problem.policy.rules
+    ceiling: list[int | None] = []
+    caps: list[list[tuple[dict[str, int], int]]] = []
+    students: list[int | None] = []
+    for w, worker in enumerate(ex.workers):
+        top = ex.ceiling_max[w]
+        ceiling.append(max(0, top - ex.load[w]) if rules.band_ceiling and top is not None else None)
+        rows = []
+        if rules.count_caps:
+            for cap in worker.caps:
+                weights, whole = cap_weights(cap.limits)
+                used = sum(weights[s.value] * worker.counts.get(s, 0) for s in cap.limits)
+                rows.append((weights, max(0, whole - used)))
+        caps.append(rows)
+        if rules.student_limit and worker.role is Role.STUDENT:
+            held = sum(worker.counts.values())
+            students.append(max(0, ex.problem.policy.student_max_children - held))
+        else:
+            students.append(None)
+    return ceiling, caps, students
+
+
+def cap_weights(limits: Mapping[Status, float]) -> tuple[dict[str, int], int]:
+    """Whole-number weights for a count cap: sum(n_s / limit_s) <= 1 as sum(c_s n_s) <= C."""
+    fracs = {s.value: Fraction(repr(float(lim))) for s, lim in limits.items()}
+    whole = 1
+    for f in fracs.values():
+        whole = math.lcm(whole, f.numerator)
+    weights = {s: int(whole / f) for s, f in fracs.items()}
+    return weights, whole

@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import cast
 
 from allocopt.allocation.exact import PCT_UNITS, ExactProblem, pct_units
 from allocopt.allocation.problem import Assignment
@@ -125,6 +126,13 @@ def concentration_limits(ex: ExactProblem) -> list[tuple[int, int, int]]:
     proportion to benchmarks). The team's total is taken as if the whole waiting
     list were placed, so the limit is fixed before the allocation is known.
     """
+    known = ex.derived.get("concentration_limits")
+    if known is None:
+        known = ex.derived["concentration_limits"] = _concentration_limits(ex)
+    return cast(list[tuple[int, int, int]], known)
+
+
+def _concentration_limits(ex: ExactProblem) -> list[tuple[int, int, int]]:
     view = ex.problem.scheme.team_view
     factor = Fraction(repr(float(view.concentration_factor)))
     totals = [0, 0, 0]

@@ -351,3 +351,29 @@ def lower_level(ex: ExactProblem, assignments: tuple[Assignment, ...], low: int,
         else:
             found, high = repaired, mid
     return found
+
+
+def fill_up(ex: ExactProblem, assignments: tuple[Assignment, ...]) -> tuple[Assignment, ...]:
+    """Keep an allocation and add whatever else still fits, by the manager's rule.
+
+    Households not yet placed are offered in priority order (tier, then longest
+    waiting) to the least-loaded worker every rule allows. Adding never lowers the
+    priority level, so a solver's answer polished this way is at least as good.
+    """
+    from allocopt.allocation.greedy import waiting_order
+
+    dealer = Dealer(ex)
+    placed = set()
+    for a in assignments:
+        h, w = ex.household_index[a.household_id], ex.worker_index[a.worker_id]
+        dealer.taken[w].add(ex, h, a.role)
+        dealer.chosen.append((h, w, a.role))
+        placed.add(h)
+    pins = {h for h, _ in pinned(ex)}
+    for h in waiting_order(ex):
+        if h in placed or h in pins:
+            continue
+        for w in dealer.least_loaded(h, "lead"):
+            if dealer.place(h, w):
+                break
+    return dealer.assignments()

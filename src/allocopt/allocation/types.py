@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 from dataclasses import dataclass
+from typing import cast
 
 from allocopt.allocation.exact import ExactProblem
 from allocopt.allocation.rules import statically_allowed
@@ -91,7 +92,15 @@ def _profile(ex: ExactProblem, w: int, named: set[str]) -> tuple[Hashable, ...]:
 
 
 def load_types(ex: ExactProblem) -> list[LoadType]:
-    """The waiting list grouped into load types, in a fixed order (by key)."""
+    """The waiting list grouped into load types, in a fixed order (by key); worked out
+    once per problem."""
+    known = ex.derived.get("load_types")
+    if known is None:
+        known = ex.derived["load_types"] = _load_types(ex)
+    return list(cast(list[LoadType], known))
+
+
+def _load_types(ex: ExactProblem) -> list[LoadType]:
     capped = frozenset(s for w in ex.workers for cap in w.caps for s in cap.limits)
     students = ex.problem.policy.rules.student_limit and any(
         w.role is Role.STUDENT for w in ex.workers)
