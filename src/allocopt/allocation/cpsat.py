@@ -31,7 +31,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Hashable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ortools.sat.python import cp_model
 
@@ -757,8 +757,10 @@ def solve(ex: ExactProblem, hints: list[tuple[str, tuple[Assignment, ...]]], tim
                        "spread": improve_by_local_search}.get(stage.name)
             if improve is not None:
                 # same households placed, so the stage's bound (and the spread's
-                # fixed total) still hold
-                best = improve(cm, best)
+                # fixed total) still hold; a heuristic may use half the stage's time
+                left = max(deadline - time.perf_counter(), 0.0)
+                shares = [STAGE_SHARE[s.name.split(" ")[0]] for s in stages[i:]]
+                best = improve(cm, best, time.perf_counter() + left * shares[0] / sum(shares) / 2)
                 current = stage.value(best.objective)
         if bound is not None and current == bound:
             reports.append(StageReport(stage.name, current, bound, 0.0,
@@ -836,16 +838,16 @@ def preference_ceiling(cm: CountModel, c: Candidate) -> int:
     return best - weight * held
 
 
-def improve_by_local_search(cm: CountModel, best: Candidate) -> Candidate:
+def improve_by_local_search(cm: CountModel, best: Candidate, deadline: float) -> Candidate:
     """Moves and swaps that lower amber, max load and spread (small meetings only)."""
     other = candidate(cm, improve_balance(cm.ex, best.assignments), "local search")
     return other if other.objective.key() < best.objective.key() else best
 
 
-def improve_by_levels(cm: CountModel, best: Candidate) -> Candidate:
+def improve_by_levels(cm: CountModel, best: Candidate, deadline: float) -> Candidate:
     """Pack the incumbent's households under the lowest level found by bisection."""
     floor = max_load_floor(cm, best.objective.placed)
-    packed = lowest_level(cm.ex, best.leads, floor, best.objective.max_load)
+    packed = lowest_level(cm.ex, best.leads, floor, best.objective.max_load, deadline)
     if packed is None:
         return best
     options = [best, candidate(cm, packed, "levels")]
@@ -853,7 +855,7 @@ def improve_by_levels(cm: CountModel, best: Candidate) -> Candidate:
     return min(options, key=lambda c: c.objective.key())
 
 
-def improve_by_balancing(cm: CountModel, best: Candidate) -> Candidate:
+def improve_by_balancing(cm: CountModel, best: Candidate, deadline: float) -> Candidate:
     """Re-deal the incumbent's placed households heaviest first to the lightest worker."""
     options = [best, candidate(cm, improve_balance(cm.ex, best.assignments), "local search")]
     dealt = balanced_assignments(cm.ex, best.leads)
@@ -964,6 +966,20 @@ def _run(cm: CountModel, expr: cp_model.LinearExprT, maximise: bool, seconds: fl
 # ---------------------------------------------------------------- allocator
 
 
+def canonical(problem: AllocationProblem) -> AllocationProblem:
+    """The same problem with workers and households in id order.
+
+    The model is then built the same way whatever order the files listed them in,
+    so one search worker with one seed finds the same allocation: the answer does
+    not depend on input order.
+    """
+    workers = tuple(sorted(problem.workers, key=lambda w: w.id))
+    households = tuple(sorted(problem.households, key=lambda h: h.id))
+    if workers == problem.workers and households == problem.households:
+        return problem
+    return replace(problem, workers=workers, households=households)
+
+
 class CpSatAllocator:
     """The optimiser: the five levels solved in order with CP-SAT (see the module docstring)."""
 
@@ -982,6 +998,7 @@ class CpSatAllocator:
         from allocopt.allocation.cpsat_conflicts import pin_conflicts
 
         start = time.perf_counter()
+        problem = canonical(problem)
         ex = exact_problem(problem)
         policy = problem.policy
         limit = self.time_limit_s if self.time_limit_s is not None else policy.time_limit_s

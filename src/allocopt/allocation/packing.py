@@ -13,12 +13,15 @@ rule for an even spread); the optimiser uses it before the max-load stage.
 
 from __future__ import annotations
 
+import math
+import time
 from fractions import Fraction
 
-from allocopt.allocation.dealing import Dealer
+import numpy as np
+
+from allocopt.allocation.dealing import NO_CEILING, Dealer
 from allocopt.allocation.exact import ExactProblem
 from allocopt.allocation.greedy import pinned, to_assignments
-from allocopt.allocation.objective import preference_score
 from allocopt.allocation.problem import Assignment
 from allocopt.allocation.rules import RoleName, Taken, allowed
 
@@ -38,17 +41,10 @@ def packing_assignments(ex: ExactProblem) -> tuple[Assignment, ...]:
         if allowed(ex, w, h, "lead", dealer.taken[w]):
             dealer.place(h, w)
     skip = {h for h, _ in pins}
-    ceiling = ex.problem.policy.rules.band_ceiling
     for h in packing_order(ex):
         if h in skip:
             continue
-        fits = []
-        for w in dealer.allowed(h, "lead"):
-            top = ex.ceiling_max[w]
-            room = (top - ex.load[w] - dealer.taken[w].load if ceiling and top is not None
-                    else 10**15)
-            fits.append((room, ex.workers[w].id, w))
-        for _, _, w in sorted(fits):
+        for w in dealer.tightest(h):
             if dealer.place(h, w):
                 break
     return dealer.assignments()
@@ -70,20 +66,21 @@ def balanced_assignments(ex: ExactProblem, leads: tuple[int, ...]) -> tuple[Assi
             return None
     order = sorted((h for h in wanted if h not in pins),
                    key=lambda h: (-ex.points[h], ex.households[h].tier, ex.households[h].id))
+    acceptable = np.array([a if a is not None else NO_CEILING for a in ex.acceptable_max],
+                          dtype=np.int64)
     for h in order:
-        keyed = []
-        for w in dealer.allowed(h, "lead"):
-            if ex.benchmark[w] <= 0:
-                continue
-            after = ex.load[w] + dealer.taken[w].load + ex.points[h]
-            top = ex.acceptable_max[w]
-            keyed.append(((top is not None and after > top and ex.points[h] > 0),
-                          after / ex.benchmark[w], -preference_score(ex, w, h),
-                          ex.workers[w].id, w))
-        for *_, w in sorted(keyed):
-            if dealer.place(h, w):
+        ws = dealer.fitting(h, "lead")
+        ws = ws[dealer.benchmark[ws] > 0]
+        after = dealer.load[ws] + dealer.added[ws] + ex.points[h]
+        amber = (after > acceptable[ws]) & (ex.points[h] > 0)
+        pct = after / dealer.benchmark[ws]
+        placed = False
+        for k in np.lexsort((pct, amber)):
+            w = int(ws[k])
+            if dealer.allowed_now(h, w) and dealer.place(h, w):
+                placed = True
                 break
-        else:
+        if not placed:
             return None
     return dealer.assignments()
 
@@ -208,15 +205,7 @@ def level_assignments(ex: ExactProblem, leads: tuple[int, ...], level: int
                    key=lambda h: (len(dealer.static_leads[h]), -ex.points[h],
                                   ex.households[h].tier, ex.households[h].id))
     for h in order:
-        fits = []
-        for w in dealer.allowed(h, "lead"):
-            b = ex.benchmark[w]
-            if b <= 0:
-                continue
-            room = level * b // 10_000 - ex.load[w] - dealer.taken[w].load - ex.points[h]
-            if room >= 0:
-                fits.append((room, ex.workers[w].id, w))
-        for *_, w in sorted(fits):
+        for w in dealer.tightest(h, level):
             if dealer.place(h, w):
                 break
         else:
@@ -224,132 +213,18 @@ def level_assignments(ex: ExactProblem, leads: tuple[int, ...], level: int
     return dealer.assignments()
 
 
-def lowest_level(ex: ExactProblem, leads: tuple[int, ...], low: int, high: int
-                 ) -> tuple[Assignment, ...] | None:
+def lowest_level(ex: ExactProblem, leads: tuple[int, ...], low: int, high: int,
+                 deadline: float = math.inf) -> tuple[Assignment, ...] | None:
     """The packing at the lowest level in [low, high) that :func:`level_assignments` finds
-    by bisection (None if none below `high`)."""
+    by bisection (None if none below `high`); stops early at `deadline` (perf_counter)."""
     found = None
-    while low < high:
+    while low < high and time.perf_counter() < deadline:
         mid = (low + high) // 2
         packed = level_assignments(ex, leads, mid)
         if packed is None:
             low = mid + 1
         else:
             found, high = packed, mid
-    return found
-
-
-def repair_to_level(ex: ExactProblem, assignments: tuple[Assignment, ...], level: int,
-                    max_moves: int = 2_000) -> tuple[Assignment, ...] | None:
-    """Move or swap lead households until nobody given work is above `level` (hundredths
-    of a percent); None if stuck. Works from a packing already close to the level, so it
-    scales where a fresh search does not."""
-    taken = [Taken() for _ in ex.workers]
-    lead_of: dict[int, int] = {}
-    second_of: dict[int, int] = {}
-    held: list[set[int]] = [set() for _ in ex.workers]
-    for a in assignments:
-        h, w = ex.household_index[a.household_id], ex.worker_index[a.worker_id]
-        taken[w].add(ex, h, a.role)
-        if a.role == "lead":
-            lead_of[h] = w
-            held[w].add(h)
-        else:
-            second_of[h] = w
-    fixed = {h for h, _ in pinned(ex)}
-
-    def limit(w: int) -> int:
-        """Most load the worker may hold and stay at or under the level."""
-        return level * ex.benchmark[w] // 10_000 if ex.benchmark[w] > 0 else 0
-
-    def over(w: int) -> bool:
-        return taken[w].load > 0 and ex.load[w] + taken[w].load > limit(w)
-
-    def move(h: int, src: int, dst: int) -> None:
-        taken[src].remove(ex, h, "lead")
-        held[src].discard(h)
-        taken[dst].add(ex, h, "lead")
-        held[dst].add(h)
-        lead_of[h] = dst
-
-    def fits(h: int, dst: int, leaving: int | None = None) -> bool:
-        if dst == second_of.get(h):
-            return False
-        if leaving is not None:
-            taken[dst].remove(ex, leaving, "lead")
-        ok = (ex.load[dst] + taken[dst].load + ex.points[h] <= limit(dst)
-              and allowed(ex, dst, h, "lead", taken[dst]))
-        if leaving is not None:
-            taken[dst].add(ex, leaving, "lead")
-        return ok
-
-    moves = 0
-    workers = range(len(ex.workers))
-    while moves < max_moves:
-        busy = [w for w in workers if over(w)]
-        if not busy:
-            break
-        src = busy[0]
-        progress = False
-        by_room = sorted(workers, key=lambda w: ex.load[w] + taken[w].load - limit(w))
-        for h in sorted(held[src] - fixed, key=lambda h: -ex.points[h]):
-            for dst in by_room:
-                if dst != src and fits(h, dst):
-                    move(h, src, dst)
-                    progress = True
-                    break
-            if progress:
-                break
-        if not progress:
-            for h in sorted(held[src] - fixed, key=lambda h: -ex.points[h]):
-                for dst in by_room:
-                    if dst == src:
-                        continue
-                    for h2 in sorted(held[dst] - fixed, key=lambda g: ex.points[g]):
-                        if ex.points[h2] >= ex.points[h] or second_of.get(h2) == src:
-                            continue
-                        if not fits(h, dst, leaving=h2):
-                            continue
-                        move(h, src, dst)
-                        move(h2, dst, src)
-                        if allowed_all(ex, src, h2, taken) and not over(dst):
-                            progress = True
-                            break
-                        move(h2, src, dst)
-                        move(h, dst, src)
-                    if progress:
-                        break
-                if progress:
-                    break
-        if not progress:
-            return None
-        moves += 1
-    if any(over(w) for w in workers):
-        return None
-    chosen: list[tuple[int, int, RoleName]] = [(h, w, "lead") for h, w in lead_of.items()]
-    chosen += [(h, w, "secondary") for h, w in second_of.items()]
-    return to_assignments(ex, chosen)
-
-
-def allowed_all(ex: ExactProblem, w: int, h: int, taken: list[Taken]) -> bool:
-    """Every hard rule still allows `w` the household `h` it now leads."""
-    taken[w].remove(ex, h, "lead")
-    ok = allowed(ex, w, h, "lead", taken[w])
-    taken[w].add(ex, h, "lead")
-    return ok
-
-
-def lower_level(ex: ExactProblem, assignments: tuple[Assignment, ...], low: int, high: int
-                ) -> tuple[Assignment, ...] | None:
-    """Repair a packing at level `high` down to the lowest level in [low, high) it reaches."""
-    found = None
-    while low < high:
-        mid = (low + high) // 2
-        repaired = repair_to_level(ex, found or assignments, mid)
-        if repaired is None:
-            low = mid + 1
-        else:
-            found, high = repaired, mid
     return found
 
 
@@ -366,7 +241,7 @@ def fill_up(ex: ExactProblem, assignments: tuple[Assignment, ...]) -> tuple[Assi
     placed = set()
     for a in assignments:
         h, w = ex.household_index[a.household_id], ex.worker_index[a.worker_id]
-        dealer.taken[w].add(ex, h, a.role)
+        dealer.take(h, w, a.role)
         dealer.chosen.append((h, w, a.role))
         placed.add(h)
     pins = {h for h, _ in pinned(ex)}
