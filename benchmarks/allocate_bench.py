@@ -52,6 +52,7 @@ from allocopt.allocation.objective import (
     evaluate,
     pool_max_load,
     priority_value,
+    tier_sizes,
     worker_totals,
 )
 from allocopt.allocation.problem import AllocationProblem, Assignment, Policy, build_problem
@@ -145,15 +146,20 @@ class Row:
     placed: int
     priority: int
     peak_mb: float
+    extra_mb: float
     status: str
     breaches: int
+    max_bound: float | None
 
 
-def measure(ex: ExactProblem, method: str, run: Callable[[], tuple[tuple[Assignment, ...],
-                                                                   float, float, str]]) -> Row:
+Run = Callable[[], tuple[tuple[Assignment, ...], float, float, str, float | None]]
+
+
+def measure(ex: ExactProblem, method: str, run: Run) -> Row:
     gc.collect()
     with PeakMemory() as mem:
-        assignments, build, solve, status = run()
+        before = mem.peak
+        assignments, build, solve, status, max_bound = run()
     objective = evaluate(ex, assignments)
     totals = worker_totals(ex, assignments)
     scheme = ex.problem.scheme
@@ -169,7 +175,8 @@ def measure(ex: ExactProblem, method: str, run: Callable[[], tuple[tuple[Assignm
         ex.benchmark[w] for w in pool)
     return Row(method, build, solve, objective, pool_max_load(ex, totals.added) / 100, fluid,
                amber, red, sum(objective.placed), priority_value(ex, objective.placed),
-               mem.peak / 2**20, status, len(validate_exact(ex, assignments)))
+               mem.peak / 2**20, (mem.peak - before) / 2**20, status,
+               len(validate_exact(ex, assignments)), max_bound)
 
 
 def run_methods(inst: Instance, limit: float, naive: bool) -> list[Row]:
@@ -180,19 +187,22 @@ def run_methods(inst: Instance, limit: float, naive: bool) -> list[Row]:
     ex = exact_problem(p)
     rows = []
 
-    def greedy() -> tuple[tuple[Assignment, ...], float, float, str]:
+    def greedy() -> tuple[tuple[Assignment, ...], float, float, str, float | None]:
         r = GreedyAllocator().allocate(p)
-        return r.assignments, 0.0, r.solve_seconds, r.status
+        return r.assignments, 0.0, r.solve_seconds, r.status, None
 
-    def cpsat() -> tuple[tuple[Assignment, ...], float, float, str]:
+    def cpsat() -> tuple[tuple[Assignment, ...], float, float, str, float | None]:
         start = time.perf_counter()
         r = CpSatAllocator().allocate(p)
         total = time.perf_counter() - start
-        return r.assignments, r.build_seconds, total - r.build_seconds, _stages(r.notes)
+        # bound tuple: placed per tier..., waited, amber, max load %, spread, preference
+        return (r.assignments, r.build_seconds, total - r.build_seconds, _stages(r.notes),
+                r.bound[-3])
 
-    def pairs() -> tuple[tuple[Assignment, ...], float, float, str]:
+    def pairs() -> tuple[tuple[Assignment, ...], float, float, str, float | None]:
         r = naive_allocate(ex, limit, workers=2)
-        return r.assignments, r.build_seconds, r.solve_seconds, "/".join(r.outcomes) or "none"
+        return (r.assignments, r.build_seconds, r.solve_seconds,
+                "/".join(o[:4] for o in r.outcomes) or "none", None)
 
     rows.append(measure(ex, "greedy", greedy))
     rows.append(measure(ex, "cp-sat", cpsat))
@@ -222,7 +232,7 @@ def report(inst: Instance, rows: list[Row]) -> None:
           f"{sum(math.floor(t + 1e-6) for t in lp.tiers)}")
     head = (f"{'method':<12} {'build s':>8} {'solve s':>8} {'max %':>7} {'fluid %':>8} "
             f"{'gap pts':>8} {'amber':>6} {'red':>4} {'placed':>7} {'prio gap %':>10} "
-            f"{'peak MB':>8} {'vs greedy':>10} {'stages':>8}")
+            f"{'peak MB':>8} {'+MB':>6} {'vs greedy':>10} {'stages':>8}")
     print(head)
     print("-" * len(head))
     for r in rows:
@@ -231,13 +241,24 @@ def report(inst: Instance, rows: list[Row]) -> None:
         versus = "same" if key == gkey else ("better" if key < gkey else "WORSE")
         print(f"{r.method:<12} {r.build:>8.2f} {r.solve:>8.2f} {r.pool_max:>7.2f} "
               f"{r.fluid:>8.2f} {r.pool_max - r.fluid:>8.2f} {r.amber:>6} {r.red:>4} "
-              f"{r.placed:>7} {gap:>10.4f} {r.peak_mb:>8.0f} {versus:>10} {r.status:>8}"
+              f"{r.placed:>7} {gap:>10.4f} {r.peak_mb:>8.0f} {r.extra_mb:>6.0f} {versus:>10} "
+              f"{r.status:>8}"
               + (f"  BREACHES {r.breaches}" if r.breaches else ""))
+    present = [t for t, n in enumerate(tier_sizes(ex)) if n]
+    names = [*inst.problem.policy.tiers, "other"]
     for r in rows:
         o = r.objective
-        print(f"  {r.method:<11} placed by tier {list(o.placed)}, waited {o.waited} days, "
-              f"into amber {o.amber}, max load of those given work {o.max_load / 100:.2f}%, "
-              f"spread {o.spread / 100:.2f}, preference {o.preference}")
+        short = next(((names[t], o.placed[t], math.floor(b + 1e-6))
+                      for t, b in zip(present, lp.tiers, strict=False)
+                      if o.placed[t] < math.floor(b + 1e-6)), None)
+        first = (f"first tier below the LP: {short[0]} {short[1]} of {short[2]}"
+                 if short else "every tier at its LP bound")
+        proven = (f", proven lower bound on it {r.max_bound:.2f}%"
+                  if r.max_bound is not None else "")
+        print(f"  {r.method:<11} placed by tier {list(o.placed)}; {first}; waited {o.waited} "
+              f"days; into amber {o.amber}; max load of those given work "
+              f"{o.max_load / 100:.2f}%{proven}; spread {o.spread / 100:.2f}; "
+              f"preference {o.preference}")
 
 
 def time_cli(args: list[str]) -> float:
@@ -269,7 +290,7 @@ def main() -> None:
     args = parser.parse_args()
     sizes = args.sizes or (["team", "service"] if args.quick else list(SIZES))
     print(f"allocopt allocation benchmark; {os.cpu_count()} cores; python "
-          f"{sys.version.split()[0]}")
+          f"{sys.version.split()[0]}; load average at start {os.getloadavg()[0]:.2f}")
     for size in sizes:
         for regime in REGIMES:
             inst = make_instance(size, regime)
@@ -278,8 +299,8 @@ def main() -> None:
             report(inst, rows)
     print("\n== whole `allocopt allocate` command (JSON to stdout), best of 3")
     team_file = ROOT / "scenarios" / "examples" / "team.yaml"
-    print(f"  example team (10 workers, 12 households): "
-          f"{min(time_cli(['allocate', str(team_file), '--format', 'json']) for _ in range(3)):.2f} s")
+    seconds = min(time_cli(["allocate", str(team_file), "--format", "json"]) for _ in range(3))
+    print(f"  example team (10 workers, 12 households): {seconds:.2f} s")
     with tempfile.TemporaryDirectory() as tmp:
         for regime in REGIMES:
             path = write_team_files(make_instance("team", regime), Path(tmp))

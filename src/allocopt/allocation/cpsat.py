@@ -75,8 +75,8 @@ FREE_PREFERENCE_PAIRS = 20_000
 points each worker holds; above it, the counts of each load type (see
 :func:`add_preference_stage`)."""
 
-STAGE_SHARE = {"priority": 0.3, "waiting": 0.1, "amber": 0.15, "max_load": 0.15,
-               "spread": 0.15, "preferences": 0.15}
+STAGE_SHARE = {"priority": 0.4, "waiting": 0.1, "amber": 0.1, "max_load": 0.15,
+               "spread": 0.1, "preferences": 0.15}
 """Share of the time limit each stage may use; time a stage does not use passes on."""
 
 SMALL_MODEL = 2_000
@@ -1017,6 +1017,7 @@ class CpSatAllocator:
         hints = [("greedy", greedy.assignments)]
         if greedy.status == "feasible":
             hints.append(("packing", packing_assignments(ex)))
+            hints.append(("packing, lightest first", packing_assignments(ex, True)))
         # the limit covers everything from here: the starting points count too
         left = max(limit - (time.perf_counter() - start), 0.05)
         solved = solve(ex, hints, left, self.workers, seed,

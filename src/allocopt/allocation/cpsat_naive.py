@@ -36,7 +36,7 @@ class NaiveRun:
 
 def naive_allocate(ex: ExactProblem, time_limit: float, workers: int = 2,
                    seed: int = 0) -> NaiveRun:
-    """Build and solve the pair model; the time limit is shared equally by the stages."""
+    """Build and solve the pair model; the time limit is for solving, shared by the stages."""
     start = time.perf_counter()
     m = cp_model.CpModel()
     ceiling, caps, students = rule_rooms(ex)
@@ -139,12 +139,15 @@ def naive_allocate(ex: ExactProblem, time_limit: float, workers: int = 2,
     values: dict[tuple[str, int, int], int] = {}
     outcomes = []
     solver = cp_model.CpSolver()
-    for expr, maximise in stages:
+    deadline = time.perf_counter() + time_limit
+    for i, (expr, maximise) in enumerate(stages):
         if maximise:
             m.maximize(expr)
         else:
             m.minimize(expr)
-        solver.parameters.max_time_in_seconds = time_limit / len(stages)
+        # the first stage (finding any allocation) may use half the limit, the rest share
+        left = max(deadline - time.perf_counter(), 0.01)
+        solver.parameters.max_time_in_seconds = left / 2 if i == 0 else left / (len(stages) - i)
         solver.parameters.num_workers = workers
         solver.parameters.random_seed = seed
         status = solver.solve(m)

@@ -26,22 +26,29 @@ from allocopt.allocation.problem import Assignment
 from allocopt.allocation.rules import RoleName, Taken, allowed
 
 
-def packing_order(ex: ExactProblem) -> list[int]:
-    """Households by tier, heaviest first, then longest waiting, then id."""
+def packing_order(ex: ExactProblem, lightest_first: bool = False) -> list[int]:
+    """Households by tier, heaviest (or lightest) first, then longest waiting, then id."""
+    sign = 1 if lightest_first else -1
     return sorted(range(len(ex.households)),
-                  key=lambda h: (ex.households[h].tier, -ex.points[h],
+                  key=lambda h: (ex.households[h].tier, sign * ex.points[h],
                                  -ex.households[h].waiting_days, ex.households[h].id))
 
 
-def packing_assignments(ex: ExactProblem) -> tuple[Assignment, ...]:
-    """Best fit decreasing within each tier, every hard rule kept (pins placed first)."""
+def packing_assignments(ex: ExactProblem, lightest_first: bool = False
+                        ) -> tuple[Assignment, ...]:
+    """Best fit within each tier, every hard rule kept (pins placed first).
+
+    Heaviest first keeps large gaps for large households; lightest first places
+    the most households of a tier when room is short (what the priority level
+    counts).
+    """
     dealer = Dealer(ex)
     pins = pinned(ex)
     for h, w in pins:
         if allowed(ex, w, h, "lead", dealer.taken[w]):
             dealer.place(h, w)
     skip = {h for h, _ in pins}
-    for h in packing_order(ex):
+    for h in packing_order(ex, lightest_first):
         if h in skip:
             continue
         for w in dealer.tightest(h):
