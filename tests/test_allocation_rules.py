@@ -153,3 +153,35 @@ def test_pct_units_round_up() -> None:
     assert pct_units(47, 50) == 9400
     assert pct_units(1, 3) == 3334
     assert pct_units(0, 0) == 0
+
+
+def test_team_type_eligibility() -> None:
+    from dataclasses import replace
+
+    from allocopt.domain import TeamType
+
+    policy = Policy(team_eligibility={TeamType.LEAVING_CARE: (Status.CARE_LEAVER, Status.CLA)})
+    p = replace(problem([worker("W1")], [household("H1", status=Status.CP),
+                                         household("H2", status=Status.CARE_LEAVER)], policy),
+                team_type=TeamType.LEAVING_CARE)
+    ex = exact_problem(p)
+    assert rules.eligibility(ex, 0, 0, "lead", Taken()) == (
+        "a leaving care team does not take CP work")
+    assert rules.eligibility(ex, 0, 1, "lead", Taken()) is None
+
+
+def test_validator_checks_the_shape_of_an_allocation() -> None:
+    p = problem([worker("W1", 10), worker("W2", 10)],
+                [household("H1", 4, co_working=True), household("H2", 4)])
+    both = (Assignment("H2", "W1", "lead", 4), Assignment("H2", "W2", "lead", 4))
+    assert [b.reason for b in validate(p, both)] == ["the household has two lead workers"]
+    alone = (Assignment("H1", "W1", "lead", 4),)
+    assert [b.reason for b in validate(p, alone)] == [
+        "a co-worked household without a secondary worker"]
+    same = (Assignment("H1", "W1", "lead", 4), Assignment("H1", "W1", "secondary", 2))
+    assert "the lead is also the secondary worker" in [b.reason for b in validate(p, same)]
+    stray = (Assignment("H2", "W1", "lead", 4), Assignment("H2", "W2", "secondary", 2))
+    assert [b.reason for b in validate(p, stray)] == [
+        "a secondary worker on a household not co-worked"]
+    unknown = (Assignment("H9", "W1", "lead", 4),)
+    assert [b.rule for b in validate(p, unknown)] == ["shape"]
