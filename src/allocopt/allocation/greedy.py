@@ -20,7 +20,7 @@ from allocopt.allocation.dealing import Dealer
 from allocopt.allocation.exact import ExactProblem, exact_problem
 from allocopt.allocation.objective import evaluate
 from allocopt.allocation.problem import AllocationProblem, AllocationResult, Assignment
-from allocopt.allocation.rules import RULE_LABELS, RoleName, breaches
+from allocopt.allocation.rules import RULE_LABELS, RoleName, Taken, breaches
 
 
 def waiting_order(ex: ExactProblem) -> list[int]:
@@ -72,7 +72,9 @@ class GreedyAllocator:
         for h, w in pins:
             trouble = breaches(ex, w, h, "lead", dealer.taken[w])
             if trouble:
-                conflicts.append(pin_conflict(ex, h, w, trouble, dealer.chosen))
+                alone = breaches(ex, w, h, "lead", Taken())
+                conflicts.append(pin_conflict(ex, h, w, alone or trouble,
+                                              [] if alone else dealer.chosen))
             elif not dealer.place(h, w):
                 conflicts.append(f"the pin of {ex.households[h].id} to {ex.workers[w].id} "
                                  "needs a co-worker and no other worker may co-work it")
