@@ -1,6 +1,6 @@
 """How fast does a sweep run on one and on two local processes? Prints figures; asserts nothing.
 
-    /work/venv/bin/python benchmarks/sweep_bench.py [--runs 50] [--quick]
+    /work/venv/bin/python benchmarks/sweep_bench.py [--runs 50] [--jobs 1,2] [--quick]
 
 A 5-point sweep (benchmarks.experienced = 40, 45, 50, 55, 60) of the service
 scenario, 50 replications per point (250 replications of 104 weeks), greedy
@@ -21,6 +21,7 @@ import argparse
 import os
 import pickle
 import platform
+import statistics
 import sys
 import time
 
@@ -60,6 +61,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=50, help="replications per point")
     parser.add_argument("--quick", action="store_true", help="a smoke run on one small team")
+    parser.add_argument("--jobs", type=lambda t: [int(j) for j in t.split(",")], default=[1, 2],
+                        help="local processes to time, comma-separated (default 1,2)")
     args = parser.parse_args()
     runs = 3 if args.quick else args.runs
     model = scenario(args.quick)
@@ -79,18 +82,30 @@ def main() -> None:
           f"{full_bytes / summary_bytes:,.0f}x less")
     sys.stdout.flush()
 
-    one, result_one = timed_sweep(model, runs, 1)
-    print(f"  1 process:   {one:8.1f} s wall  ({one / (points * runs):.3f} s per replication)")
-    sys.stdout.flush()
-    two, result_two = timed_sweep(model, runs, 2)
-    print(f"  2 processes: {two:8.1f} s wall  ({two / (points * runs):.3f} s per replication)")
-    print(f"  speed-up 1 -> 2 processes: {one / two:.2f}x  (parallel efficiency "
-          f"{one / two / 2:.0%})")
-    same = fingerprint(result_one) == fingerprint(result_two)
-    print(f"  results identical on 1 and 2 processes: {'yes' if same else 'NO'}")
-    lows = [p.spread("load_pct_mean").p50 for p in result_one.points]
+    walls: dict[int, float] = {}
+    results: dict[int, Sweep] = {}
+    for jobs in args.jobs:
+        before = os.getloadavg()[0]
+        walls[jobs], results[jobs] = timed_sweep(model, runs, jobs)
+        label = f"{jobs} process{'es' if jobs > 1 else ''}:"
+        inside = statistics.fmean(r.seconds for p in results[jobs].points for r in p.runs)
+        # Other work on the machine slows the runs down: the load average says how busy it
+        # was, and the time a replication took inside its worker shows the slowdown.
+        print(f"  {label:<13}{walls[jobs]:8.1f} s wall  "
+              f"({walls[jobs] / (points * runs):.3f} s per replication; each replication "
+              f"took {inside:.3f} s inside its process; load average {before:.1f} before, "
+              f"{os.getloadavg()[0]:.1f} after)")
+        sys.stdout.flush()
+    first, *rest = args.jobs
+    for jobs in rest:
+        print(f"  speed-up {first} -> {jobs} processes: {walls[first] / walls[jobs]:.2f}x  "
+              f"(parallel efficiency {walls[first] / walls[jobs] / (jobs / first):.0%})")
+        same = fingerprint(results[first]) == fingerprint(results[jobs])
+        print(f"  results identical on {first} and {jobs} processes: {'yes' if same else 'NO'}")
+    result = results[first]
+    medians = [p.spread("load_pct_mean").p50 for p in result.points]
     print("  median service load % by benchmark: " + ", ".join(
-        f"{p.values[0]}: {v:.1f}%" for p, v in zip(result_one.points, lows, strict=True)))
+        f"{p.values[0]}: {v:.1f}%" for p, v in zip(result.points, medians, strict=True)))
 
 
 if __name__ == "__main__":

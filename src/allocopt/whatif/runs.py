@@ -20,6 +20,7 @@ from datetime import date
 
 import numpy as np
 
+from allocopt.errors import InputError
 from allocopt.simulation.records import METRICS, ReplicationResult, WeekRow, mean_ci
 from allocopt.simulation.runner import run_replication
 from allocopt.simulation.scenario import Scenario
@@ -114,8 +115,6 @@ def run_scenarios(
     travel together in one task (fewer, larger messages for very cheap runs).
     """
     if runs < 1:
-        from allocopt.errors import InputError
-
         raise InputError(None, "invalid number of runs", field="runs", found=runs,
                          expected="at least 1")
     chunk = max(1, chunk)
