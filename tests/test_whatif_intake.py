@@ -11,10 +11,13 @@ import pytest
 
 from allocopt.errors import InputError
 from allocopt.io.scenario_file import load_scenario
-from allocopt.report.whatif_report import intake_answer
+from allocopt.report.whatif_report import dip_text, intake_answer, intake_page
+from allocopt.simulation.records import METRIC_NAMES
 from allocopt.whatif import intake
 from allocopt.whatif.intake import (
     DEFAULT_TARGETS,
+    IntakeOption,
+    IntakePlan,
     Target,
     candidate_splits,
     default_dates,
@@ -23,7 +26,7 @@ from allocopt.whatif.intake import (
     with_intake,
 )
 from allocopt.whatif.parallel import TaskPool
-from allocopt.whatif.runs import run_scenarios
+from allocopt.whatif.runs import RunSummary, run_scenarios
 
 from .conftest import ROOT
 
@@ -184,3 +187,41 @@ def test_bad_plans(team):
         plan_intake(team, DEFAULT_TARGETS, [JUNE], runs=1, team="XX")
     with pytest.raises(InputError, match="no targets"):
         plan_intake(team, [], [JUNE], runs=1)
+
+
+# ---------------------------------------------------------------------- dips
+
+
+def _option(total: int, values: list[float], order: int) -> IntakeOption:
+    runs = tuple(RunSummary("dip", i, 1, {m: (v if m == "high_risk_within_5" else 0.0)
+                                          for m in METRIC_NAMES}, (), {})
+                 for i, v in enumerate(values))
+    measured = tuple(t.measure(runs) for t in DEFAULT_TARGETS)
+    return IntakeOption(total, (total,), runs, measured,
+                        tuple(t.met(v) for t, v in zip(DEFAULT_TARGETS, measured, strict=True)),
+                        tuple(t.margin(v) for t, v in zip(DEFAULT_TARGETS, measured, strict=True)),
+                        order)
+
+
+def test_a_curve_that_dips_is_reported(team):
+    # NQSWs replacing agency cover: CP/S47 allocation gets worse before it gets better
+    curve = {0: [0.94, 0.95, 0.93], 1: [0.935, 0.945, 0.93], 2: [0.92, 0.93, 0.91],
+             3: [0.96, 0.97, 0.95]}
+    options = tuple(_option(n, v, k) for k, (n, v) in enumerate(curve.items(), start=1))
+    plan = IntakePlan(team, (JUNE,), None, DEFAULT_TARGETS, options, options[-1], 3, False,
+                      False, 1, 3, None)
+    [dip] = plan.dips()
+    assert (dip.target.metric, dip.smaller, dip.larger) == ("high_risk_within_5", 0, 2)
+    assert dip.difference.mean == pytest.approx(-0.02) and dip.difference.significant
+    assert dip.smaller_value == pytest.approx(0.94) and dip.larger_value == pytest.approx(0.92)
+    text = dip_text(dip)
+    assert text.startswith("CP/S47 work allocated within 5 working days was clearly worse "
+                           "with 2 NQSWs than with 0 (94.0% to 92.0%")
+    page = intake_page(plan)
+    assert "clearly worse with 2 NQSWs than with 0" in page and "--every-size" in page
+    # a curve that only improves has no dips
+    rising = tuple(_option(n, [0.9 + n / 100, 0.91 + n / 100], n + 1) for n in range(4))
+    flat = IntakePlan(team, (JUNE,), None, DEFAULT_TARGETS, rising, None, 3, False, False, 1,
+                      2, None)
+    assert flat.dips() == []
+    assert "no step to more NQSWs made a target clearly worse" in intake_page(flat)

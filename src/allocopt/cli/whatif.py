@@ -34,8 +34,10 @@ from allocopt.io.whatif_export import (
 from allocopt.report.html import figure_png
 from allocopt.report.whatif_plots import difference_chart, intake_curve, sweep_chart, weekly_panels
 from allocopt.report.whatif_report import (
+    DIP_REASON,
     comparison_answer,
     comparison_page,
+    dip_text,
     format_difference,
     format_interval,
     format_value,
@@ -356,6 +358,10 @@ def plan_intake_command(
     console = _console()
     console.print(intake_view(plan))
     console.print(intake_answer(plan))
+    for dip in plan.dips():
+        console.print(f"[yellow]Note:[/yellow] {dip_text(dip)}")
+    if plan.dips():
+        console.print(DIP_REASON)
     if out is not None:
         tables = write_tables(out, intake_tables(plan))
         _write_out(out, tables, {"intake_curve.png": intake_curve(plan)})

@@ -17,7 +17,7 @@ from allocopt.report.html import Figure, Section, TableBlock, figure_png, html_r
 from allocopt.report.whatif_plots import difference_chart, intake_curve, sweep_chart, weekly_panels
 from allocopt.simulation.scenario import Scenario
 from allocopt.whatif.compare import KEY_METRICS, Comparison, Difference
-from allocopt.whatif.intake import IntakeOption, IntakePlan, describe_split
+from allocopt.whatif.intake import Dip, IntakeOption, IntakePlan, describe_split
 from allocopt.whatif.runs import METRIC_BY_NAME
 from allocopt.whatif.sweep import SWEEP_METRICS, Sweep
 
@@ -281,6 +281,22 @@ def _missed(plan: IntakePlan, o: IntakeOption) -> str:
     return "; ".join(out)
 
 
+DIP_REASON = ("A likely reason: a cohort fills vacant posts first, and where an agency worker "
+              "covered the post, that experienced worker leaves, while an NQSW takes no child "
+              "protection work in the first year; until the intake outnumbers the vacancies, "
+              "high-risk work can wait longer.")
+
+
+def dip_text(d: Dip) -> str:
+    """One sentence: where more NQSWs made a target clearly worse."""
+    m = METRIC_BY_NAME[d.target.metric]
+    values = f"{format_value(d.smaller_value, m.unit)} to {format_value(d.larger_value, m.unit)}"
+    change = format_difference(d.difference.mean, m.unit)
+    return (f"{m.label} was clearly worse with {d.larger} NQSWs than with {d.smaller} "
+            f"({values}, {d.target.statistic_text}; run by run {change}, 95 % CI "
+            f"{format_interval(d.difference)}).")
+
+
 def intake_answer(plan: IntakePlan) -> str:
     """The answer with its reason: the answer meets every target, one fewer does not."""
     if plan.answer is None:
@@ -328,11 +344,16 @@ def intake_page(plan: IntakePlan, question: str | None = None,
     how = ("Every size from 0 to the largest was run." if plan.exhaustive else
            "The search started at none, doubled the intake until the targets were met, then "
            "halved the gap between the largest size that failed and the smallest that passed; "
-           "sizes in between were not run because more NQSWs do not make the targets harder "
-           "to meet.")
+           "sizes in between were not run, on the assumption that more NQSWs do not make the "
+           "targets harder to meet.")
+    dips = plan.dips()
+    checked = (" The curve was checked for that assumption: " + " ".join(
+        dip_text(d) for d in dips) + " " + DIP_REASON) if dips else (
+        " The curve searched bears that out: no step to more NQSWs made a target clearly "
+        "worse.")
     search = Section("How the answer was found", paragraphs=[
         how + f" Each size was run {plan.runs} times with the same referrals and families, so "
-        "sizes differ only by the intake."],
+        "sizes differ only by the intake." + checked],
         tables=[TableBlock("The sizes searched", head, rows,
                            note="'Searched' gives the order in which sizes were tried.")],
         figures=[Figure("The curve searched", figure_png(intake_curve(plan)),
@@ -340,7 +361,7 @@ def intake_page(plan: IntakePlan, question: str | None = None,
                         "target (dashed red) and the answer (dotted green). The shaded band "
                         "holds the middle 80 % of runs.")])
     sections = [scen, search]
-    if plan.answer is not None:
+    if plan.answer is not None and plan.answer.runs and plan.answer.runs[0].series:
         shown = [plan.option(0)] if plan.answer.total > 0 else []
         if plan.answer.total > 1:
             shown.append(plan.option(plan.answer.total - 1))
@@ -355,6 +376,10 @@ def intake_page(plan: IntakePlan, question: str | None = None,
                "you need and re-run with more runs (--runs) before deciding.",
                "The model fills posts and progresses NQSWs through experience bands; it does "
                "not model supervision capacity or the ASYE programme's own limits."]
+    if dips and not plan.exhaustive:
+        caveats.append("More NQSWs made a target worse somewhere on the curve, so a smaller "
+                       "intake between the sizes searched could also meet the targets: run "
+                       "with --every-size (and --max) over that range to be sure.")
     bumps = plan.non_monotone()
     if bumps:
         caveats.append("Some sizes met the targets although a larger size did not ("

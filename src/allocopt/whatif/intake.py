@@ -5,16 +5,22 @@ in red at most 10 %", "on average at least 95 % of CP/S47 work allocated within
 5 working days" and "no NQSW protection breach in any run"
 (:data:`DEFAULT_TARGETS`).
 
-The search assumes more NQSWs never make the targets harder to meet (more
-posts filled, more capacity). It doubles the intake from 0 until the targets
-are met, then halves the gap between the largest size that failed and the
-smallest that passed, so it costs a few evaluations, not one per size. Every
-size runs replications 0 .. runs-1 of the same seed (common random numbers),
-so neighbouring sizes meet the same referrals and differ only by the intake:
-the curve searched is smooth and the answer stable. The answer always comes
-with its neighbour: one fewer NQSW was evaluated and fails a target.
-``exhaustive`` evaluates every size instead and reports any size where the
-curve is not monotone.
+The search assumes more NQSWs do not make the targets harder to meet. It
+doubles the intake from 0 until the targets are met, then halves the gap
+between the largest size that failed and the smallest that passed, so it costs
+a few evaluations, not one per size. Every size runs replications 0 .. runs-1
+of the same seed (common random numbers), so sizes meet the same referrals and
+differ only by the intake: the curve searched is smooth and the answer stable.
+The answer always comes with its neighbour: one fewer NQSW was evaluated and
+fails a target.
+
+The assumption does not always hold. A cohort fills vacant posts first, and
+where an agency worker covered the post, that (experienced) worker leaves,
+while an NQSW takes no child protection work in the first year; until the
+intake outnumbers the vacancies, high-risk work can wait longer. So the plan
+checks the curve it ran: :meth:`IntakePlan.dips` finds where more NQSWs made
+a target clearly worse (paired by run), and ``exhaustive`` evaluates every
+size and reports any size that passes below one that fails.
 
 With several cohort dates the intake is split evenly (earlier cohorts take any
 remainder) or, if asked, each total is tried with several splits and the one
@@ -34,6 +40,7 @@ from typing import Any
 from allocopt.errors import InputError
 from allocopt.simulation.records import METRIC_NAMES
 from allocopt.simulation.scenario import Scenario
+from allocopt.whatif.compare import Difference, paired_difference
 from allocopt.whatif.parallel import Progress, TaskPool
 from allocopt.whatif.runs import (
     METRIC_BY_NAME,
@@ -290,9 +297,47 @@ class IntakePlan:
         return [o.total for i, o in enumerate(curve)
                 if o.passes and any(not later.passes for later in curve[i + 1:])]
 
+    def dips(self) -> list[Dip]:
+        """Where more NQSWs made a target clearly worse: the largest such step per target.
+
+        Sizes are compared run by run (the same futures), and a step counts when the
+        95 % interval of the paired difference in the target's outcome lies wholly
+        on the wrong side of zero. The search assumes there are none; where there
+        are, a smaller passing intake could lie between the sizes searched.
+        """
+        curve = self.curve()
+        out = []
+        for i, target in enumerate(self.targets):
+            metric = METRIC_BY_NAME[target.metric]
+            worst: Dip | None = None
+            for a, b in itertools.combinations(curve, 2):
+                d = paired_difference(metric, [r.summary[metric.name] for r in a.runs],
+                                      [r.summary[metric.name] for r in b.runs])
+                wrong = d.mean > 0 if target.op == "<=" else d.mean < 0
+                if d.significant and wrong and (worst is None
+                                                or abs(d.mean) > abs(worst.difference.mean)):
+                    worst = Dip(target, a.total, b.total, a.measured[i], b.measured[i], d)
+            if worst is not None:
+                out.append(worst)
+        return out
+
     def scenario(self, option: IntakeOption) -> Scenario:
         """The scenario with this option's cohorts."""
         return with_intake(self.base, self.dates, option.split, self.team)
+
+
+@dataclass(frozen=True)
+class Dip:
+    """More NQSWs, clearly worse on a target: from `smaller` to `larger` NQSWs."""
+
+    target: Target
+    smaller: int
+    larger: int
+    smaller_value: float
+    larger_value: float
+    """The target's statistic at each size."""
+    difference: Difference
+    """The paired difference (larger minus smaller) in the target's outcome, run by run."""
 
 
 def _rank(o: IntakeOption) -> tuple[bool, int, float, int]:
