@@ -21,7 +21,7 @@ from allocopt.capacity import (
     rag_band,
     reference_benchmark,
 )
-from allocopt.domain import LONG_TRAVEL, Caseload, Household, Holding, Status, Team, Worker
+from allocopt.domain import LONG_TRAVEL, Caseload, Holding, Household, Status, Team, Worker
 from allocopt.schemes.model import RagBand, Scheme
 from allocopt.schemes.scoring import CaseScore, score_case
 

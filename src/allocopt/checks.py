@@ -75,12 +75,12 @@ def check_inputs(scheme: Scheme, team: Team, caseload: Caseload, on: date) -> li
         for rule in ratings:
             if rule.name in h.ratings:
                 lo, hi, _ = rating_range(rule, h)
-                value = h.ratings[rule.name]
-                if not lo <= value <= hi:
+                rating = h.ratings[rule.name]
+                if not lo <= rating <= hi:
                     level = f" for {h.intervention_level.value} intervention" if (
                         rule.levels and h.intervention_level) else ""
                     out.append(Problem("error", "household", h.id, f"rating_{rule.name}",
-                                       f"{rule.label} is out of range{level}", value,
+                                       f"{rule.label} is out of range{level}", rating,
                                        f"{lo:g} to {hi:g}"))
         for kind in sorted(unknown_item_kinds(scheme, h)):
             out.append(Problem("warning", "household", h.id, "work_items",

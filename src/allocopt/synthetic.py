@@ -9,8 +9,10 @@ numbers.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TypeVar
 
 import numpy as np
 
@@ -42,6 +44,8 @@ TRAVEL_P = {
     TravelBand.OVER_TWO_HOURS: 0.03,
 }
 LOCALITIES = ("North", "South", "East", "West")
+K = TypeVar("K")
+
 SKILLS = ("court", "disability", "domestic abuse", "adolescents", "parenting assessment")
 
 
@@ -55,7 +59,7 @@ class WorkerSpec:
     duties: tuple[Duty, ...] = ()
 
 
-def _choice(rng: np.random.Generator, options: dict[object, float]) -> object:
+def _choice(rng: np.random.Generator, options: Mapping[K, float]) -> K:
     keys = list(options)
     p = np.array(list(options.values()), dtype=float)
     return keys[int(rng.choice(len(keys), p=p / p.sum()))]

@@ -258,7 +258,7 @@ def caseload_from_table(table: Table) -> CaseloadSource:
         except ValidationError as e:
             raise from_validation(e, table.path, row=household_rows[hid], sheet=table.sheet) from None
     holding_list = [
-        Holding(worker_id=w, household_id=h, child_ids=tuple(ids), role=role,  # type: ignore[arg-type]
+        Holding(worker_id=w, household_id=h, child_ids=tuple(ids), role=role,
                 allocated_on=allocated.get((w, h, role)))
         for (w, h, role), ids in holdings.items()
     ]

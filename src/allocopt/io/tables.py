@@ -72,7 +72,8 @@ def _read_csv(path: Path) -> Table:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise InputError(path, "the file is UTF-16 text", expected="CSV saved as 'CSV UTF-8'")
     if data.startswith(b"PK\x03\x04"):
-        raise InputError(path, "the file is a workbook with a .csv name", expected="rename it .xlsx or save as CSV")
+        raise InputError(path, "the file is a workbook with a .csv name",
+                         expected="rename it .xlsx or save as CSV")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:

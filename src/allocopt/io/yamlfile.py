@@ -21,7 +21,8 @@ def read_mapping(path: Path) -> dict[str, Any]:
     except FileNotFoundError:
         raise InputError(path, "file not found") from None
     except UnicodeDecodeError as e:
-        raise InputError(path, "the file is not UTF-8 text", found=f"byte 0x{e.object[e.start]:02x} at position {e.start}",
+        found = f"byte 0x{e.object[e.start]:02x} at position {e.start}"
+        raise InputError(path, "the file is not UTF-8 text", found=found,
                          expected="a UTF-8 encoded file") from None
     except IsADirectoryError:
         raise InputError(path, "is a folder, not a file") from None

@@ -346,10 +346,10 @@ class Scheme(SchemeModel):
         if self.team_view.reference_band not in bands:
             raise ValueError(f"team_view.reference_band {self.team_view.reference_band!r} unknown")
         last = None
-        for i, band in enumerate(self.rag):
-            bound = band.bound
+        for i, rag in enumerate(self.rag):
+            bound = rag.bound
             if bound is None and i != len(self.rag) - 1:
-                raise ValueError(f"RAG band {band.name} has no bound but is not the last")
+                raise ValueError(f"RAG band {rag.name} has no bound but is not the last")
             if bound is not None and last is not None and bound < last:
                 raise ValueError("RAG bands must rise")
             last = bound
