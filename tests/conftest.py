@@ -13,3 +13,19 @@ EXAMPLES = ROOT / "scenarios" / "examples"
 @pytest.fixture
 def examples() -> Path:
     return EXAMPLES
+
+
+def run_cli(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str | Path
+) -> tuple[int, str, str]:
+    """Run the real console-script entry point (exit codes included); (code, stdout, stderr)."""
+    from allocopt.cli import main
+
+    monkeypatch.setattr("sys.argv", ["allocopt", *map(str, args)])
+    try:
+        main()
+        code = 0
+    except SystemExit as e:
+        code = int(e.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err

@@ -10,7 +10,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from allocopt.cli import main
+from .conftest import run_cli
 
 BROKEN = Path(__file__).parent / "data" / "broken"
 
@@ -93,14 +93,7 @@ SCHEMES = [
 def run(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
     """Run the real entry point, as the console script does, from the corpus folder."""
     monkeypatch.chdir(BROKEN)
-    monkeypatch.setattr("sys.argv", ["allocopt", *args])
-    try:
-        main()
-        code = 0
-    except SystemExit as e:
-        code = int(e.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
+    return run_cli(monkeypatch, capsys, *args)
 
 
 def assert_one_clear_line(code: int, out: str, err: str, file: str, row: int | None,

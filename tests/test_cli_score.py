@@ -4,12 +4,11 @@ JSON (allocopt.score/1, byte-identical on repeat), CSV, --out written atomically
 
 from __future__ import annotations
 
-import re
-
 import csv
 import io
 import json
 import os
+import re
 import shutil
 import stat
 import subprocess
@@ -19,7 +18,6 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from allocopt.cli import main
 from allocopt.io.atomic import atomic_path, write_text
 from allocopt.io.board_export import CSV_FIELDS, SCORE_SCHEMA
 from allocopt.io.caseload_file import COLUMNS, read_caseload
@@ -27,22 +25,14 @@ from allocopt.io.tables import read_table
 from allocopt.io.team_file import read_team
 from allocopt.io.template import template_header
 
-from .conftest import EXAMPLES
+from .conftest import EXAMPLES, run_cli
 
 POINTS = EXAMPLES / "annex-points" / "team.yaml"
 TIME = EXAMPLES / "annex-time" / "team.yaml"
 TEAM = EXAMPLES / "team.yaml"
 
 
-def run(monkeypatch, capsys, *args: str | Path) -> tuple[int, str, str]:
-    monkeypatch.setattr("sys.argv", ["allocopt", *map(str, args)])
-    try:
-        main()
-        code = 0
-    except SystemExit as e:
-        code = int(e.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
+run = run_cli
 
 
 def ok(monkeypatch, capsys, *args: str | Path) -> str:

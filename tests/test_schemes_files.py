@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from allocopt.cli import main
 from allocopt.domain import Child, Household, Status
 from allocopt.errors import InputError
 from allocopt.io.schemes import load_scheme, scheme_path, shipped_dir, shipped_names
 from allocopt.schemes.scoring import score_case
+
+from .conftest import run_cli
 
 SHIPPED = [
     "banes-counts", "crude-count", "mental-health", "swindon", "swindon-disabled",
@@ -24,15 +25,6 @@ UNITS = {"banes-counts": "cases", "crude-count": "cases", "weighted-case-limit":
          "time-based": "hours"}
 
 
-def run_cli(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
-    monkeypatch.setattr("sys.argv", ["allocopt", *args])
-    try:
-        main()
-        code = 0
-    except SystemExit as e:
-        code = int(e.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_the_shipped_schemes_are_exactly_those_domain_md_names():

@@ -11,24 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from allocopt.cli import main
 from allocopt.simulation.records import METRIC_NAMES
 
-from .conftest import ROOT
+from .conftest import ROOT, run_cli
 
 TEAM = ROOT / "scenarios" / "single_team.yaml"
 FAST = ("--weeks", "8", "--runs", "3", "--jobs", "1", "--seed", "5")
 
 
-def run(monkeypatch, capsys, *args: str | Path) -> tuple[int, str, str]:
-    monkeypatch.setattr("sys.argv", ["allocopt", *map(str, args)])
-    try:
-        main()
-        code = 0
-    except SystemExit as e:
-        code = int(e.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
+run = run_cli
 
 
 def ok(monkeypatch, capsys, *args: str | Path) -> str:
