@@ -81,3 +81,18 @@ def test_a_pool_starts_its_processes_once_for_many_batches():
 def test_jobs_must_be_positive():
     with pytest.raises(InputError, match="jobs"):
         TaskPool(0)
+
+
+def test_simulate_writes_the_same_files_on_one_or_two_processes(monkeypatch, capsys, tmp_path):
+    from .conftest import ROOT, run_cli
+
+    scenario = ROOT / "scenarios" / "single_team.yaml"
+    outputs = []
+    for jobs in ("1", "2"):
+        out = tmp_path / jobs
+        code, _, err = run_cli(monkeypatch, capsys, "simulate", scenario, "--runs", "3", "--weeks",
+                               "10", "--seed", "4", "--jobs", jobs, "--out", out)
+        assert code == 0, err
+        outputs.append({p.name: p.read_bytes() for p in sorted(out.iterdir())})
+    assert outputs[0] == outputs[1]
+    assert "summary.csv" in outputs[0]

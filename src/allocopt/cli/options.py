@@ -1,9 +1,17 @@
-"""Option parsing shared by commands."""
+"""What commands share: option types, date parsing, the console and the progress bar."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from allocopt.errors import InputError
 from allocopt.io import cells
@@ -23,3 +31,58 @@ def parse_date(value: str | None, option: str = "--date") -> date | None:
         return cells.to_date(value)
     except cells.CellError as e:
         raise InputError(None, f"invalid {option}", found=value, expected=e.expected) from None
+
+
+class PolicyName(StrEnum):
+    GREEDY = "greedy"
+    CPSAT = "cpsat"
+
+
+RunsOpt = Annotated[int, typer.Option("--runs", "-n", help="Replications per scenario.")]
+WeeksOpt = Annotated[int | None, typer.Option("--weeks", "-w", help="Weeks to project.")]
+SeedOpt = Annotated[int, typer.Option("--seed", help="Seed: the same seed, the same results.")]
+JobsOpt = Annotated[int | None, typer.Option(
+    "--jobs", "-j", help="Local worker processes (default: every core).")]
+SchedulerOpt = Annotated[str | None, typer.Option(
+    "--scheduler", help="Run on a Dask cluster at this address (tcp://host:8786).")]
+PolicyOpt = Annotated[PolicyName | None, typer.Option(
+    "--policy", help="Allocation policy at each meeting (default: the scenario's).")]
+
+
+def check_runs(runs: int, seed: int, jobs: int | None, least_runs: int = 1) -> int:
+    """Validate --runs, --seed and --jobs; the number of local processes to use."""
+    from allocopt.whatif.parallel import available_cores
+
+    if runs < least_runs:
+        raise InputError(None, "invalid --runs", found=runs, expected=f"at least {least_runs}")
+    if seed < 0:
+        raise InputError(None, "invalid --seed", found=seed, expected="0 or more")
+    if jobs is not None and jobs < 1:
+        raise InputError(None, "invalid --jobs", found=jobs, expected="at least 1")
+    return jobs if jobs is not None else available_cores()
+
+
+def people_console(width: int = 120) -> Console:
+    """A console for people; output piped to a file is laid out `width` columns wide."""
+    console = Console(highlight=False)
+    if not console.is_terminal:
+        console = Console(highlight=False, width=width)
+    return console
+
+
+@contextmanager
+def progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on stderr that disappears when done; yields update(done, total)."""
+    with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(),
+                  MofNCompleteColumn(), TimeElapsedColumn(), console=Console(stderr=True),
+                  transient=True) as bar:
+        task = bar.add_task(label, total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
+
+
+OutDir = Annotated[Path | None, typer.Option(
+    "--out", "-o", help="Folder for the tables (CSV, JSON) and plots (PNG).")]

@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
-import math
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich import box
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from allocopt.cli import app
-from allocopt.errors import InputError
+from allocopt.cli.options import (
+    JobsOpt,
+    OutDir,
+    PolicyOpt,
+    SchedulerOpt,
+    SeedOpt,
+    WeeksOpt,
+    check_runs,
+    people_console,
+    progress_bar,
+)
 from allocopt.io.scenario_file import load_scenario
 from allocopt.io.simulation_export import write_results
 from allocopt.report.plots import write_plots
+from allocopt.report.values import format_value
 from allocopt.simulation.records import (
     Aggregate,
     MetricStats,
@@ -25,13 +32,8 @@ from allocopt.simulation.records import (
     aggregate,
     waits_by_tier,
 )
-from allocopt.simulation.runner import run_replications
-
-
-class PolicyName(StrEnum):
-    GREEDY = "greedy"
-    CPSAT = "cpsat"
-
+from allocopt.simulation.runner import run_task, tasks
+from allocopt.whatif.parallel import run_tasks
 
 HEADLINE = (
     "load_pct_mean", "load_pct_max", "red_share_mean", "red_time_share", "amber_time_share",
@@ -40,19 +42,6 @@ HEADLINE = (
     "nqsw_breaches", "rule_breaches",
 )
 """The metrics shown in the terminal, in order (every metric is in summary.csv)."""
-
-
-def show(value: float, unit: str) -> str:
-    """A metric value for people: shares as percents, counts whole."""
-    if math.isnan(value):
-        return "-"
-    if unit == "%":
-        return f"{value:.1f}%"
-    if unit == "share":
-        return f"{value * 100:.1f}%"
-    if unit in ("days", "children", "households", "FTE") and abs(value) < 1000:
-        return f"{value:,.1f}"
-    return f"{value:,.0f}" if abs(value - round(value)) < 1e-9 else f"{value:,.1f}"
 
 
 def summary_view(agg: Aggregate) -> Table:
@@ -66,8 +55,7 @@ def summary_view(agg: Aggregate) -> Table:
     for name in HEADLINE:
         s: MetricStats = agg.metrics[name]
         style = "bold red" if name.endswith("breaches") and s.p90 > 0 else None
-        t.add_row(s.label, show(s.p10, s.unit), show(s.p50, s.unit), show(s.p90, s.unit),
-                  style=style)
+        t.add_row(s.label, *(format_value(v, s.unit) for v in (s.p10, s.p50, s.p90)), style=style)
     return t
 
 
@@ -80,7 +68,7 @@ def waits_view(waits: list[TierWaits], runs: int) -> Table:
         t.add_column(name, justify="right", no_wrap=True)
     for w in waits:
         t.add_row(w.tier, f"{w.allocations / runs:,.0f}", f"{w.mean_days:.1f}",
-                  f"{w.p90_days:.1f}", show(w.within_1, "share"), show(w.within_5, "share"))
+                  f"{w.p90_days:.1f}", format_value(w.within_1, "share"), format_value(w.within_5, "share"))
     return t
 
 
@@ -88,35 +76,27 @@ def waits_view(waits: list[TierWaits], runs: int) -> Table:
 def simulate(
     scenario: Annotated[Path, typer.Argument(help="Scenario file (YAML or JSON).")],
     runs: Annotated[int, typer.Option("--runs", "-n", help="Monte Carlo replications.")] = 20,
-    weeks: Annotated[int | None, typer.Option("--weeks", "-w", help="Weeks to project.")] = None,
-    seed: Annotated[int, typer.Option("--seed", help="Seed: the same seed, the same results.")] = 1,
-    policy: Annotated[PolicyName | None, typer.Option(
-        "--policy", help="Allocation policy at each meeting (default: the scenario's).")] = None,
-    out: Annotated[Path | None, typer.Option(
-        "--out", "-o", help="Folder for the tables (CSV, JSON) and plots (PNG).")] = None,
+    weeks: WeeksOpt = None,
+    seed: SeedOpt = 1,
+    policy: PolicyOpt = None,
+    out: OutDir = None,
     set_: Annotated[list[str] | None, typer.Option(
         "--set", help="Change a setting: PATH=VALUE, e.g. referrals.rate=50 (repeatable).")] = None,
+    jobs: JobsOpt = None,
+    scheduler: SchedulerOpt = None,
 ) -> None:
     """Project caseloads, waiting lists and RAG bands under a scenario, over many runs."""
-    if runs < 1:
-        raise InputError(None, "invalid --runs", found=runs, expected="at least 1")
-    if seed < 0:
-        raise InputError(None, "invalid --seed", found=seed, expected="0 or more")
+    jobs = check_runs(runs, seed, jobs)
     model = load_scenario(scenario)
     overrides = list(set_ or [])
     if weeks is not None:
         overrides.append(f"weeks={weeks}")
     model = model.with_overrides(overrides)
-    console = Console(highlight=False)
-    if not console.is_terminal:
-        console = Console(highlight=False, width=120)
+    console = people_console()
     name = policy.value if policy is not None else None
-    with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(),
-                  MofNCompleteColumn(), TimeElapsedColumn(), console=Console(stderr=True),
-                  transient=True) as bar:
-        task = bar.add_task(f"Simulating {model.name}", total=runs)
-        results = run_replications(model, runs, seed, name,
-                                   progress=lambda done, _total: bar.update(task, completed=done))
+    # Each replication carries its own seed stream, so who runs it does not matter.
+    with progress_bar(f"Simulating {model.name}") as update:
+        results = run_tasks(run_task, tasks(model, runs, seed, name), jobs, scheduler, update)
     agg = aggregate(results)
     console.print(summary_view(agg))
     console.print(waits_view(waits_by_tier(results, model.allocation.policy.tiers), runs))

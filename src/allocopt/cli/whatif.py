@@ -7,21 +7,28 @@ whatever ran them. ``--out`` writes tables and plots, ``--report`` one HTML page
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich import box
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from allocopt.cli import app
-from allocopt.cli.options import parse_date
-from allocopt.cli.simulate import PolicyName
+from allocopt.cli.options import (
+    JobsOpt,
+    PolicyOpt,
+    RunsOpt,
+    SchedulerOpt,
+    SeedOpt,
+    WeeksOpt,
+    check_runs,
+    parse_date,
+    people_console,
+    progress_bar,
+)
 from allocopt.errors import InputError
 from allocopt.io.atomic import write_bytes, write_text
 from allocopt.io.scenario_file import load_scenario
@@ -32,15 +39,14 @@ from allocopt.io.whatif_export import (
     write_tables,
 )
 from allocopt.report.html import figure_png
+from allocopt.report.values import format_difference, format_value
 from allocopt.report.whatif_plots import difference_chart, intake_curve, sweep_chart, weekly_panels
 from allocopt.report.whatif_report import (
     DIP_REASON,
     comparison_answer,
     comparison_page,
     dip_text,
-    format_difference,
     format_interval,
-    format_value,
     intake_answer,
     intake_page,
     sweep_page,
@@ -48,21 +54,12 @@ from allocopt.report.whatif_report import (
 from allocopt.simulation.scenario import Scenario
 from allocopt.whatif.compare import KEY_METRICS, Comparison, compare
 from allocopt.whatif.intake import DEFAULT_TARGETS, IntakePlan, parse_target, plan_intake
-from allocopt.whatif.parallel import TaskPool, available_cores
+from allocopt.whatif.parallel import TaskPool
 from allocopt.whatif.runs import METRIC_BY_NAME
 from allocopt.whatif.sweep import SWEEP_METRICS, Sweep, parse_parameter, sweep
 
 # ------------------------------------------------------------------ options
 
-RunsOpt = Annotated[int, typer.Option("--runs", "-n", help="Replications per scenario.")]
-WeeksOpt = Annotated[int | None, typer.Option("--weeks", "-w", help="Weeks to project.")]
-SeedOpt = Annotated[int, typer.Option("--seed", help="Seed: the same seed, the same results.")]
-JobsOpt = Annotated[int | None, typer.Option(
-    "--jobs", "-j", help="Local worker processes (default: every core).")]
-SchedulerOpt = Annotated[str | None, typer.Option(
-    "--scheduler", help="Run on a Dask cluster at this address (tcp://host:8786).")]
-PolicyOpt = Annotated[PolicyName | None, typer.Option(
-    "--policy", help="Allocation policy at each meeting (default: the scenario's).")]
 OutOpt = Annotated[Path | None, typer.Option(
     "--out", "-o", help="Folder for the tables (CSV) and plots (PNG).")]
 ReportOpt = Annotated[Path | None, typer.Option(
@@ -75,23 +72,6 @@ AtOpt = Annotated[list[str] | None, typer.Option(
     "--at", help="The date of the --cut before it, e.g. 2027-04-01.")]
 CutTeamOpt = Annotated[str | None, typer.Option(
     "--cut-team", help="Take the cut posts from this team (default: across the service).")]
-
-
-def _console() -> Console:
-    console = Console(highlight=False)
-    if not console.is_terminal:
-        console = Console(highlight=False, width=120)
-    return console
-
-
-def _check(runs: int, seed: int, jobs: int | None, least_runs: int = 1) -> int:
-    if runs < least_runs:
-        raise InputError(None, "invalid --runs", found=runs, expected=f"at least {least_runs}")
-    if seed < 0:
-        raise InputError(None, "invalid --seed", found=seed, expected="0 or more")
-    if jobs is not None and jobs < 1:
-        raise InputError(None, "invalid --jobs", found=jobs, expected="at least 1")
-    return jobs if jobs is not None else available_cores()
 
 
 def with_cuts(scenario: Scenario, cuts: Sequence[int] | None, dates: Sequence[str] | None,
@@ -115,19 +95,6 @@ def with_cuts(scenario: Scenario, cuts: Sequence[int] | None, dates: Sequence[st
 def _load(path: Path, weeks: int | None) -> Scenario:
     scenario = load_scenario(path)
     return scenario.with_overrides({"weeks": weeks}, "--weeks") if weeks is not None else scenario
-
-
-@contextmanager
-def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
-    with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(),
-                  MofNCompleteColumn(), TimeElapsedColumn(), console=Console(stderr=True),
-                  transient=True) as bar:
-        task = bar.add_task(label, total=None)
-
-        def update(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-        yield update
 
 
 def _write_report(path: Path | None, page: Callable[[], str]) -> None:
@@ -190,7 +157,7 @@ def compare_command(
     question: QuestionOpt = None,
 ) -> None:
     """Compare scenarios run with the same referrals: differences with confidence intervals."""
-    jobs = _check(runs, seed, jobs, least_runs=2)
+    jobs = check_runs(runs, seed, jobs, least_runs=2)
     model = _load(base, weeks)
     models = [_load(p, weeks) for p in others or []]
     if set_ or cut:
@@ -201,10 +168,10 @@ def compare_command(
     elif at:
         raise InputError(None, "--at without --cut", expected="--cut N --at DATE")
     name = policy.value if policy is not None else None
-    with TaskPool(jobs, scheduler) as pool, _progress("Comparing") as update:
+    with TaskPool(jobs, scheduler) as pool, progress_bar("Comparing") as update:
         result = compare(model, models, runs, seed, pool, update, name)
         where = pool.where
-    console = _console()
+    console = people_console()
     for k in range(len(result.others)):
         console.print(comparison_view(result, k))
     console.print(comparison_answer(result), soft_wrap=False)
@@ -268,14 +235,14 @@ def sweep_command(
     question: QuestionOpt = None,
 ) -> None:
     """Run a scenario over a range of one or two settings; each outcome against the setting."""
-    jobs = _check(runs, seed, jobs)
+    jobs = check_runs(runs, seed, jobs)
     model, _words = with_cuts(_load(scenario, weeks), cut, at, cut_team)
     parameters = [parse_parameter(text) for text in set_]
     name = policy.value if policy is not None else None
-    with TaskPool(jobs, scheduler) as pool, _progress("Sweeping") as update:
+    with TaskPool(jobs, scheduler) as pool, progress_bar("Sweeping") as update:
         result = sweep(model, parameters, runs, seed, pool, update, name)
         where = pool.where
-    _console().print(sweep_view(result))
+    people_console().print(sweep_view(result))
     if out is not None:
         tables = write_tables(out, sweep_tables(result))
         _write_out(out, tables, {"sweep.png": sweep_chart(result)})
@@ -342,7 +309,7 @@ def plan_intake_command(
     question: QuestionOpt = None,
 ) -> None:
     """Find the smallest NQSW intake that meets the service's targets."""
-    jobs = _check(runs, seed, jobs)
+    jobs = check_runs(runs, seed, jobs)
     model, _words = with_cuts(_load(scenario, weeks), cut, at, cut_team)
     targets = [parse_target(t) for t in target] if target else list(DEFAULT_TARGETS)
     dates: list[date] = []
@@ -351,11 +318,11 @@ def plan_intake_command(
         assert on is not None
         dates.append(on)
     name = policy.value if policy is not None else None
-    with TaskPool(jobs, scheduler) as pool, _progress("Searching") as update:
+    with TaskPool(jobs, scheduler) as pool, progress_bar("Searching") as update:
         plan = plan_intake(model, targets, dates or None, runs, seed, largest, team, split,
                            every_size, pool, update, name)
         where = pool.where
-    console = _console()
+    console = people_console()
     console.print(intake_view(plan))
     console.print(intake_answer(plan))
     for dip in plan.dips():

@@ -38,13 +38,15 @@ def _colour(band: RagBand) -> str:
     return RAG_COLOURS.get(band.colour, band.colour)
 
 
-def _figure(width: float = 9.0, height: float = 4.5) -> Figure:
+def new_figure(width: float = 9.0, height: float = 4.5) -> Figure:
+    """A matplotlib figure drawn off-screen (no display needed)."""
     fig = Figure(figsize=(width, height), dpi=110, layout="constrained")
     FigureCanvasAgg(fig)
     return fig
 
 
-def _dates(ax: Axes) -> None:
+def date_axis(ax: Axes) -> None:
+    """Concise date labels on the x axis."""
     locator = AutoDateLocator()  # type: ignore[no-untyped-call]
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))  # type: ignore[no-untyped-call]
@@ -64,7 +66,7 @@ def _band_lines(ax: Axes, rag: Sequence[RagBand]) -> None:
 def load_fan(agg: Aggregate, rag: Sequence[RagBand]) -> Figure:
     """The service's load %: P10-P90 over replications shaded, the median as a line."""
     series = agg.weekly_series("load_pct")
-    fig = _figure()
+    fig = new_figure()
     ax = fig.add_subplot()
     x = _days([w.date for w in series])
     ax.fill_between(x, [w.p10 for w in series], [w.p90 for w in series], color="#9fb7d5",
@@ -74,13 +76,13 @@ def load_fan(agg: Aggregate, rag: Sequence[RagBand]) -> Figure:
     ax.set_ylabel("load % (total load / total benchmark)")
     ax.set_title(f"{agg.scenario}: service load % over time")
     ax.legend(loc="upper left", fontsize=8, frameon=False)
-    _dates(ax)
+    date_axis(ax)
     return fig
 
 
 def rag_area(agg: Aggregate, rag: Sequence[RagBand]) -> Figure:
     """Workers in each RAG band by week (mean over replications), stacked."""
-    fig = _figure()
+    fig = new_figure()
     ax = fig.add_subplot()
     x = _days([d for _, d, _ in agg.band_means])
     stacks = [[m[i] for _, _, m in agg.band_means] for i in range(len(agg.bands))]
@@ -91,13 +93,13 @@ def rag_area(agg: Aggregate, rag: Sequence[RagBand]) -> Figure:
     ax.set_title(f"{agg.scenario}: workers by RAG band")
     ax.legend(loc="upper left", fontsize=8, frameon=False, reverse=True)
     ax.margins(x=0)
-    _dates(ax)
+    date_axis(ax)
     return fig
 
 
 def waiting_plot(agg: Aggregate, results: Sequence[ReplicationResult]) -> Figure:
     """Left: households waiting over time; right: working days from waiting to allocation."""
-    fig = _figure(11.0, 4.5)
+    fig = new_figure(11.0, 4.5)
     left, right = fig.subplots(1, 2, width_ratios=(3, 2))
     for measure, colour, label in (("waiting", "#7a5195", "all households"),
                                    ("waiting_high_risk", "#d0413a", "CP / S47 work")):
@@ -109,7 +111,7 @@ def waiting_plot(agg: Aggregate, results: Sequence[ReplicationResult]) -> Figure
     left.set_ylabel("households waiting")
     left.set_title("Waiting list (P10-P90 shaded)")
     left.legend(loc="upper left", fontsize=8, frameon=False)
-    _dates(left)
+    date_axis(left)
     high = [a.wait_working_days for r in results for a in r.allocations if a.high_risk]
     other = [a.wait_working_days for r in results for a in r.allocations if not a.high_risk]
     top = max([*high, *other, 10.0])
@@ -139,7 +141,7 @@ def load_heatmap(result: ReplicationResult, rag: Sequence[RagBand]) -> Figure:
     cmap = ListedColormap([_colour(b) for b in rag]).with_extremes(bad="#f2f2f2")
     norm = BoundaryNorm(bounds, cmap.N)
     height = min(max(3.0, 0.06 * len(workers) + 1.5), 30.0)
-    fig = _figure(10.0, height)
+    fig = new_figure(10.0, height)
     ax = fig.add_subplot()
     image = ax.imshow(np.ma.masked_invalid(grid), aspect="auto", interpolation="nearest",
                       cmap=cmap, norm=norm)

@@ -17,12 +17,10 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 from matplotlib.figure import Figure
 
-from allocopt.report.plots import MEDIAN, RAG_COLOURS
+from allocopt.report.plots import MEDIAN, RAG_COLOURS, date_axis, new_figure
+from allocopt.report.values import format_difference
 from allocopt.whatif.compare import KEY_METRICS, Comparison
 from allocopt.whatif.intake import IntakePlan
 from allocopt.whatif.runs import METRIC_BY_NAME, SERIES_LABELS, RunSummary, weekly_band
@@ -34,18 +32,6 @@ NEUTRAL = "#5b6b7d"
 BAND = "#9fb7d5"
 PALETTE = ("#1f5fbf", "#d0413a", "#3a9a5b", "#f0a030", "#7a5195", "#00838f", "#6d4c41",
            "#c2185b")
-
-
-def _figure(width: float, height: float) -> Figure:
-    fig = Figure(figsize=(width, height), dpi=110, layout="constrained")
-    FigureCanvasAgg(fig)
-    return fig
-
-
-def _dates(ax: Axes) -> None:
-    locator = AutoDateLocator()  # type: ignore[no-untyped-call]
-    ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))  # type: ignore[no-untyped-call]
 
 
 def _scale(unit: str) -> float:
@@ -71,7 +57,7 @@ def weekly_panels(groups: Sequence[tuple[str, Sequence[RunSummary]]],
     """
     measures = [m for m in measures if groups and m in groups[0][1][0].series]
     cols = len(groups)
-    fig = _figure(min(3.6 * cols + 0.8, 16.0), 2.4 * len(measures) + 0.8)
+    fig = new_figure(min(3.6 * cols + 0.8, 16.0), 2.4 * len(measures) + 0.8)
     axes = fig.subplots(len(measures), cols, sharex=True, sharey="row", squeeze=False)
     for row, measure in enumerate(measures):
         scale = _scale(_series_unit(measure))
@@ -93,7 +79,7 @@ def weekly_panels(groups: Sequence[tuple[str, Sequence[RunSummary]]],
                 unit = _axis_unit(_series_unit(measure))
                 ax.set_ylabel(SERIES_LABELS[measure] + (f" ({unit})" if measure != "load_pct"
                                                         and unit else ""), fontsize=8)
-            _dates(ax)
+            date_axis(ax)
             ax.tick_params(labelsize=7)
     handles, labels = axes[0][min(1, cols - 1)].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncol=len(labels), fontsize=8,
@@ -103,20 +89,10 @@ def weekly_panels(groups: Sequence[tuple[str, Sequence[RunSummary]]],
     return fig
 
 
-def _fmt(value: float, unit: str) -> str:
-    if math.isnan(value):
-        return "-"
-    if unit == "share":
-        return f"{value * 100:+.1f} pp"
-    if unit == "%":
-        return f"{value:+.1f} pp"
-    return f"{value:+,.1f}"
-
-
 def difference_chart(c: Comparison, metrics: Sequence[str] = KEY_METRICS) -> Figure:
     """Each outcome's difference from the base (mean and 95 % CI), one row per outcome."""
     others = c.others
-    fig = _figure(9.0, 0.55 * len(metrics) * max(1, len(others)) + 1.4)
+    fig = new_figure(9.0, 0.55 * len(metrics) * max(1, len(others)) + 1.4)
     axes = fig.subplots(len(metrics), 1, squeeze=False)
     for row, name in enumerate(metrics):
         ax = axes[row][0]
@@ -131,7 +107,7 @@ def difference_chart(c: Comparison, metrics: Sequence[str] = KEY_METRICS) -> Fig
                 hi = 0.0 if math.isnan(d.ci_high) else (d.ci_high - d.mean) * scale
                 ax.errorbar([d.mean * scale], [y], xerr=[[lo], [hi]], fmt="o", color=colour,
                             ecolor=colour, capsize=3, ms=5)
-                ax.annotate(f"{_fmt(d.mean, metric.unit)}  ({d.verdict})", (1.0, y),
+                ax.annotate(f"{format_difference(d.mean, metric.unit)}  ({d.verdict})", (1.0, y),
                             xycoords=("axes fraction", "data"), xytext=(6, 0),
                             textcoords="offset points", va="center", fontsize=7, color=colour)
         ax.axvline(0, color=MEDIAN, lw=0.8)
@@ -160,7 +136,7 @@ def sweep_chart(s: Sweep, metrics: Sequence[str] = SWEEP_METRICS) -> Figure:
     second = s.parameters[1] if len(s.parameters) > 1 else None
     cols = 2 if len(metrics) > 1 else 1
     rows = math.ceil(len(metrics) / cols)
-    fig = _figure(5.2 * cols, 2.9 * rows + 0.6)
+    fig = new_figure(5.2 * cols, 2.9 * rows + 0.6)
     axes = fig.subplots(rows, cols, squeeze=False)
     x, labels = _positions(first.values)
     current = s.current()
@@ -203,7 +179,7 @@ def intake_curve(plan: IntakePlan) -> Figure:
     """Each target against the intake size searched; the target line and the answer marked."""
     curve = plan.curve()
     n = len(plan.targets)
-    fig = _figure(9.0, 2.7 * n + 0.7)
+    fig = new_figure(9.0, 2.7 * n + 0.7)
     axes = fig.subplots(n, 1, squeeze=False, sharex=True)
     x = [o.total for o in curve]
     for i, target in enumerate(plan.targets):

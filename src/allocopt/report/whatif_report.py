@@ -14,6 +14,7 @@ from typing import Any
 
 from allocopt import __version__
 from allocopt.report.html import Figure, Section, TableBlock, figure_png, html_report
+from allocopt.report.values import format_difference, format_value
 from allocopt.report.whatif_plots import difference_chart, intake_curve, sweep_chart, weekly_panels
 from allocopt.simulation.scenario import Scenario
 from allocopt.whatif.compare import KEY_METRICS, Comparison, Difference
@@ -22,32 +23,6 @@ from allocopt.whatif.runs import METRIC_BY_NAME
 from allocopt.whatif.sweep import SWEEP_METRICS, Sweep
 
 # ------------------------------------------------------------------ numbers
-
-
-def format_value(value: float, unit: str) -> str:
-    """A metric value for people: shares and load as percents, counts whole."""
-    if math.isnan(value):
-        return "-"
-    if unit == "%":
-        return f"{value:.1f}%"
-    if unit == "share":
-        return f"{value * 100:.1f}%"
-    if abs(value - round(value)) < 1e-9:
-        return f"{value:,.0f}"
-    return f"{value:,.1f}"
-
-
-def format_difference(value: float, unit: str) -> str:
-    """A difference for people: percentage points for shares and load %, signed."""
-    if math.isnan(value):
-        return "-"
-    if value == 0:
-        return "0"
-    if unit == "share":
-        return f"{value * 100:+.1f} pp"
-    if unit == "%":
-        return f"{value:+.1f} pp"
-    return f"{value:+,.1f}"
 
 
 def format_interval(d: Difference) -> str:
