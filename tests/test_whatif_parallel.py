@@ -13,7 +13,7 @@ from allocopt.whatif.compare import compare
 from allocopt.whatif.parallel import TaskPool, run_tasks
 from allocopt.whatif.sweep import parse_parameter, sweep
 
-from .conftest import ROOT
+from .conftest import ROOT, run_cli
 
 TASKS = [[3, 1, 2], [9, 8], [], [5, 4, 6, 1], [2, 2, 1], [7]]
 EXPECTED = [sorted(t) for t in TASKS]
@@ -84,8 +84,6 @@ def test_jobs_must_be_positive():
 
 
 def test_simulate_writes_the_same_files_on_one_or_two_processes(monkeypatch, capsys, tmp_path):
-    from .conftest import ROOT, run_cli
-
     scenario = ROOT / "scenarios" / "single_team.yaml"
     outputs = []
     for jobs in ("1", "2"):
