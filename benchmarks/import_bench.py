@@ -35,7 +35,7 @@ TEAM = "Example Borough children's services"
 def make_files(folder: Path, workers: int, children: int, annex_rows: int,
                involvements: int) -> dict[str, int]:
     """Write the extracts, roster and override sheets; return their sizes."""
-    from allocopt.io.extract_writers import (
+    from allocopt.io.extracts.writers import (
         write_annex_a,
         write_overrides,
         write_roster,
@@ -92,8 +92,8 @@ def _count_involvements(folder: Path) -> int:
 
 
 def _run_one(kind: str, folder: str, queue: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
-    from allocopt.io.extract_writers import example_settings
-    from allocopt.io.import_build import ImportOptions, run_import
+    from allocopt.io.extracts.build import ImportOptions, run_import
+    from allocopt.io.extracts.writers import example_settings
 
     base = Path(folder)
     source = base / "annex-a.xlsx" if kind == "annex-a" else base / "ssd"
@@ -126,8 +126,8 @@ def _timed(kind: str, folder: Path, traced: bool) -> dict[str, float]:
 
 def _run_untraced(kind: str, folder: str, queue: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
     """The same import without tracemalloc, whose bookkeeping slows Python down."""
-    from allocopt.io.extract_writers import example_settings
-    from allocopt.io.import_build import ImportOptions, run_import
+    from allocopt.io.extracts.build import ImportOptions, run_import
+    from allocopt.io.extracts.writers import example_settings
 
     base = Path(folder)
     source = base / "annex-a.xlsx" if kind == "annex-a" else base / "ssd"

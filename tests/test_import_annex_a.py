@@ -11,10 +11,10 @@ import pytest
 
 from allocopt.domain import AssessmentKind, CourtStage, Status, TravelBand
 from allocopt.errors import InputError
-from allocopt.io.annex_a import read_annex_a
-from allocopt.io.import_build import ImportOptions, build_import, run_import
-from allocopt.io.import_settings import ImportSettings
-from allocopt.io.roster import read_overrides, read_roster
+from allocopt.io.extracts.annex_a import read_annex_a
+from allocopt.io.extracts.build import ImportOptions, build_import, run_import
+from allocopt.io.extracts.roster import read_overrides, read_roster
+from allocopt.io.extracts.settings import ImportSettings
 
 from .conftest import ROOT
 

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from allocopt.cli import app
 from allocopt.errors import InputError
-from allocopt.io.import_settings import ImportSettings, read_settings
+from allocopt.io.extracts.settings import ImportSettings, read_settings
 
 from .conftest import EXAMPLES
 

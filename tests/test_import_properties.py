@@ -18,18 +18,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from allocopt.domain import Caseload
-from allocopt.io.annex_a import Workbook, annex_a_extract, read_annex_a, read_workbook
 from allocopt.io.caseload_file import read_caseload
-from allocopt.io.extract_writers import (
+from allocopt.io.extracts.annex_a import Workbook, annex_a_extract, read_annex_a, read_workbook
+from allocopt.io.extracts.build import ImportOptions, ImportResult, build_import
+from allocopt.io.extracts.roster import read_overrides, read_roster
+from allocopt.io.extracts.ssd import find_tables, ssd_extract
+from allocopt.io.extracts.writers import (
     example_settings,
     write_annex_a,
     write_overrides,
     write_roster,
     write_ssd,
 )
-from allocopt.io.import_build import ImportOptions, ImportResult, build_import
-from allocopt.io.roster import read_overrides, read_roster
-from allocopt.io.ssd import find_tables, ssd_extract
 from allocopt.io.tables import Table, read_table
 from allocopt.io.team_file import read_team
 

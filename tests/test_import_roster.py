@@ -14,10 +14,10 @@ import pytest
 
 from allocopt.domain import AssessmentKind, Role
 from allocopt.errors import InputError
-from allocopt.io.annex_a import read_annex_a
-from allocopt.io.import_build import ImportOptions, build_import
-from allocopt.io.import_settings import ImportSettings
-from allocopt.io.roster import parse_duties, parse_leave, read_overrides, read_roster
+from allocopt.io.extracts.annex_a import read_annex_a
+from allocopt.io.extracts.build import ImportOptions, build_import
+from allocopt.io.extracts.roster import parse_duties, parse_leave, read_overrides, read_roster
+from allocopt.io.extracts.settings import ImportSettings
 
 ON = date(2026, 12, 1)
 HEADER = ["Child Unique ID", "Gender", "Date of Birth", "Allocated Team", "Allocated Worker",

@@ -14,14 +14,14 @@ from allocopt.domain import Caseload, Holding
 from allocopt.io.board_export import board_dict
 from allocopt.io.caseload_file import read_caseload
 from allocopt.io.caseload_writer import write_caseload
-from allocopt.io.extract_writers import (
+from allocopt.io.extracts.build import ImportOptions, run_import
+from allocopt.io.extracts.writers import (
     example_settings,
     write_annex_a,
     write_overrides,
     write_roster,
     write_ssd,
 )
-from allocopt.io.import_build import ImportOptions, run_import
 from allocopt.io.inputs import load_inputs
 from allocopt.io.schemes import load_scheme
 from allocopt.io.team_file import read_team

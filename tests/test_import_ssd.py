@@ -25,10 +25,10 @@ import pytest
 
 from allocopt.domain import AssessmentKind, CourtStage, Status, TravelBand
 from allocopt.errors import InputError
-from allocopt.io.import_build import ImportOptions, build_import, run_import
-from allocopt.io.import_settings import ImportSettings
-from allocopt.io.roster import read_roster
-from allocopt.io.ssd import read_ssd
+from allocopt.io.extracts.build import ImportOptions, build_import, run_import
+from allocopt.io.extracts.roster import read_roster
+from allocopt.io.extracts.settings import ImportSettings
+from allocopt.io.extracts.ssd import read_ssd
 
 from .conftest import ROOT
 

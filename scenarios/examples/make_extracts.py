@@ -19,14 +19,14 @@ from pathlib import Path
 
 from allocopt.io.atomic import write_text
 from allocopt.io.caseload_file import read_caseload
-from allocopt.io.extract_writers import (
+from allocopt.io.extracts.settings import settings_yaml
+from allocopt.io.extracts.writers import (
     example_settings,
     write_annex_a,
     write_overrides,
     write_roster,
     write_ssd,
 )
-from allocopt.io.import_settings import settings_yaml
 from allocopt.io.team_file import read_team
 
 HERE = Path(__file__).parent

@@ -14,8 +14,8 @@ from allocopt.cli import app
 from allocopt.cli.options import parse_date
 from allocopt.domain import TeamType
 from allocopt.io.atomic import write_text
-from allocopt.io.import_build import ImportOptions, ImportResult, run_import
-from allocopt.io.import_settings import settings_yaml
+from allocopt.io.extracts.build import ImportOptions, ImportResult, run_import
+from allocopt.io.extracts.settings import settings_yaml
 from allocopt.io.schemes import load_scheme, scheme_path, shipped_names
 from allocopt.report.import_view import import_view
 

@@ -12,7 +12,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from allocopt.io.import_report import ImportReport
+from allocopt.io.extracts.report import ImportReport
 
 SHOW = 8
 

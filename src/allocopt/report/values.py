@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+
 def format_value(value: float, unit: str) -> str:
     """A metric value: shares and load as percents, whole numbers whole, others to one decimal."""
     if math.isnan(value):

@@ -3,7 +3,7 @@
 Both readers turn their rows into the same facts: for each child, the statuses
 current at the date (each with the row it came from), the allocations the rows
 name, placement, court and assessment facts; for each worker, what the extract
-knows (name, FTE, job title). ``import_build`` then applies the roster and the
+knows (name, FTE, job title). ``build`` then applies the roster and the
 override sheet and makes the team and caseload files.
 
 Also here: reading messy cells the way a council analyst would (coded answers
@@ -21,7 +21,7 @@ from typing import Generic, TypeVar
 
 from allocopt.domain import Assessment, CourtStage, Role, Status, TravelBand
 from allocopt.io import cells
-from allocopt.io.import_report import ImportReport
+from allocopt.io.extracts.report import ImportReport
 from allocopt.io.tables import Cell, Table, normalise_header
 
 T = TypeVar("T")

@@ -43,7 +43,7 @@ from allocopt.domain import (
 from allocopt.errors import InputError, from_validation
 from allocopt.io.atomic import write_text
 from allocopt.io.caseload_writer import write_caseload
-from allocopt.io.extract import (
+from allocopt.io.extracts.facts import (
     SOURCE_RANK,
     Allocation,
     ChildFacts,
@@ -53,9 +53,9 @@ from allocopt.io.extract import (
     child_age,
     name_key,
 )
-from allocopt.io.import_report import ImportReport, Unallocated, WorkerGap, write_report
-from allocopt.io.import_settings import ImportSettings
-from allocopt.io.roster import OverrideRow, Overrides, Roster, RosterEntry, check_dates
+from allocopt.io.extracts.report import ImportReport, Unallocated, WorkerGap, write_report
+from allocopt.io.extracts.roster import OverrideRow, Overrides, Roster, RosterEntry, check_dates
+from allocopt.io.extracts.settings import ImportSettings
 
 TEAM_FILE = "team.yaml"
 CASELOAD_FILE = "caseload.csv"
@@ -662,10 +662,10 @@ def run_import(kind: str, source: Path, out: Path, options: ImportOptions, *,
                show_names: bool = False) -> ImportResult:
     """Read an Annex A workbook (kind 'annex-a') or SSD folder ('ssd'), the roster and the
     override sheet; write the team, caseload, waiting list and report into `out`."""
-    from allocopt.io.annex_a import read_annex_a
-    from allocopt.io.import_settings import read_settings
-    from allocopt.io.roster import read_overrides, read_roster
-    from allocopt.io.ssd import read_ssd
+    from allocopt.io.extracts.annex_a import read_annex_a
+    from allocopt.io.extracts.roster import read_overrides, read_roster
+    from allocopt.io.extracts.settings import read_settings
+    from allocopt.io.extracts.ssd import read_ssd
 
     chosen = settings if isinstance(settings, ImportSettings) else read_settings(settings)
     the_roster = read_roster(roster) if roster is not None else None

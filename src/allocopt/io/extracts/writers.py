@@ -43,7 +43,7 @@ from allocopt.domain import (
     WorkItem,
 )
 from allocopt.io.atomic import atomic_path, write_text
-from allocopt.io.import_settings import ImportSettings
+from allocopt.io.extracts.settings import ImportSettings
 
 HOME_LA = "Example Borough"
 EXAMPLE_LAS = {TravelBand.NEIGHBOURING: "Eastvale", TravelBand.ONE_TO_TWO_HOURS: "Northmoor",
@@ -502,7 +502,7 @@ def _finish_workbook(path: Path, cached: dict[str, dict[str, str]]) -> None:
     """Make the file look as Excel saves it: formulas with their saved results, strings in
     a shared table, each sheet's dimension; and fix the timestamps so the same inputs give
     the same bytes."""
-    from allocopt.io.annex_a import _sheet_members
+    from allocopt.io.extracts.annex_a import _sheet_members
 
     members = _sheet_members(path)
     with zipfile.ZipFile(path) as z:

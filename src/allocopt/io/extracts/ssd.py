@@ -24,8 +24,8 @@ from pathlib import Path
 
 from allocopt.domain import Assessment, AssessmentKind, CourtStage, Role, Status
 from allocopt.errors import InputError
-from allocopt.io.annex_a import LEGAL_DESCRIPTIONS
-from allocopt.io.extract import (
+from allocopt.io.extracts.annex_a import LEGAL_DESCRIPTIONS
+from allocopt.io.extracts.facts import (
     Allocation,
     ChildFacts,
     Columns,
@@ -38,8 +38,8 @@ from allocopt.io.extract import (
     open_at,
     yes_no,
 )
-from allocopt.io.import_report import ImportReport
-from allocopt.io.import_settings import ImportSettings
+from allocopt.io.extracts.report import ImportReport
+from allocopt.io.extracts.settings import ImportSettings
 from allocopt.io.tables import Cell, Table, read_table
 
 Spec = dict[str, tuple[str, ...]]

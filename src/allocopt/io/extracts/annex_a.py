@@ -28,7 +28,7 @@ from xml.etree import ElementTree
 
 from allocopt.domain import Assessment, AssessmentKind, CourtStage, Status, TravelBand
 from allocopt.errors import InputError
-from allocopt.io.extract import (
+from allocopt.io.extracts.facts import (
     SOURCE_RANK,
     Allocation,
     ChildFacts,
@@ -45,8 +45,8 @@ from allocopt.io.extract import (
     name_key,
     open_at,
 )
-from allocopt.io.import_report import ImportReport
-from allocopt.io.import_settings import ImportSettings
+from allocopt.io.extracts.report import ImportReport
+from allocopt.io.extracts.settings import ImportSettings
 from allocopt.io.tables import Cell, Table, normalise_header
 
 LISTS = {3: "referrals", 4: "assessments", 5: "S47 enquiries", 6: "children in need",

@@ -42,7 +42,7 @@ from allocopt.io.caseload_file import (
     STATUS_ALIASES,
     TRAVEL_ALIASES,
 )
-from allocopt.io.extract import Columns, WorkerFacts, clean_text, column_key, name_key
+from allocopt.io.extracts.facts import Columns, WorkerFacts, clean_text, column_key, name_key
 from allocopt.io.tables import Cell, Table, read_table
 
 ROLE_ALIASES = {
