@@ -27,7 +27,9 @@ from allocopt.allocation.types import load_types
 from allocopt.domain import Role
 
 INFINITE_LOAD = float("inf")
-NO_CEILING = np.iinfo(np.int64).max // 4
+NO_CEILING = int(np.iinfo(np.int64).max // 4)
+SMALL_SCAN = 48
+"""Up to this many candidate workers a scan is done in plain Python, not numpy."""
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -52,8 +54,9 @@ class Dealer:
         self.load = np.array(ex.load, dtype=np.int64)
         self.benchmark = np.array(ex.benchmark, dtype=np.int64)
         self.added = np.zeros(n, dtype=np.int64)
-        self.ceiling = np.array([c if (c is not None and rules.band_ceiling) else NO_CEILING
-                                 for c in ex.ceiling_max], dtype=np.int64)
+        self._ceiling = [c if (c is not None and rules.band_ceiling) else NO_CEILING
+                         for c in ex.ceiling_max]
+        self.ceiling = np.array(self._ceiling, dtype=np.int64)
         # workers whose other cumulative rules need a look (count caps, student limit)
         self.special = np.array([bool(w.caps) or w.role is Role.STUDENT for w in ex.workers],
                                 dtype=bool)
@@ -115,19 +118,18 @@ class Dealer:
 
     def by_load(self, h: int, role: RoleName, exclude: int | None = None) -> Iterator[int]:
         """Allowed workers, lowest load % first (ties: better match, then worker id)."""
-        ws = self.fitting(h, role, exclude)
-        if ws.size == 0:
-            return
-        b = self.benchmark[ws]
-        pct = np.where(b > 0, (self.load[ws] + self.added[ws]) / np.maximum(b, 1), np.inf)
-        order = np.argsort(pct, kind="stable")
+        workers = self.static_leads[h] if role == "lead" else self.static_seconds[h]
+        if len(workers) <= SMALL_SCAN:
+            ranked = self._by_load_small(h, role, workers, exclude)
+        else:
+            ranked = self._by_load_arrays(h, role, exclude)
         ex = self.ex
         i = 0
-        while i < order.size:
+        while i < len(ranked):
             j = i
-            while j < order.size and pct[order[j]] == pct[order[i]]:
+            while j < len(ranked) and ranked[j][0] == ranked[i][0]:
                 j += 1
-            tied = [int(ws[k]) for k in order[i:j]]
+            tied = [w for _, w in ranked[i:j]]
             if len(tied) > 1:
                 tied.sort(key=lambda w: (-preference_score(ex, w, h) if role == "lead" else 0,
                                          ex.workers[w].id))
@@ -135,6 +137,38 @@ class Dealer:
                 if self._passes(h, w, role):
                     yield w
             i = j
+
+    def _by_load_arrays(self, h: int, role: RoleName, exclude: int | None
+                        ) -> list[tuple[float, int]]:
+        """(load %, worker) of the workers :meth:`fitting` returns, lowest first (stable)."""
+        ws = self.fitting(h, role, exclude)
+        if ws.size == 0:
+            return []
+        b = self.benchmark[ws]
+        pct = np.where(b > 0, (self.load[ws] + self.added[ws]) / np.maximum(b, 1), np.inf)
+        order = np.argsort(pct, kind="stable")
+        return [(float(pct[k]), int(ws[k])) for k in order]
+
+    def _by_load_small(self, h: int, role: RoleName, workers: tuple[int, ...],
+                       exclude: int | None) -> list[tuple[float, int]]:
+        """The same as :meth:`_by_load_arrays` in plain Python: for a team's handful of
+        workers numpy's overhead per call is larger than the work. A float quotient of
+        two integers is correctly rounded either way, so the order is the same."""
+        ex = self.ex
+        extra = ex.points[h] if role == "lead" else ex.secondary[h]
+        load, benchmark, ceiling, taken = ex.load, ex.benchmark, self._ceiling, self.taken
+        out = []
+        for w in workers:
+            if w == exclude:
+                continue
+            added = taken[w].load
+            total = added + extra
+            if total > 0 and load[w] + total > ceiling[w]:
+                continue
+            b = benchmark[w]
+            out.append(((load[w] + added) / b if b > 0 else INFINITE_LOAD, w))
+        out.sort(key=lambda pair: pair[0])  # stable: ties keep the static (worker id) order
+        return out
 
     def least_loaded(self, h: int, role: RoleName, exclude: int | None = None) -> list[int]:
         return list(self.by_load(h, role, exclude))

@@ -42,10 +42,36 @@ def choose_scale(values: list[float]) -> int:
 
 
 @functools.lru_cache(maxsize=256)
-def _bound_fraction(bound: float) -> Fraction:
-    # repr() gives the shortest decimal that round-trips: 109.5 -> Fraction(219, 2).
-    # Cached: a scheme has a handful of bounds, asked for at every meeting.
-    return Fraction(repr(float(bound)))
+def decimal_fraction(value: float) -> Fraction:
+    """A decimal setting (a band bound, a count cap) as the exact fraction it reads as.
+
+    repr() gives the shortest decimal that round-trips: 109.5 -> Fraction(219, 2).
+    Cached: a scheme has a handful of these, asked for at every meeting.
+    """
+    return Fraction(repr(float(value)))
+
+
+_BANDS: dict[tuple[int, str], tuple[Scheme, tuple[int, int, bool] | None, dict[int, int]]] = {}
+"""Per (scheme, band): (numerator, 100 x denominator, inclusive) of the band's bound, and
+the limits worked out so far by benchmark. Keyed by identity (schemes are frozen but not
+hashable); the entry holds the scheme so that its id cannot be reused while it lives."""
+
+
+def _band_entry(scheme: Scheme, band: str) -> tuple[Scheme, tuple[int, int, bool] | None,
+                                                      dict[int, int]]:
+    key = (id(scheme), band)
+    known = _BANDS.get(key)
+    if known is not None and known[0] is scheme:
+        return known
+    bound = band_upper_bound(scheme, band)
+    terms = None
+    if bound is not None:
+        frac = decimal_fraction(bound[0])
+        terms = (frac.numerator, 100 * frac.denominator, bound[1])
+    if len(_BANDS) >= 256:
+        _BANDS.clear()
+    entry = _BANDS[key] = (scheme, terms, {})
+    return entry
 
 
 def max_load_in_band(scheme: Scheme, band: str, benchmark: int) -> int | None:
@@ -54,17 +80,21 @@ def max_load_in_band(scheme: Scheme, band: str, benchmark: int) -> int | None:
     None when `band` is the open-ended top band. A worker with no benchmark is at
     0 % with no load and beyond every band with any, so their limit is 0.
     """
-    bound = band_upper_bound(scheme, band)
-    if bound is None:
+    _, terms, limits = _band_entry(scheme, band)
+    if terms is None:
         return None
     if benchmark <= 0:
         return 0
-    value, inclusive = bound
-    frac = _bound_fraction(value)
-    # load / benchmark * 100 (<= or <) num / den  <=>  100 * den * load (<= or <) num * benchmark
-    top = frac.numerator * benchmark
-    step = 100 * frac.denominator
-    return top // step if inclusive else (top - 1) // step
+    limit = limits.get(benchmark)
+    if limit is None:
+        num, step, inclusive = terms
+        # load / benchmark * 100 (<= or <) num / den
+        #   <=>  100 * den * load (<= or <) num * benchmark
+        top = num * benchmark
+        limit = top // step if inclusive else (top - 1) // step
+        if len(limits) < 4096:
+            limits[benchmark] = limit
+    return limit
 
 
 def pct_units(load: int, benchmark: int) -> int:
@@ -126,10 +156,10 @@ def exact_problem(problem: AllocationProblem) -> ExactProblem:
 
 
 def _exact_problem(problem: AllocationProblem) -> ExactProblem:
-    values = [w.load for w in problem.workers] + [w.benchmark for w in problem.workers]
-    values += [h.points for h in problem.households]
-    values += [h.secondary_points for h in problem.households]
-    scale = choose_scale(values)
+    values = {w.load for w in problem.workers} | {w.benchmark for w in problem.workers}
+    values |= {h.points for h in problem.households}
+    values |= {h.secondary_points for h in problem.households}
+    scale = choose_scale(list(values))
     load = tuple(round(w.load * scale) for w in problem.workers)
     benchmark = tuple(round(w.benchmark * scale) for w in problem.workers)
     scheme = problem.scheme
@@ -155,6 +185,25 @@ def _exact_problem(problem: AllocationProblem) -> ExactProblem:
         worker_index={w.id: i for i, w in enumerate(problem.workers)},
         household_index={h.id: i for i, h in enumerate(problem.households)},
     )
+
+
+def fits_nobody(ex: ExactProblem) -> bool:
+    """True when no worker may take even the lightest waiting household: everyone the
+    unavailability rule leaves would go above the ceiling band. Then no allocation
+    places anything, whatever the policy (the simulator skips such meetings)."""
+    rules = ex.problem.policy.rules
+    if not rules.band_ceiling or not ex.points:
+        return False
+    lightest = min(ex.points)
+    if lightest <= 0:
+        return False
+    for w, worker in enumerate(ex.workers):
+        if rules.unavailability and worker.unavailable:
+            continue
+        top = ex.ceiling_max[w]
+        if top is None or ex.load[w] + lightest <= top:
+            return False
+    return True
 
 
 def rule_rooms(ex: ExactProblem) -> tuple[list[int | None], list[list[tuple[dict[str, int], int]]],

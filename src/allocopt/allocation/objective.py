@@ -24,10 +24,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from fractions import Fraction
 from typing import cast
 
-from allocopt.allocation.exact import PCT_UNITS, ExactProblem, pct_units
+from allocopt.allocation.exact import PCT_UNITS, ExactProblem, decimal_fraction, pct_units
 from allocopt.allocation.problem import Assignment
 from allocopt.domain import Status
 
@@ -108,8 +107,17 @@ def preference_score(ex: ExactProblem, w: int, h: int) -> int:
 
 def kind_held(ex: ExactProblem, w: int) -> tuple[int, int, int]:
     """CP children, CLA children and long-travel children the worker holds now."""
-    worker = ex.workers[w]
-    return (worker.counts.get(Status.CP, 0), worker.counts.get(Status.CLA, 0), worker.long_travel)
+    return kinds_held(ex)[w]
+
+
+def kinds_held(ex: ExactProblem) -> list[tuple[int, int, int]]:
+    """:func:`kind_held` of every worker (worked out once per problem)."""
+    known = ex.derived.get("kinds_held")
+    if known is None:
+        known = ex.derived["kinds_held"] = [
+            (w.counts.get(Status.CP, 0), w.counts.get(Status.CLA, 0), w.long_travel)
+            for w in ex.workers]
+    return cast(list[tuple[int, int, int]], known)
 
 
 def kind_added(ex: ExactProblem, h: int) -> tuple[int, int, int]:
@@ -134,27 +142,31 @@ def concentration_limits(ex: ExactProblem) -> list[tuple[int, int, int]]:
 
 def _concentration_limits(ex: ExactProblem) -> list[tuple[int, int, int]]:
     view = ex.problem.scheme.team_view
-    factor = Fraction(repr(float(view.concentration_factor)))
-    totals = [0, 0, 0]
-    for w in range(len(ex.workers)):
-        for k, n in enumerate(kind_held(ex, w)):
-            totals[k] += n
-    for h in range(len(ex.households)):
-        for k, n in enumerate(kind_added(ex, h)):
-            totals[k] += n
+    factor = decimal_fraction(view.concentration_factor)
+    cp = cla = travel = 0
+    for held in kinds_held(ex):
+        cp += held[0]
+        cla += held[1]
+        travel += held[2]
+    for household in ex.households:
+        by_status = household.by_status
+        cp += by_status.get(Status.CP, 0)
+        cla += by_status.get(Status.CLA, 0)
+        travel += household.travel_children
     all_benchmark = sum(b for b in ex.benchmark if b > 0)
     # floor(factor x total x benchmark / all benchmarks) in whole numbers (every term is
     # non-negative): the simulator asks at every meeting, and Fractions cost.
     num, den = factor.numerator, factor.denominator
     least = view.concentration_min - 1
+    if all_benchmark <= 0:
+        floor = max(least, 0)
+        return [(floor, floor, floor) for _ in ex.workers]
+    whole = den * all_benchmark
     out = []
-    for w in range(len(ex.workers)):
-        b = max(ex.benchmark[w], 0)
-        limits = []
-        for k in range(3):
-            share = num * totals[k] * b // (den * all_benchmark) if all_benchmark > 0 else 0
-            limits.append(max(least, share))
-        out.append((limits[0], limits[1], limits[2]))
+    for b in ex.benchmark:
+        b = max(b, 0)
+        out.append((max(least, num * cp * b // whole), max(least, num * cla * b // whole),
+                    max(least, num * travel * b // whole)))
     return out
 
 
@@ -221,33 +233,44 @@ def amber_count(ex: ExactProblem, added: tuple[int, ...] | list[int]) -> int:
 def concentration_excess(ex: ExactProblem, kinds: tuple[tuple[int, int, int], ...]) -> int:
     """Children held above each worker's concentration limit, summed over kinds and workers."""
     limits = concentration_limits(ex)
+    held = kinds_held(ex)
     total = 0
-    for w in range(len(ex.workers)):
-        held = kind_held(ex, w)
-        for k in range(3):
-            total += max(0, held[k] + kinds[w][k] - limits[w][k])
+    for w, (new_cp, new_cla, new_travel) in enumerate(kinds):
+        cp, cla, travel = held[w]
+        top_cp, top_cla, top_travel = limits[w]
+        total += max(0, cp + new_cp - top_cp) + max(0, cla + new_cla - top_cla)
+        total += max(0, travel + new_travel - top_travel)
     return total
 
 
 def evaluate(ex: ExactProblem, assignments: Iterable[Assignment]) -> Objective:
     """The lexicographic objective of a set of assignments."""
-    assignments = list(assignments)
     placed = [0] * tier_count(ex)
     preference = waited = 0
-    for a in assignments:
+    added = [0] * len(ex.workers)
+    kinds = [[0, 0, 0] for _ in ex.workers]
+    households, points = ex.households, ex.points
+    for a in assignments:  # one pass: the simulator evaluates every meeting
+        h = ex.household_index[a.household_id]
+        w = ex.worker_index[a.worker_id]
         if a.role == "lead":
-            h = ex.household_index[a.household_id]
-            placed[ex.households[h].tier] += 1
-            waited += ex.households[h].waiting_days
-            preference += preference_score(ex, ex.worker_index[a.worker_id], h)
-    totals = worker_totals(ex, assignments)
-    excess = concentration_excess(ex, totals.kinds)
+            household = households[h]
+            placed[household.tier] += 1
+            waited += household.waiting_days
+            preference += preference_score(ex, w, h)
+            added[w] += points[h]
+            mine = kinds[w]
+            for k, n in enumerate(kind_added(ex, h)):
+                mine[k] += n
+        else:
+            added[w] += ex.secondary[h]
+    excess = concentration_excess(ex, tuple((k[0], k[1], k[2]) for k in kinds))
     preference -= ex.problem.policy.preferences.concentration * excess
     return Objective(
         placed=tuple(placed),
         waited=waited,
-        amber=amber_count(ex, totals.added),
-        max_load=max_load(ex, totals.added),
-        spread=spread(ex, totals.added),
+        amber=amber_count(ex, added),
+        max_load=max_load(ex, added),
+        spread=spread(ex, added),
         preference=preference,
     )

@@ -18,13 +18,14 @@ Rules are switched by name in the policy file (``rules: {band_ceiling: false}``)
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Literal
 
-from allocopt.allocation.exact import ExactProblem
-from allocopt.allocation.problem import WaitingHousehold
+from allocopt.allocation.exact import ExactProblem, decimal_fraction
+from allocopt.allocation.problem import HardRules, WaitingHousehold
 from allocopt.capacity import load_pct, rag_band
 from allocopt.domain import Role, Status
 
@@ -47,6 +48,8 @@ ROLE_WORDS = {
 }
 LOW_RISK = frozenset({Status.CIN, Status.SUPERVISION_ORDER})
 """Statuses a student may hold: low-risk child-in-need work [004: students 5-8 cases]."""
+STATUS_ORDER = {s: i for i, s in enumerate(Status)}
+"""Statuses in the domain's order (how reasons list them)."""
 
 
 @dataclass(slots=True)
@@ -86,7 +89,7 @@ def added_load(ex: ExactProblem, h: int, role: RoleName) -> int:
 
 
 def statuses(household: WaitingHousehold) -> list[Status]:
-    return sorted((s for s, n in household.by_status.items() if n > 0), key=list(Status).index)
+    return sorted((s for s, n in household.by_status.items() if n > 0), key=STATUS_ORDER.__getitem__)
 
 
 def status_words(found: list[Status]) -> str:
@@ -147,7 +150,7 @@ def eligibility(ex: ExactProblem, w: int, h: int, role: RoleName, taken: Taken) 
     allowed = set(policy.eligibility.get(worker.role, ()))
     outside = [s for s in found if s not in allowed]
     if outside:
-        takes = status_words(sorted(allowed, key=list(Status).index)) or "no cases"
+        takes = status_words(sorted(allowed, key=STATUS_ORDER.__getitem__)) or "no cases"
         return (f"{worker.id} is {ROLE_WORDS[worker.role]}, who takes {takes} only; "
                 f"{household.id} has {status_words(outside)}")
     return None
@@ -193,7 +196,7 @@ def count_caps(ex: ExactProblem, w: int, h: int, role: RoleName, taken: Taken) -
         for status, limit in cap.limits.items():
             held = worker.counts.get(status, 0) + taken.by_status.get(status, 0)
             held += household.by_status.get(status, 0)
-            used += Fraction(held) / Fraction(repr(float(limit)))
+            used += held / decimal_fraction(limit)
         if used > 1:
             limits = " or ".join(f"{lim:g} {STATUS_WORDS[s]}" for s, lim in cap.limits.items())
             return (f"{household.id} would take {worker.id} over the {cap.name} cap "
@@ -248,7 +251,12 @@ STATIC_RULES = frozenset({"unavailability", "pins", "exclusions", "eligibility",
 
 def active_rules(ex: ExactProblem) -> tuple[tuple[str, HardRule], ...]:
     """The hard rules the policy switches on."""
-    switches = ex.problem.policy.rules
+    return _active(ex.problem.policy.rules)
+
+
+@functools.lru_cache(maxsize=64)
+def _active(switches: HardRules) -> tuple[tuple[str, HardRule], ...]:
+    # Asked for at every rule check; a policy's switches are a handful of booleans.
     return tuple((name, rule) for name, rule in HARD_RULES if getattr(switches, name))
 
 
@@ -274,10 +282,12 @@ def allowed(ex: ExactProblem, w: int, h: int, role: RoleName, taken: Taken) -> b
 def statically_allowed(ex: ExactProblem, w: int, h: int, role: RoleName) -> bool:
     """The rules that do not depend on the rest of the allocation, alone."""
     empty = Taken()
-    for name, rule in active_rules(ex):
-        if name in STATIC_RULES and rule(ex, w, h, role, empty) is not None:
-            return False
-    return True
+    return all(rule(ex, w, h, role, empty) is None for rule in _static(ex.problem.policy.rules))
+
+
+@functools.lru_cache(maxsize=64)
+def _static(switches: HardRules) -> tuple[HardRule, ...]:
+    return tuple(rule for name, rule in _active(switches) if name in STATIC_RULES)
 
 
 # ------------------------------------------------------------------ soft rules

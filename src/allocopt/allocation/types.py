@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from typing import cast
 
 from allocopt.allocation.exact import ExactProblem
-from allocopt.allocation.rules import statically_allowed
+from allocopt.allocation.problem import Policy
+from allocopt.allocation.rules import RoleName, statically_allowed
 from allocopt.domain import Role, Status
 
 
@@ -100,31 +101,64 @@ def load_types(ex: ExactProblem) -> list[LoadType]:
     return list(cast(list[LoadType], known))
 
 
+_VERDICTS: dict[int, tuple[Policy, dict[tuple[Hashable, ...], bool]]] = {}
+"""Per policy (by identity; the entry holds it): the static rules' verdict for a kind of
+worker and a kind of household. The simulator asks the same questions at every meeting."""
+
+
+def _verdicts(policy: Policy) -> dict[tuple[Hashable, ...], bool]:
+    known = _VERDICTS.get(id(policy))
+    if known is not None and known[0] is policy:
+        return known[1]
+    if len(_VERDICTS) >= 64:
+        _VERDICTS.clear()
+    table: dict[tuple[Hashable, ...], bool] = {}
+    _VERDICTS[id(policy)] = (policy, table)
+    return table
+
+
 def _load_types(ex: ExactProblem) -> list[LoadType]:
     capped = frozenset(s for w in ex.workers for cap in w.caps for s in cap.limits)
-    students = ex.problem.policy.rules.student_limit and any(
-        w.role is Role.STUDENT for w in ex.workers)
+    policy = ex.problem.policy
+    students = policy.rules.student_limit and any(w.role is Role.STUDENT for w in ex.workers)
     special = _special(ex)
     groups: dict[tuple[Hashable, ...], list[int]] = {}
     for h in range(len(ex.households)):
         groups.setdefault(load_type_key(ex, h, capped, students, special), []).append(h)
-    policy = ex.problem.policy
     named = {p.worker for p in policy.pins} | {e.worker for e in policy.exclusions}
+    by_id = sorted(range(len(ex.workers)), key=lambda w: ex.workers[w].id)
+    rank = {w: i for i, w in enumerate(by_id)}
     profiles: dict[tuple[Hashable, ...], list[int]] = {}
-    for w in sorted(range(len(ex.workers)), key=lambda w: ex.workers[w].id):
+    for w in by_id:
         profiles.setdefault(_profile(ex, w, named), []).append(w)
     pins = {p.household: p.worker for p in policy.pins} if policy.rules.pins else {}
+    verdicts = _verdicts(policy)
+    team_type = ex.problem.team_type
+
+    def allowed(w: int, h: int, role: RoleName, key: tuple[Hashable, ...] | None) -> bool:
+        # The static rules look only at the worker's profile and, for a household no
+        # pin or exclusion names, at its statuses: remember their verdict by those.
+        if key is None:
+            return statically_allowed(ex, w, h, role)
+        worker = ex.workers[w]
+        full = (*key, role, worker.role, worker.cp_protected, worker.unavailable is not None)
+        verdict = verdicts.get(full)
+        if verdict is None:
+            verdict = verdicts[full] = statically_allowed(ex, w, h, role)
+        return verdict
+
     out = []
     for key in sorted(groups, key=repr):
         members = tuple(sorted(groups[key], key=lambda h: waiting_key(ex, h)))
         rep = members[0]
         household = ex.households[rep]
+        kind = None if household.id in special else (team_type, key[4])
         leads: list[int] = []
         seconds: list[int] = []
         for group in profiles.values():
-            if statically_allowed(ex, group[0], rep, "lead"):
+            if allowed(group[0], rep, "lead", kind):
                 leads += group
-            if household.co_working and statically_allowed(ex, group[0], rep, "secondary"):
+            if household.co_working and allowed(group[0], rep, "secondary", kind):
                 seconds += group
         pinned = pins.get(household.id)
         out.append(LoadType(
@@ -136,8 +170,8 @@ def _load_types(ex: ExactProblem) -> list[LoadType]:
             tier=household.tier,
             children=household.children,
             by_status=tuple(sorted(household.by_status.items())),
-            leads=tuple(sorted(leads, key=lambda w: ex.workers[w].id)),
-            seconds=tuple(sorted(seconds, key=lambda w: ex.workers[w].id)),
+            leads=tuple(sorted(leads, key=rank.__getitem__)),
+            seconds=tuple(sorted(seconds, key=rank.__getitem__)),
             pinned_to=ex.worker_index.get(pinned) if pinned is not None else None,
         ))
     return out

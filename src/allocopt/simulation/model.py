@@ -41,6 +41,7 @@ from typing import Any
 import numpy as np
 import simpy
 
+from allocopt.allocation.exact import exact_problem, fits_nobody
 from allocopt.allocation.problem import (
     AllocationProblem,
     Allocator,
@@ -50,7 +51,7 @@ from allocopt.allocation.problem import (
     waiting_household,
 )
 from allocopt.allocation.validate import validate
-from allocopt.capacity import capacity, cp_protected, load_pct, rag_band
+from allocopt.capacity import band_upper_bound, capacity, cp_protected, load_pct, rag_band
 from allocopt.domain import (
     QUALIFIED_ROLES,
     Assessment,
@@ -88,6 +89,10 @@ Process = Generator[simpy.Event, Any, None]
 
 MEETING_HOUR = 9 / 24
 """Meetings and duty allocation happen at 9 in the morning."""
+
+CLEAR_MARGIN_PCT = 1e-3
+"""Load % by which a worker must clearly exceed the ceiling band, in floating point, for
+a meeting to be skipped without the exact test (float sums of points err by ~1e-12)."""
 
 CHILD_STATUS = {"assessment": Status.CIN, "CIN": Status.CIN, "CP": Status.CP, "CLA": Status.CLA}
 """A child's legal status in each pathway state (under assessment counts as in need)."""
@@ -398,6 +403,7 @@ class Service:
         self._sizes = list(scenario.referrals.children)
         self._size_shares = [scenario.referrals.children[n] for n in self._sizes]
         self._team_cumulative = self._referral_shares()
+        self._ceiling: tuple[Scheme, float | None] | None = None
 
     # ------------------------------------------------------------ time
 
@@ -798,29 +804,19 @@ class Service:
                    if tiers is None or hh.case.tier_name in tiers]
         if not waiting:
             return
-        now = self.env.now
         reasons = tuple(self.unavailable(w) for w in team.workers)
         state = (team.version, reasons, tuple((hh.key, id(hh.case)) for hh in waiting))
         # A meeting that could place nothing puts the same households to the same
         # workers again only to place nothing: each household fitted no worker on its
         # own. Skipping it saves the policy a pointless call.
         if reasons and state != team.futile:
-            on = self.date_at(now)
-            workers = tuple(self.worker_state(w, on, reason)
-                            for w, reason in zip(team.workers, reasons, strict=True))
-            problem = AllocationProblem(
-                self.scheme, self.policy, on, workers,
-                tuple(self._waiting_record(hh, now) for hh in waiting), team_type=team.type)
-            result = (self.duty_allocator if duty else self.allocator).allocate(problem)
-            if result.assignments:  # every decision is checked against every hard rule
-                for breach in validate(problem, result):
-                    self.event("breach", team, detail=f"{breach.rule}: {breach.reason}")
-            by_worker = {w.id: w for w in team.workers}
-            by_household = {hh.sid: hh for hh in waiting}
-            leads = [a for a in result.assignments if a.role == "lead"]
-            for a in leads:
-                self.allocate(by_household[a.household_id], by_worker[a.worker_id])
-            team.futile = None if leads else state
+            # When nobody has room for even the lightest household, every policy places
+            # nothing: no need to ask one (about half the meetings of a full team). Clear
+            # cases are seen here in floating point; the rest in exact whole numbers.
+            placed = 0
+            if not self._clearly_full(team, waiting, reasons):
+                placed = self._put(team, waiting, reasons, duty)
+            team.futile = None if placed else state
         left = [hh for hh in waiting if hh.worker is None]
         if escalate and left:
             high = sum(1 for hh in left if hh.case.tier_name in self.high_risk)
@@ -830,6 +826,59 @@ class Service:
                               f"{points:g} points)")
             if self.observing:
                 team.counters["escalations"] += 1
+
+    def _clearly_full(self, team: SimTeam, waiting: list[SimHousehold],
+                      reasons: tuple[str | None, ...]) -> bool:
+        """True when every worker who may take work would go well above the ceiling band
+        with even the lightest waiting household (by more than rounding could explain)."""
+        if not self.policy.rules.band_ceiling:
+            return False
+        bound = self._ceiling_bound()
+        if bound is None:
+            return False
+        lightest = min(hh.case.points for hh in waiting)
+        if lightest <= 0:
+            return False
+        check_unavailable = self.policy.rules.unavailability
+        for w, reason in zip(team.workers, reasons, strict=True):
+            if reason is not None and check_unavailable:
+                continue
+            if w.benchmark <= 0:
+                continue  # no benchmark: no room for any load
+            if 100 * (w.total_load + lightest) / w.benchmark <= bound + CLEAR_MARGIN_PCT:
+                return False
+        return True
+
+    def _ceiling_bound(self) -> float | None:
+        """The load % bound of the policy's ceiling band (None: open-ended), by scheme."""
+        known = self._ceiling
+        if known is None or known[0] is not self.scheme:
+            found = band_upper_bound(self.scheme, self.policy.ceiling_band)
+            known = self._ceiling = (self.scheme, None if found is None else found[0])
+        return known[1]
+
+    def _put(self, team: SimTeam, waiting: list[SimHousehold],
+             reasons: tuple[str | None, ...], duty: bool) -> int:
+        """Ask the policy, check its decisions, allocate what it placed; households placed."""
+        now = self.env.now
+        on = self.date_at(now)
+        workers = tuple(self.worker_state(w, on, reason)
+                        for w, reason in zip(team.workers, reasons, strict=True))
+        problem = AllocationProblem(
+            self.scheme, self.policy, on, workers,
+            tuple(self._waiting_record(hh, now) for hh in waiting), team_type=team.type)
+        if fits_nobody(exact_problem(problem)):
+            return 0
+        result = (self.duty_allocator if duty else self.allocator).allocate(problem)
+        if result.assignments:  # every decision is checked against every hard rule
+            for breach in validate(problem, result):
+                self.event("breach", team, detail=f"{breach.rule}: {breach.reason}")
+        by_worker = {w.id: w for w in team.workers}
+        by_household = {hh.sid: hh for hh in waiting}
+        leads = [a for a in result.assignments if a.role == "lead"]
+        for a in leads:
+            self.allocate(by_household[a.household_id], by_worker[a.worker_id])
+        return len(leads)
 
     def _waiting_record(self, hh: SimHousehold, now: float) -> WaitingHousehold:
         t = hh.case.template
