@@ -15,15 +15,19 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from fractions import Fraction
 
 import numpy as np
 
 from allocopt.allocation.dealing import NO_CEILING, Dealer
-from allocopt.allocation.exact import ExactProblem
+from allocopt.allocation.exact import ExactProblem, pct_units
 from allocopt.allocation.greedy import pinned, to_assignments
+from allocopt.allocation.objective import spread
 from allocopt.allocation.problem import Assignment
-from allocopt.allocation.rules import RoleName, Taken, allowed
+from allocopt.allocation.rules import RoleName, Taken, allowed, still_allowed
+from allocopt.allocation.types import load_types
+from allocopt.domain import Role
 
 
 def packing_order(ex: ExactProblem, lightest_first: bool = False) -> list[int]:
@@ -102,92 +106,177 @@ def improve_balance(ex: ExactProblem, assignments: tuple[Assignment, ...],
     workers moved into amber, the max load % and the spread (the same households stay
     placed, every hard rule kept). A small meeting's even spread is usually found here
     in milliseconds, leaving CP-SAT only the proof.
-    """
-    from allocopt.allocation.objective import amber_count, max_load, spread
 
+    Moves are tried in a fixed order: workers from the highest load % down, their
+    households heaviest first, to workers from the lowest load % up; a move, else a
+    swap with a lighter household of the receiver; the first that improves is kept.
+    """
     if len(ex.workers) > LOCAL_SEARCH_WORKERS:
         return assignments
-    taken = [Taken() for _ in ex.workers]
-    lead_of: dict[int, int] = {}
-    second_of: dict[int, int] = {}
-    for a in assignments:
-        h, w = ex.household_index[a.household_id], ex.worker_index[a.worker_id]
-        taken[w].add(ex, h, a.role)
-        if a.role == "lead":
-            lead_of[h] = w
-        else:
-            second_of[h] = w
-    fixed = {h for h, _ in pinned(ex)}
+    search = _Balance(ex, assignments)
+    search.run(max_moves)
+    return search.result()
 
-    def key() -> tuple[int, int, int]:
-        added = [t.load for t in taken]
-        return (amber_count(ex, added), max_load(ex, added), spread(ex, added))
 
-    def move(h: int, src: int, dst: int) -> None:
-        taken[src].remove(ex, h, "lead")
-        taken[dst].add(ex, h, "lead")
-        lead_of[h] = dst
+class _Balance:
+    """The state of :func:`improve_balance`: who leads what, each worker's new load, and
+    the terms of levels 2 and 3 per worker (updated by moves, not recounted)."""
 
-    current = key()
-    moves = 0
-    while moves < max_moves:
-        order = sorted(range(len(ex.workers)),
-                       key=lambda w: -Fraction(ex.load[w] + taken[w].load, max(ex.benchmark[w], 1)))
-        better = False
+    def __init__(self, ex: ExactProblem, assignments: tuple[Assignment, ...]) -> None:
+        self.ex = ex
+        n = len(ex.workers)
+        self.static = static_leads(ex)
+        rules = ex.problem.policy.rules
+        self.ceiling = [c if (c is not None and rules.band_ceiling) else None
+                        for c in ex.ceiling_max]
+        # Count caps and the student limit look at what a worker holds by status:
+        # only workers they concern keep a full tally.
+        self.taken: list[Taken | None] = [
+            Taken() if (w.caps and rules.count_caps)
+            or (w.role is Role.STUDENT and rules.student_limit) else None
+            for w in ex.workers]
+        self.added = [0] * n
+        self.lead_of: dict[int, int] = {}
+        self.second_of: dict[int, int] = {}
+        for a in assignments:
+            h, w = ex.household_index[a.household_id], ex.worker_index[a.worker_id]
+            self.added[w] += ex.points[h] if a.role == "lead" else ex.secondary[h]
+            tally = self.taken[w]
+            if tally is not None:
+                tally.add(ex, h, a.role)
+            if a.role == "lead":
+                self.lead_of[h] = w
+            else:
+                self.second_of[h] = w
+        self.fixed = {h for h, _ in pinned(ex)}
+        self.amber = [0] * n
+        self.pct = [0] * n
+        for w in range(n):
+            self._terms(w)
+
+    def _terms(self, w: int) -> None:
+        ex, extra = self.ex, self.added[w]
+        top = ex.acceptable_max[w]
+        self.amber[w] = int(extra > 0 and top is not None and ex.load[w] + extra > top)
+        self.pct[w] = pct_units(ex.load[w] + extra, ex.benchmark[w]) if extra > 0 else 0
+
+    def may_lead(self, w: int, h: int, extra: int = 0) -> bool:
+        """allowed(), with `extra` new load already given back by `w`: the static rules
+        once per load type, the ceiling by arithmetic, caps and limits by tally."""
+        if w not in self.static[h]:
+            return False
+        ex = self.ex
+        top = self.ceiling[w]
+        points = ex.points[h]
+        if top is not None and points > 0 and ex.load[w] + self.added[w] - extra + points > top:
+            return False
+        tally = self.taken[w]
+        return tally is None or still_allowed(ex, w, h, "lead", tally)
+
+    def move(self, h: int, src: int, dst: int) -> None:
+        ex = self.ex
+        points = ex.points[h]
+        self.added[src] -= points
+        self.added[dst] += points
+        for w, sign in ((src, -1), (dst, 1)):
+            tally = self.taken[w]
+            if tally is not None:
+                (tally.add if sign > 0 else tally.remove)(ex, h, "lead")
+            self._terms(w)
+        self.lead_of[h] = dst
+
+    def key(self) -> tuple[int, int, int]:
+        return (sum(self.amber), max(self.pct, default=0), spread(self.ex, self.added))
+
+    def better(self, current: tuple[int, int, int]) -> tuple[int, int, int] | None:
+        """The new key if it beats `current` (the spread is counted only on a tie)."""
+        head = (sum(self.amber), max(self.pct, default=0))
+        if head > current[:2]:
+            return None
+        new = (*head, spread(self.ex, self.added))
+        return new if new < current else None
+
+    def _fullest_first(self) -> Callable[[int], float | Fraction]:
+        """Sort key: highest load % first (ties keep the worker order)."""
+        ex, added = self.ex, self.added
+        largest = max((ex.load[w] + added[w] for w in range(len(added))), default=0)
+        if largest * max(ex.benchmark, default=1) < 2**50:
+            # Quotients of integers this small are correctly rounded floats that are
+            # equal exactly when the fractions are, and ordered as they are.
+            return lambda w: -(ex.load[w] + added[w]) / max(ex.benchmark[w], 1)
+        return lambda w: -Fraction(ex.load[w] + added[w], max(ex.benchmark[w], 1))
+
+    def swap_allowed(self, h: int, src: int, h2: int, dst: int) -> bool:
+        """May `dst` lead `h` in place of `h2`, and `src` lead `h2` in place of `h`?"""
+        ex = self.ex
+        for w, out in ((src, h), (dst, h2)):
+            tally = self.taken[w]
+            if tally is not None:
+                tally.remove(ex, out, "lead")
+        ok = self.may_lead(dst, h, ex.points[h2]) and self.may_lead(src, h2, ex.points[h])
+        for w, out in ((src, h), (dst, h2)):
+            tally = self.taken[w]
+            if tally is not None:
+                tally.add(ex, out, "lead")
+        return ok
+
+    def run(self, max_moves: int) -> None:
+        ex = self.ex
+        points = ex.points
+        current = self.key()
+        for _ in range(max_moves):
+            order = sorted(range(len(ex.workers)), key=self._fullest_first())
+            held: dict[int, list[int]] = {}
+            for h, w in self.lead_of.items():
+                if h not in self.fixed:
+                    held.setdefault(w, []).append(h)
+            found = self._first_improvement(order, held, current, points)
+            if found is None:
+                return
+            current = found
+
+    def _first_improvement(self, order: list[int], held: dict[int, list[int]],
+                           current: tuple[int, int, int], points: tuple[int, ...]
+                           ) -> tuple[int, int, int] | None:
         for src in order:
-            mine = sorted((h for h, w in lead_of.items() if w == src and h not in fixed),
-                          key=lambda h: -ex.points[h])
-            for h in mine:
+            for h in sorted(held.get(src, ()), key=lambda h: -points[h]):
+                second = self.second_of.get(h)
                 for dst in reversed(order):
-                    if dst in (src, second_of.get(h)):
+                    if dst in (src, second):
                         continue
-                    taken[src].remove(ex, h, "lead")
-                    ok = allowed(ex, dst, h, "lead", taken[dst])
-                    taken[src].add(ex, h, "lead")
-                    if ok:
-                        move(h, src, dst)
-                        new = key()
-                        if new < current:
-                            current, better = new, True
-                            break
-                        move(h, dst, src)
-                    for h2 in [g for g, w in lead_of.items() if w == dst and g not in fixed
-                               and ex.points[g] < ex.points[h] and second_of.get(g) != src]:
-                        if _swap_allowed(ex, taken, h, src, h2, dst):
-                            move(h, src, dst)
-                            move(h2, dst, src)
-                            new = key()
-                            if new < current:
-                                current, better = new, True
-                                break
-                            move(h2, src, dst)
-                            move(h, dst, src)
-                    if better:
-                        break
-                if better:
-                    break
-            if better:
-                break
-        if not better:
-            break
-        moves += 1
-    chosen: list[tuple[int, int, RoleName]] = [(h, w, "lead") for h, w in lead_of.items()]
-    chosen += [(h, w, "secondary") for h, w in second_of.items()]
-    return to_assignments(ex, chosen)
+                    if self.may_lead(dst, h):
+                        self.move(h, src, dst)
+                        new = self.better(current)
+                        if new is not None:
+                            return new
+                        self.move(h, dst, src)
+                    for h2 in held.get(dst, ()):
+                        if points[h2] >= points[h] or self.second_of.get(h2) == src:
+                            continue
+                        if self.swap_allowed(h, src, h2, dst):
+                            self.move(h, src, dst)
+                            self.move(h2, dst, src)
+                            new = self.better(current)
+                            if new is not None:
+                                return new
+                            self.move(h2, src, dst)
+                            self.move(h, dst, src)
+        return None
+
+    def result(self) -> tuple[Assignment, ...]:
+        chosen: list[tuple[int, int, RoleName]] = [(h, w, "lead") for h, w in self.lead_of.items()]
+        chosen += [(h, w, "secondary") for h, w in self.second_of.items()]
+        return to_assignments(self.ex, chosen)
 
 
-def _swap_allowed(ex: ExactProblem, taken: list[Taken], h: int, src: int, h2: int,
-                  dst: int) -> bool:
-    taken[src].remove(ex, h, "lead")
-    taken[dst].remove(ex, h2, "lead")
-    ok = allowed(ex, dst, h, "lead", taken[dst]) and allowed(ex, src, h2, "lead", taken[src])
-    if ok:
-        taken[dst].add(ex, h, "lead")
-        ok = allowed(ex, src, h2, "lead", taken[src])
-        taken[dst].remove(ex, h, "lead")
-    taken[src].add(ex, h, "lead")
-    taken[dst].add(ex, h2, "lead")
-    return ok
+def static_leads(ex: ExactProblem) -> list[frozenset[int]]:
+    """Per household, the workers the static rules allow to lead it (by load type)."""
+    out: list[frozenset[int]] = [frozenset()] * len(ex.households)
+    for t in load_types(ex):
+        leads = frozenset(t.leads)
+        for h in t.households:
+            out[h] = leads
+    return out
 
 
 def level_assignments(ex: ExactProblem, leads: tuple[int, ...], level: int

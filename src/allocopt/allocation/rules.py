@@ -79,8 +79,9 @@ class Taken:
         self.children += sign * household.children
         self.households += sign
         self.travel_children += sign * household.travel_children
+        by_status = self.by_status
         for status, n in household.by_status.items():
-            self.by_status[status] = self.by_status.get(status, 0) + sign * n
+            by_status[status] = by_status.get(status, 0) + sign * n
 
 
 def added_load(ex: ExactProblem, h: int, role: RoleName) -> int:
