@@ -261,6 +261,13 @@ def add_load_levels(cm: CountModel) -> None:
     cm.stage_exprs["max_load"] = top
 
 
+def top_upper(cm: CountModel) -> int:
+    """Upper bound of the max load % variable: the highest load % any worker can reach."""
+    ex = cm.ex
+    return max((pct_units(ex.load[w] + ub, ex.benchmark[w])
+                for w, ub in cm.added_ub.items() if ub > 0), default=0)
+
+
 def add_max_load_row(cm: CountModel, w: int, top: cp_model.IntVar) -> cp_model.Constraint:
     """10,000 x (L + A) <= B x T for worker `w`, divided through by gcd(B, 10,000) (the
     same row with small coefficients; presolve, which would do it, is off for small
@@ -687,37 +694,36 @@ def stage_key(obj: Objective, name: str) -> int:
 
 @dataclass
 class Stage:
-    """One level of the objective as a solve: its expression, bound and value."""
+    """One level of the objective as a solve: its bound, expression and value."""
 
     name: str
     maximise: bool
-    prepare: Callable[[Candidate], tuple[cp_model.LinearExprT, int | None,
-                                         dict[cp_model.IntVar, int]]]
-    """Given the incumbent: (model expression, bound in objective units or None, extra hints)."""
+    bound: Callable[[Candidate], int | None]
+    """Given the incumbent at the stage's start: a bound in objective units, or None."""
+    build: Callable[[Candidate], tuple[cp_model.LinearExprT, dict[cp_model.IntVar, int]]]
+    """Given the same incumbent: the stage's variables added to the model; (expression,
+    extra hints). Called only when a solve needs the stage in the model."""
     value: Callable[[Objective], int]
     offset: Callable[[], int] = lambda: 0
     """Model expression minus the objective's value (constant terms left out of the model)."""
     with_classes: bool = False
 
 
-def _priority_prepare(cm: CountModel, expr: cp_model.LinearExprT, tier: int | None
-                      ) -> Callable[[Candidate], tuple[cp_model.LinearExprT, int | None,
-                                                       dict[cp_model.IntVar, int]]]:
+def _priority_bound(cm: CountModel, tier: int | None) -> Callable[[Candidate], int | None]:
     """The LP bound on priority (tier by tier, see cpsat_bounds) for the incumbent."""
     from allocopt.allocation.cpsat_bounds import priority_bound
 
-    def prepare(c: Candidate) -> tuple[cp_model.LinearExprT, int | None,
-                                       dict[cp_model.IntVar, int]]:
+    def bound(c: Candidate) -> int | None:
         found = priority_bound(cm.ex, cm.types, c.objective.placed)
         if tier is None:
-            return expr, found.weighted, {}
+            return found.weighted
         if found.short_at == tier:
-            return expr, math.floor(found.tiers[-1] + 1e-6), {}
+            return math.floor(found.tiers[-1] + 1e-6)
         if found.short_at is None or found.short_at > tier:
-            return expr, c.objective.placed[tier], {}
-        return expr, None, {}
+            return c.objective.placed[tier]
+        return None
 
-    return prepare
+    return bound
 
 
 def _priority_value(weights: list[int], tier: int | None) -> Callable[[Objective], int]:
@@ -732,48 +738,49 @@ def make_stages(cm: CountModel, free_preferences: int, skip_preferences: bool,
     ex = cm.ex
     weights = tier_weights(ex)
     stages: list[Stage] = []
+
+    def fixed(expr: cp_model.LinearExprT) -> Callable[[Candidate], tuple[
+            cp_model.LinearExprT, dict[cp_model.IntVar, int]]]:
+        return lambda c: (expr, {})
+
     for name, expr, _ in priority_stages(cm):
         tier = None if name == "priority" else int(name.rsplit(" ", 1)[1])
-        stages.append(Stage(name, True, _priority_prepare(cm, expr, tier),
+        stages.append(Stage(name, True, _priority_bound(cm, tier), fixed(expr),
                             _priority_value(weights, tier)))
-    stages.append(Stage(
-        "waiting", True,
-        lambda c: (cm.stage_exprs["waiting"], waiting_bound(ex, c.objective), {}),
-        lambda o: o.waited))
-    stages.append(Stage(
-        "amber", False,
-        lambda c: (_amber_expr(cm), amber_floor(cm, c.objective.placed), {}),
-        lambda o: o.amber))
+    stages.append(Stage("waiting", True, lambda c: waiting_bound(ex, c.objective),
+                        fixed(cm.stage_exprs["waiting"]), lambda o: o.waited))
+    stages.append(Stage("amber", False, lambda c: amber_floor(cm, c.objective.placed),
+                        lambda c: (_amber_expr(cm), {}), lambda o: o.amber))
+    floors: dict[int, int] = {}
 
-    def prepare_max_load(c: Candidate) -> tuple[cp_model.LinearExprT, int, dict[
-            cp_model.IntVar, int]]:
+    def max_load_bound(c: Candidate) -> int:
         # level 2 is fixed at the incumbent's value by now
-        floor = max_load_floor(cm, c.objective.placed, c.objective.amber)
-        tighten_max_load(cm, floor)
-        return top_var(cm), floor, {}
+        floors[0] = max_load_floor(cm, c.objective.placed, c.objective.amber)
+        return floors[0]
 
-    stages.append(Stage("max_load", False, prepare_max_load, lambda o: o.max_load))
+    def build_max_load(c: Candidate) -> tuple[cp_model.LinearExprT, dict[cp_model.IntVar, int]]:
+        tighten_max_load(cm, floors[0])
+        return top_var(cm), {}
 
-    def prepare_spread(c: Candidate) -> tuple[cp_model.LinearExprT, int, dict[
-            cp_model.IntVar, int]]:
-        total = pool_added(cm, c)
-        expr = add_spread_stage(cm, total)
-        return expr, spread_floor(ex, total), {}
-
-    stages.append(Stage("spread", False, prepare_spread, lambda o: o.spread))
+    stages.append(Stage("max_load", False, max_load_bound, build_max_load,
+                        lambda o: o.max_load))
+    stages.append(Stage("spread", False, lambda c: spread_floor(ex, pool_added(cm, c)),
+                        lambda c: (add_spread_stage(cm, pool_added(cm, c)), {}),
+                        lambda o: o.spread))
     if skip_preferences:
         return stages
     pairs = sum(len(t.leads) for t in cm.types)
     keep = preference_space or ("points" if pairs <= free_preferences else "counts")
 
-    def prepare_preferences(c: Candidate) -> tuple[cp_model.LinearExprT, int, dict[
+    def build_preferences(c: Candidate) -> tuple[cp_model.LinearExprT, dict[
             cp_model.IntVar, int]]:
         expr = add_preference_stage(cm, c, keep)
-        return expr, preference_ceiling(cm, c), preference_hints(cm, c)
+        return expr, preference_hints(cm, c)
 
     stages.append(Stage(f"preferences ({keep} kept)", True,
-                        prepare_preferences, lambda o: o.preference,
-                        offset=lambda: _constant_excess(cm), with_classes=True))
+                        lambda c: preference_ceiling(cm, c), build_preferences,
+                        lambda o: o.preference, offset=lambda: _constant_excess(cm),
+                        with_classes=True))
     return stages
 
 
@@ -790,10 +797,16 @@ def solve(ex: ExactProblem, hints: list[tuple[str, tuple[Assignment, ...]]], tim
     deadline = start + time_limit
     n_workers = workers if workers is not None else (1 if cm.size < SMALL_MODEL else 2)
     stages = make_stages(cm, free_preferences, skip_preferences, preference_space)
+    # A stage skipped at its bound still holds its value for the stages after it; its
+    # variables and that constraint are added only if a later stage needs the solver
+    # (most small meetings never do).
+    pending: list[Callable[[], None]] = []
     for i, stage in enumerate(stages):
         t0 = time.perf_counter()
-        expr, bound, extra = stage.prepare(best)
+        start_best = best
+        bound = stage.bound(best)
         current = stage.value(best.objective)
+        more = i + 1 < len(stages)
         if bound is None or current != bound:
             # cheap starting points first; the solver only if they fall short
             improve = HEURISTICS.get(stage.name)
@@ -807,35 +820,49 @@ def solve(ex: ExactProblem, hints: list[tuple[str, tuple[Assignment, ...]]], tim
         if bound is not None and current == bound:
             reports.append(StageReport(stage.name, current, bound, 0.0,
                                        "skipped: hint meets bound"))
-        else:
-            left = max(deadline - time.perf_counter(), 0.0)
-            shares = [STAGE_SHARE[s.name.split(" ")[0]] for s in stages[i:]]
-            seconds = max(left * shares[0] / sum(shares), 0.01)
-            set_hints(cm, best, extra)
-            found, proven, solver_bound, solver = _run(cm, expr, stage.maximise, seconds,
-                                                       n_workers, seed)
-            if found:
-                new = candidate(cm, read_solution(cm, solver, stage.with_classes), "cp-sat")
-                if stage.name.startswith("priority") and not proven:
-                    # a solve stopped early may leave room a greedy pass can still use
-                    filled = candidate(cm, fill_up(ex, new.assignments), "cp-sat + fill")
-                    new = min((new, filled), key=lambda c: c.objective.key())
-                if new.objective.key() < best.objective.key():
-                    best = new
-            current = stage.value(best.objective)
-            proved = proven_bound(stage, current, bound, found, proven, solver_bound)
-            reports.append(StageReport(stage.name, current, proved, time.perf_counter() - t0,
-                                       "proven" if proven else "time limit"))
-        _fix(cm, stage, expr, current, i + 1 < len(stages),
-             reports[-1].outcome.startswith(("proven", "skipped")), best)
+            if more:
+                pending.append(_later(cm, stage, start_best, current, best))
+            continue
+        for add in pending:
+            add()
+        pending.clear()
+        expr, extra = stage.build(start_best)
+        left = max(deadline - time.perf_counter(), 0.0)
+        shares = [STAGE_SHARE[s.name.split(" ")[0]] for s in stages[i:]]
+        seconds = max(left * shares[0] / sum(shares), 0.01)
+        set_hints(cm, best, extra)
+        found, proven, solver_bound, solver = _run(cm, expr, stage.maximise, seconds,
+                                                   n_workers, seed)
+        if found:
+            new = candidate(cm, read_solution(cm, solver, stage.with_classes), "cp-sat")
+            if stage.name.startswith("priority") and not proven:
+                # a solve stopped early may leave room a greedy pass can still use
+                filled = candidate(cm, fill_up(ex, new.assignments), "cp-sat + fill")
+                new = min((new, filled), key=lambda c: c.objective.key())
+            if new.objective.key() < best.objective.key():
+                best = new
+        current = stage.value(best.objective)
+        proved = proven_bound(stage, current, bound, found, proven, solver_bound)
+        reports.append(StageReport(stage.name, current, proved, time.perf_counter() - t0,
+                                   "proven" if proven else "time limit"))
+        if more:
+            _fix(cm, stage, expr, current, proven, best)
     return Solved(best, tuple(reports), build, time.perf_counter() - start - build, cm.size)
 
 
-def _fix(cm: CountModel, stage: Stage, expr: cp_model.LinearExprT, current: int, more: bool,
+def _later(cm: CountModel, stage: Stage, start_best: Candidate, current: int,
+           best: Candidate) -> Callable[[], None]:
+    """Adding a stage skipped at its bound, with its value fixed, when a later solve needs it."""
+    def add() -> None:
+        expr, _ = stage.build(start_best)
+        _fix(cm, stage, expr, current, True, best)
+
+    return add
+
+
+def _fix(cm: CountModel, stage: Stage, expr: cp_model.LinearExprT, current: int,
          proven: bool, best: Candidate) -> None:
-    """Keep a stage's value as a constraint for the stages after it (if `more`)."""
-    if not more:
-        return
+    """Keep a stage's value as a constraint for the stages after it."""
     if stage.name == "priority" and proven:
         # The optimum's households per tier are unique (each tier outranks all
         # below): fixing them tier by tier is the same set of allocations as the
@@ -969,7 +996,7 @@ def max_load_floor(cm: CountModel, placed: tuple[int, ...], amber: int | None = 
             total += sum(sorted(extras, reverse=True)[:amber])
         return total
 
-    lo, hi = 0, upper(top_var(cm))
+    lo, hi = 0, top_upper(cm)
     if room(hi) < need:
         return 0  # workers with no benchmark take some of it; no useful bound
     while lo < hi:
@@ -1059,12 +1086,10 @@ def _run(cm: CountModel, expr: cp_model.LinearExprT, maximise: bool, seconds: fl
     if cm.size < PRESOLVE_FROM:
         # Measured on 5,700 meetings of the simulator (up to 10 workers, 50 households):
         # presolve took twice as long as the search it prepared; without it the same
-        # optima are proven in a third of the time. Chvatal-Gomory cuts at the root
-        # then took a further 15-20 % for nothing.
+        # optima are proven in a third of the time.
         solver.parameters.cp_model_presolve = False
         solver.parameters.cp_model_probing_level = 0
         solver.parameters.symmetry_level = 0
-        solver.parameters.add_cg_cuts = False
     if cm.size >= SMALL_MODEL:
         # Measured at 200 x 1,000: probing the count variables and repeated symmetry
         # detection took 3-5 s of presolve before the first search step; without them

@@ -12,6 +12,7 @@ floating point is safe here where the tier weights (up to 2^50) would not be.
 from __future__ import annotations
 
 import math
+from collections.abc import Hashable
 from dataclasses import dataclass
 
 from ortools.linear_solver import pywraplp  # type: ignore[import-untyped]
@@ -52,42 +53,53 @@ def priority_bound(ex: ExactProblem, types: list[LoadType], placed: tuple[int, .
         return PriorityBound(everyone, None, sum(w * n for w, n in zip(weights, sizes,
                                                                       strict=True)))
     solver = pywraplp.Solver.CreateSolver("GLOP")
+    infinity = solver.infinity()
     ceiling, caps, students = rule_rooms(ex)
+    # Rows are built with the solver's own objects rather than Python expressions: the
+    # simulator asks for this bound at every meeting, and the expression layer cost
+    # more than the LP.
     lead: dict[int, list[pywraplp.Variable]] = {}
-    load: dict[int, list[tuple[pywraplp.Variable, int]]] = {}
-    cap_rows: dict[tuple[int, int], list[tuple[pywraplp.Variable, int]]] = {}
-    child_rows: dict[int, list[tuple[pywraplp.Variable, int]]] = {}
+    load: dict[Hashable, pywraplp.Constraint] = {}
+    cap_rows: dict[Hashable, pywraplp.Constraint] = {}
+    child_rows: dict[Hashable, pywraplp.Constraint] = {}
+
+    def row(rows: dict[Hashable, pywraplp.Constraint], key: Hashable,
+            top: float) -> pywraplp.Constraint:
+        found = rows.get(key)
+        if found is None:
+            found = rows[key] = solver.Constraint(-infinity, top)
+        return found
+
     for k, t in enumerate(types):
         counts = {s.value: n for s, n in t.by_status}
         for w in t.leads:
             var = solver.NumVar(0, t.size, "")
             lead.setdefault(k, []).append(var)
-            load.setdefault(w, []).append((var, t.points))
-            for i, (cap_w, _) in enumerate(caps[w]):
+            room = ceiling[w]
+            row(load, w, infinity if room is None else room).SetCoefficient(var, t.points)
+            for i, (cap_w, room_left) in enumerate(caps[w]):
                 used = sum(cap_w.get(s, 0) * n for s, n in counts.items())
                 if used:
-                    cap_rows.setdefault((w, i), []).append((var, used))
+                    row(cap_rows, (w, i), room_left).SetCoefficient(var, used)
             if students[w] is not None and t.children:
-                child_rows.setdefault(w, []).append((var, t.children))
+                row(child_rows, w, students[w] or 0).SetCoefficient(var, t.children)
         if k in lead:
-            solver.Add(sum(lead[k]) <= t.size)
+            total = solver.Constraint(-infinity, t.size)
+            for var in lead[k]:
+                total.SetCoefficient(var, 1)
         if t.co_working and k in lead:
-            seconds = []
+            pairing = solver.Constraint(0, 0)
+            for var in lead[k]:
+                pairing.SetCoefficient(var, -1)
             for w in t.seconds:
                 var = solver.NumVar(0, t.size, "")
-                seconds.append(var)
-                load.setdefault(w, []).append((var, t.secondary))
-            solver.Add(sum(seconds) == sum(lead[k]))
-    for w, row in load.items():
-        room = ceiling[w]
-        if room is not None:
-            solver.Add(sum(c * v for v, c in row) <= room)
-    for (w, i), row in cap_rows.items():
-        solver.Add(sum(c * v for v, c in row) <= caps[w][i][1])
-    for w, row in child_rows.items():
-        solver.Add(sum(c * v for v, c in row) <= (students[w] or 0))
+                pairing.SetCoefficient(var, 1)
+                room = ceiling[w]
+                row(load, w, infinity if room is None else room).SetCoefficient(var, t.secondary)
     found: list[float] = []
     floors: list[int] = []
+    objective = solver.Objective()
+    objective.SetMaximization()
     for tier, n in enumerate(sizes):
         if n == 0:
             continue
@@ -96,20 +108,26 @@ def priority_bound(ex: ExactProblem, types: list[LoadType], placed: tuple[int, .
             found.append(0.0)
             floors.append(0)
             continue
-        solver.Maximize(sum(mine))
+        objective.Clear()
+        objective.SetMaximization()
+        for var in mine:
+            objective.SetCoefficient(var, 1)
         status = solver.Solve()
-        value = solver.Objective().Value() if status == pywraplp.Solver.OPTIMAL else float(n)
+        value = objective.Value() if status == pywraplp.Solver.OPTIMAL else float(n)
         found.append(value)
         best = min(n, math.floor(value + TOLERANCE))
+        held = solver.Constraint(0, infinity)
+        for var in mine:
+            held.SetCoefficient(var, 1)
         if placed is None:
             floors.append(best)
-            solver.Add(sum(mine) >= best - TOLERANCE)
+            held.SetLb(best - TOLERANCE)
             continue
         if placed[tier] < best:
             bound = sum(weights[s] * placed[s] for s in range(tier)) + weights[tier] * best
             bound += sum(weights[s] * sizes[s] for s in range(tier + 1, len(sizes)))
             return PriorityBound(tuple(found), tier, bound)
-        solver.Add(sum(mine) >= min(placed[tier], value))
+        held.SetLb(min(placed[tier], value))
     if placed is None:
         present = [t for t, n in enumerate(sizes) if n]
         return PriorityBound(tuple(found), None,
