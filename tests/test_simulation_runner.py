@@ -182,3 +182,34 @@ def test_waits_by_tier_follow_the_priority_order() -> None:
     assert sum(w.allocations for w in waits) == sum(len(r.allocations) for r in results)
     for w in waits:
         assert 0 <= w.within_1 <= w.within_5 <= 1 and w.mean_days >= 0
+
+
+class Counting:
+    """The greedy rule, counting the meetings it is asked to decide."""
+
+    name = "greedy"
+
+    def __init__(self) -> None:
+        from allocopt.allocation.greedy import GreedyAllocator
+
+        self.inner = GreedyAllocator()
+        self.calls = 0
+
+    def allocate(self, problem: AllocationProblem) -> AllocationResult:
+        self.calls += 1
+        return self.inner.allocate(problem)
+
+
+def test_meetings_where_nobody_has_room_are_skipped_without_changing_anything(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from allocopt.simulation import model
+
+    full = small_scenario(posts=4, rate=6, weeks=20)  # more work than the team can hold
+    skipping = Counting()
+    fast = run_replication(full, 5, 1, allocator=skipping)
+    monkeypatch.setattr(model.Service, "_clearly_full", lambda self, *args: False)
+    monkeypatch.setattr(model, "fits_nobody", lambda ex: False)
+    asking = Counting()
+    slow = run_replication(full, 5, 1, allocator=asking)
+    assert replace(fast, seconds=0) == replace(slow, seconds=0)
+    assert skipping.calls < asking.calls / 2
