@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from allocopt.allocation.cpsat import CpSatAllocator, canonical, solve
-from allocopt.allocation.exact import ExactProblem, exact_problem, fits_nobody
+from allocopt.allocation.exact import FINEST, ExactProblem, exact_problem, fits_nobody, room_in_band
 from allocopt.allocation.greedy import GreedyAllocator, to_assignments
 from allocopt.allocation.objective import Objective, evaluate
 from allocopt.allocation.problem import AllocationProblem, Policy
@@ -121,3 +121,19 @@ def test_when_nobody_has_room_for_the_lightest_household_nothing_is_placed(
     if fits_nobody(ex):
         assert GreedyAllocator().allocate(p).assignments == ()
         assert CpSatAllocator().allocate(p).assignments == ()
+
+
+@SETTINGS
+@given(st.integers(0, 600), st.integers(1, 80), st.sampled_from([1, 10, 100]),
+       st.sampled_from([30.0, 37.5, 45.0, 50.0]), st.sampled_from(["amber", "green"]))
+def test_room_in_band_decides_as_the_exact_problem_does(
+        tenths: int, extra_tenths: int, scale: int, benchmark: float, band: str) -> None:
+    # loads in whole points, tenths or hundredths, as schemes and simulator sums give them
+    load, extra = tenths * 10 / scale / 10, extra_tenths * 10 / scale / 10
+    p = problem([worker("W1", load=load, benchmark=benchmark)], [household("H1", points=extra)],
+                Policy(ceiling_band=band))
+    ex = exact_problem(p)
+    room = room_in_band(p.scheme, band, load, benchmark)
+    assert room is not None
+    assert (round(extra * FINEST) <= room) == (ex.load[0] + ex.points[0] <= ex.ceiling_max[0])
+    assert fits_nobody(ex) == (round(extra * FINEST) > room)

@@ -187,6 +187,21 @@ def _exact_problem(problem: AllocationProblem) -> ExactProblem:
     )
 
 
+FINEST = 10**MAX_DECIMALS
+
+
+def room_in_band(scheme: Scheme, band: str, load: float, benchmark: float) -> int | None:
+    """New load (in 1/10,000 scheme units) a worker can take and stay in `band` or lower,
+    decided as an exact problem decides it; None when the band has no top.
+
+    At the finest scale the rounding of :func:`exact_problem` gives the same comparison
+    whatever scale a problem chooses (its values lie on that scale's grid), so a caller
+    can ask before building a problem (the simulator does, at every meeting).
+    """
+    top = max_load_in_band(scheme, band, round(benchmark * FINEST))
+    return None if top is None else top - round(load * FINEST)
+
+
 def fits_nobody(ex: ExactProblem) -> bool:
     """True when no worker may take even the lightest waiting household: everyone the
     unavailability rule leaves would go above the ceiling band. Then no allocation

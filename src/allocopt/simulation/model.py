@@ -41,7 +41,7 @@ from typing import Any
 import numpy as np
 import simpy
 
-from allocopt.allocation.exact import exact_problem, fits_nobody
+from allocopt.allocation.exact import FINEST, room_in_band
 from allocopt.allocation.problem import (
     AllocationProblem,
     Allocator,
@@ -51,7 +51,7 @@ from allocopt.allocation.problem import (
     waiting_household,
 )
 from allocopt.allocation.validate import validate
-from allocopt.capacity import band_upper_bound, capacity, cp_protected, load_pct, rag_band
+from allocopt.capacity import capacity, cp_protected, load_pct, rag_band
 from allocopt.domain import (
     QUALIFIED_ROLES,
     Assessment,
@@ -90,9 +90,7 @@ Process = Generator[simpy.Event, Any, None]
 MEETING_HOUR = 9 / 24
 """Meetings and duty allocation happen at 9 in the morning."""
 
-CLEAR_MARGIN_PCT = 1e-3
-"""Load % by which a worker must clearly exceed the ceiling band, in floating point, for
-a meeting to be skipped without the exact test (float sums of points err by ~1e-12)."""
+
 
 CHILD_STATUS = {"assessment": Status.CIN, "CIN": Status.CIN, "CP": Status.CP, "CLA": Status.CLA}
 """A child's legal status in each pathway state (under assessment counts as in need)."""
@@ -403,7 +401,6 @@ class Service:
         self._sizes = list(scenario.referrals.children)
         self._size_shares = [scenario.referrals.children[n] for n in self._sizes]
         self._team_cumulative = self._referral_shares()
-        self._ceiling: tuple[Scheme, float | None] | None = None
 
     # ------------------------------------------------------------ time
 
@@ -810,9 +807,9 @@ class Service:
         # workers again only to place nothing: each household fitted no worker on its
         # own. Skipping it saves the policy a pointless call.
         if reasons and state != team.futile:
-            # When nobody has room for even the lightest household, every policy places
-            # nothing: no need to ask one (about half the meetings of a full team). Clear
-            # cases are seen here in floating point; the rest in exact whole numbers.
+            # When nobody has room for even the lightest household, no allocation that
+            # keeps the rules places anything: no need to ask the policy (about half the
+            # meetings of a full team).
             placed = 0
             if not self._clearly_full(team, waiting, reasons):
                 placed = self._put(team, waiting, reasons, duty)
@@ -829,33 +826,23 @@ class Service:
 
     def _clearly_full(self, team: SimTeam, waiting: list[SimHousehold],
                       reasons: tuple[str | None, ...]) -> bool:
-        """True when every worker who may take work would go well above the ceiling band
-        with even the lightest waiting household (by more than rounding could explain)."""
-        if not self.policy.rules.band_ceiling:
+        """True when every worker who may take work would go above the ceiling band with
+        even the lightest waiting household (:func:`fits_nobody`, asked before the
+        allocation problem is built)."""
+        policy = self.policy
+        if not policy.rules.band_ceiling:
             return False
-        bound = self._ceiling_bound()
-        if bound is None:
-            return False
-        lightest = min(hh.case.points for hh in waiting)
+        lightest = round(min(hh.case.points for hh in waiting) * FINEST)
         if lightest <= 0:
             return False
-        check_unavailable = self.policy.rules.unavailability
+        check_unavailable = policy.rules.unavailability
         for w, reason in zip(team.workers, reasons, strict=True):
             if reason is not None and check_unavailable:
                 continue
-            if w.benchmark <= 0:
-                continue  # no benchmark: no room for any load
-            if 100 * (w.total_load + lightest) / w.benchmark <= bound + CLEAR_MARGIN_PCT:
+            room = room_in_band(self.scheme, policy.ceiling_band, w.total_load, w.benchmark)
+            if room is None or lightest <= room:
                 return False
         return True
-
-    def _ceiling_bound(self) -> float | None:
-        """The load % bound of the policy's ceiling band (None: open-ended), by scheme."""
-        known = self._ceiling
-        if known is None or known[0] is not self.scheme:
-            found = band_upper_bound(self.scheme, self.policy.ceiling_band)
-            known = self._ceiling = (self.scheme, None if found is None else found[0])
-        return known[1]
 
     def _put(self, team: SimTeam, waiting: list[SimHousehold],
              reasons: tuple[str | None, ...], duty: bool) -> int:
@@ -867,8 +854,6 @@ class Service:
         problem = AllocationProblem(
             self.scheme, self.policy, on, workers,
             tuple(self._waiting_record(hh, now) for hh in waiting), team_type=team.type)
-        if fits_nobody(exact_problem(problem)):
-            return 0
         result = (self.duty_allocator if duty else self.allocator).allocate(problem)
         if result.assignments:  # every decision is checked against every hard rule
             for breach in validate(problem, result):
