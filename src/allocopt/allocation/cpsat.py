@@ -1172,7 +1172,7 @@ class CpSatAllocator:
                 objective=objective.as_floats(), bound=objective.as_floats(),
                 solve_seconds=time.perf_counter() - start,
                 notes=("few households: every allocation tried, the best kept",))
-        greedy = GreedyAllocator().allocate(problem)
+        greedy = GreedyAllocator(objective=False).allocate(problem)
         hints = [("greedy", greedy.assignments)]
         if greedy.status == "feasible":
             hints.append(("packing", packing_assignments(ex)))

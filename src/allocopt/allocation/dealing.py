@@ -2,7 +2,7 @@
 
 The shared mechanics of the greedy rule and the optimiser's other starting
 points: which workers the static rules allow for each household (worked out
-once per load type and kind of worker, :mod:`allocopt.allocation.types`), what
+once per kind of household and of worker, :mod:`allocopt.allocation.types`), what
 each worker has taken so far, and placing a household with its co-worker.
 
 Each household's scan over workers is done on numpy arrays: the band ceiling
@@ -23,7 +23,7 @@ from allocopt.allocation.exact import ExactProblem
 from allocopt.allocation.objective import preference_score
 from allocopt.allocation.problem import Assignment
 from allocopt.allocation.rules import RoleName, Taken, still_allowed
-from allocopt.allocation.types import load_types
+from allocopt.allocation.types import allowed_workers
 from allocopt.domain import Role
 
 INFINITE_LOAD = float("inf")
@@ -43,13 +43,10 @@ class Dealer:
         n = len(ex.workers)
         self.taken = [Taken() for _ in range(n)]
         self.chosen: list[tuple[int, int, RoleName]] = []
-        self.static_leads: list[tuple[int, ...]] = [()] * len(ex.households)
-        self.static_seconds: list[tuple[int, ...]] = [()] * len(ex.households)
+        allowed = allowed_workers(ex)
+        self.static_leads: list[tuple[int, ...]] = [leads for leads, _ in allowed]
+        self.static_seconds: list[tuple[int, ...]] = [seconds for _, seconds in allowed]
         self._arrays: dict[tuple[int, ...], IntArray] = {}
-        for t in load_types(ex):
-            for h in t.households:
-                self.static_leads[h] = t.leads
-                self.static_seconds[h] = t.seconds
         rules = ex.problem.policy.rules
         self.load = np.array(ex.load, dtype=np.int64)
         self.benchmark = np.array(ex.benchmark, dtype=np.int64)

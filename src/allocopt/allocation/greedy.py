@@ -25,9 +25,10 @@ from allocopt.allocation.rules import RULE_LABELS, RoleName, Taken, breaches
 
 def waiting_order(ex: ExactProblem) -> list[int]:
     """Households by priority: highest tier, then longest waiting, then id."""
-    return sorted(range(len(ex.households)),
-                  key=lambda h: (ex.households[h].tier, -ex.households[h].waiting_days,
-                                 ex.households[h].id))
+    households = ex.households
+    return sorted(range(len(households)),
+                  key=lambda h: (households[h].tier, -households[h].waiting_days,
+                                 households[h].id))
 
 
 def pin_clashes(ex: ExactProblem) -> list[str]:
@@ -59,9 +60,17 @@ def pinned(ex: ExactProblem) -> list[tuple[int, int]]:
 
 
 class GreedyAllocator:
-    """Highest tier first, longest waiting first, to the least-loaded eligible worker."""
+    """Highest tier first, longest waiting first, to the least-loaded eligible worker.
+
+    With `objective=False` the result leaves out the lexicographic objective (empty):
+    callers that only act on the decisions (the simulator, the optimiser's starting
+    point) need not pay for evaluating it.
+    """
 
     name = "greedy"
+
+    def __init__(self, objective: bool = True) -> None:
+        self.objective = objective
 
     def allocate(self, problem: AllocationProblem) -> AllocationResult:
         start = time.perf_counter()
@@ -105,7 +114,7 @@ class GreedyAllocator:
             unallocated=tuple(ex.households[h].id for h in waiting_order(ex)
                               if ex.households[h].id not in placed),
             status="feasible",
-            objective=evaluate(ex, assignments).as_floats(),
+            objective=evaluate(ex, assignments).as_floats() if self.objective else (),
             solve_seconds=time.perf_counter() - start,
         )
 

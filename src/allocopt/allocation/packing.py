@@ -26,7 +26,7 @@ from allocopt.allocation.greedy import pinned, to_assignments
 from allocopt.allocation.objective import spread
 from allocopt.allocation.problem import Assignment
 from allocopt.allocation.rules import RoleName, Taken, allowed, still_allowed
-from allocopt.allocation.types import load_types
+from allocopt.allocation.types import allowed_workers
 from allocopt.domain import Role
 
 
@@ -270,13 +270,9 @@ class _Balance:
 
 
 def static_leads(ex: ExactProblem) -> list[frozenset[int]]:
-    """Per household, the workers the static rules allow to lead it (by load type)."""
-    out: list[frozenset[int]] = [frozenset()] * len(ex.households)
-    for t in load_types(ex):
-        leads = frozenset(t.leads)
-        for h in t.households:
-            out[h] = leads
-    return out
+    """Per household, the workers the static rules allow to lead it."""
+    seen: dict[tuple[int, ...], frozenset[int]] = {}
+    return [seen.setdefault(leads, frozenset(leads)) for leads, _ in allowed_workers(ex)]
 
 
 def level_assignments(ex: ExactProblem, leads: tuple[int, ...], level: int

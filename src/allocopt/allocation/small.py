@@ -21,7 +21,7 @@ from allocopt.allocation.greedy import pinned, to_assignments
 from allocopt.allocation.objective import Objective, evaluate, tier_count
 from allocopt.allocation.problem import Assignment
 from allocopt.allocation.rules import RoleName, Taken, still_allowed
-from allocopt.allocation.types import load_types
+from allocopt.allocation.types import allowed_workers
 
 MAX_ALLOCATIONS = 256
 """Meetings with at most this many possible allocations (before the rules that depend
@@ -69,12 +69,7 @@ def small_meeting(ex: ExactProblem,
 def _choices(ex: ExactProblem, h: int) -> list[Choice]:
     """Where household `h` may go by the rules that do not depend on the rest: each
     allowed lead (with each allowed co-worker, if co-worked), in worker id order."""
-    leads: tuple[int, ...] = ()
-    seconds: tuple[int, ...] = ()
-    for t in load_types(ex):
-        if h in t.households:
-            leads, seconds = t.leads, t.seconds
-            break
+    leads, seconds = allowed_workers(ex)[h]
     if not ex.households[h].co_working:
         return [((h, w, "lead"),) for w in leads]
     return [((h, w, "lead"), (h, s, "secondary")) for w in leads for s in seconds if s != w]

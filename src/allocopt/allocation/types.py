@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import cast
 
 from allocopt.allocation.exact import ExactProblem
-from allocopt.allocation.problem import Policy
+from allocopt.allocation.problem import Policy, WaitingHousehold
 from allocopt.allocation.rules import RoleName, statically_allowed
 from allocopt.domain import Role, Status
 
@@ -117,6 +117,92 @@ def _verdicts(policy: Policy) -> dict[tuple[Hashable, ...], bool]:
     return table
 
 
+def allowed_workers(ex: ExactProblem) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
+    """Per household, the workers the static rules allow to lead it and to co-work it
+    (in worker id order): the same lists as its load type's, worked out once per
+    problem without grouping the households (the greedy rule needs no types)."""
+    known = ex.derived.get("allowed_workers")
+    if known is None:
+        types = ex.derived.get("load_types")
+        if types is not None:
+            out: list[tuple[tuple[int, ...], tuple[int, ...]]] = [((), ())] * len(ex.households)
+            for t in cast(list[LoadType], types):
+                for h in t.households:
+                    out[h] = (t.leads, t.seconds)
+            known = out
+        else:
+            known = _allowed_workers(ex)
+        ex.derived["allowed_workers"] = known
+    return cast(list[tuple[tuple[int, ...], tuple[int, ...]]], known)
+
+
+class _StaticRules:
+    """The static rules' verdicts for a problem, asked once per kind of worker and of
+    household (see :func:`_load_types`)."""
+
+    def __init__(self, ex: ExactProblem) -> None:
+        policy = ex.problem.policy
+        self.ex = ex
+        self.special = _special(ex)
+        named = {p.worker for p in policy.pins} | {e.worker for e in policy.exclusions}
+        self.by_id = sorted(range(len(ex.workers)), key=lambda w: ex.workers[w].id)
+        self.rank = {w: i for i, w in enumerate(self.by_id)}
+        self.profiles: dict[tuple[Hashable, ...], list[int]] = {}
+        for w in self.by_id:
+            self.profiles.setdefault(_profile(ex, w, named), []).append(w)
+        self.verdicts = _verdicts(policy)
+        self.team_type = ex.problem.team_type
+
+    def allowed(self, w: int, h: int, role: RoleName, key: tuple[Hashable, ...] | None) -> bool:
+        # The static rules look only at the worker's profile and, for a household no
+        # pin or exclusion names, at its statuses: remember their verdict by those.
+        ex = self.ex
+        if key is None:
+            return statically_allowed(ex, w, h, role)
+        worker = ex.workers[w]
+        full = (*key, role, worker.role, worker.cp_protected, worker.unavailable is not None)
+        verdict = self.verdicts.get(full)
+        if verdict is None:
+            verdict = self.verdicts[full] = statically_allowed(ex, w, h, role)
+        return verdict
+
+    def workers(self, h: int, statuses: tuple[str, ...]) -> tuple[tuple[int, ...],
+                                                                  tuple[int, ...]]:
+        """(leads, co-workers) allowed for household `h`, in worker id order."""
+        household = self.ex.households[h]
+        kind = None if household.id in self.special else (self.team_type, statuses)
+        leads: list[int] = []
+        seconds: list[int] = []
+        for group in self.profiles.values():
+            if self.allowed(group[0], h, "lead", kind):
+                leads += group
+            if household.co_working and self.allowed(group[0], h, "secondary", kind):
+                seconds += group
+        return (tuple(sorted(leads, key=self.rank.__getitem__)),
+                tuple(sorted(seconds, key=self.rank.__getitem__)))
+
+
+def _statuses(household: WaitingHousehold) -> tuple[str, ...]:
+    return tuple(sorted(s.value for s, n in household.by_status.items() if n > 0))
+
+
+def _allowed_workers(ex: ExactProblem) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
+    rules = _StaticRules(ex)
+    seen: dict[tuple[Hashable, ...], tuple[tuple[int, ...], tuple[int, ...]]] = {}
+    out = []
+    for h, household in enumerate(ex.households):
+        statuses = _statuses(household)
+        if household.id in rules.special:
+            out.append(rules.workers(h, statuses))
+            continue
+        key = (statuses, household.co_working)
+        found = seen.get(key)
+        if found is None:
+            found = seen[key] = rules.workers(h, statuses)
+        out.append(found)
+    return out
+
+
 def _load_types(ex: ExactProblem) -> list[LoadType]:
     capped = frozenset(s for w in ex.workers for cap in w.caps for s in cap.limits)
     policy = ex.problem.policy
@@ -125,41 +211,14 @@ def _load_types(ex: ExactProblem) -> list[LoadType]:
     groups: dict[tuple[Hashable, ...], list[int]] = {}
     for h in range(len(ex.households)):
         groups.setdefault(load_type_key(ex, h, capped, students, special), []).append(h)
-    named = {p.worker for p in policy.pins} | {e.worker for e in policy.exclusions}
-    by_id = sorted(range(len(ex.workers)), key=lambda w: ex.workers[w].id)
-    rank = {w: i for i, w in enumerate(by_id)}
-    profiles: dict[tuple[Hashable, ...], list[int]] = {}
-    for w in by_id:
-        profiles.setdefault(_profile(ex, w, named), []).append(w)
     pins = {p.household: p.worker for p in policy.pins} if policy.rules.pins else {}
-    verdicts = _verdicts(policy)
-    team_type = ex.problem.team_type
-
-    def allowed(w: int, h: int, role: RoleName, key: tuple[Hashable, ...] | None) -> bool:
-        # The static rules look only at the worker's profile and, for a household no
-        # pin or exclusion names, at its statuses: remember their verdict by those.
-        if key is None:
-            return statically_allowed(ex, w, h, role)
-        worker = ex.workers[w]
-        full = (*key, role, worker.role, worker.cp_protected, worker.unavailable is not None)
-        verdict = verdicts.get(full)
-        if verdict is None:
-            verdict = verdicts[full] = statically_allowed(ex, w, h, role)
-        return verdict
-
+    rules = _StaticRules(ex)
     out = []
     for key in sorted(groups, key=repr):
         members = tuple(sorted(groups[key], key=lambda h: waiting_key(ex, h)))
         rep = members[0]
         household = ex.households[rep]
-        kind = None if household.id in special else (team_type, key[4])
-        leads: list[int] = []
-        seconds: list[int] = []
-        for group in profiles.values():
-            if allowed(group[0], rep, "lead", kind):
-                leads += group
-            if household.co_working and allowed(group[0], rep, "secondary", kind):
-                seconds += group
+        leads, seconds = rules.workers(rep, _statuses(household))
         pinned = pins.get(household.id)
         out.append(LoadType(
             key=key,
@@ -170,8 +229,8 @@ def _load_types(ex: ExactProblem) -> list[LoadType]:
             tier=household.tier,
             children=household.children,
             by_status=tuple(sorted(household.by_status.items())),
-            leads=tuple(sorted(leads, key=rank.__getitem__)),
-            seconds=tuple(sorted(seconds, key=rank.__getitem__)),
+            leads=leads,
+            seconds=seconds,
             pinned_to=ex.worker_index.get(pinned) if pinned is not None else None,
         ))
     return out

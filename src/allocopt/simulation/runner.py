@@ -30,7 +30,8 @@ def make_allocator(name: str) -> Allocator:
     if name == "greedy":
         from allocopt.allocation.greedy import GreedyAllocator
 
-        return GreedyAllocator()
+        # The simulator acts on the decisions only: no objective to evaluate.
+        return GreedyAllocator(objective=False)
     if name == "cpsat":
         from allocopt.allocation.cpsat import CpSatAllocator
 
