@@ -1171,7 +1171,7 @@ class CpSatAllocator:
                 unallocated=tuple(h for h in order if h not in placed), status="optimal",
                 objective=objective.as_floats(), bound=objective.as_floats(),
                 solve_seconds=time.perf_counter() - start,
-                notes=("few households: every allocation tried, the best kept",))
+                notes=("few households: every allocation searched, the best kept",))
         greedy = GreedyAllocator(objective=False).allocate(problem)
         hints = [("greedy", greedy.assignments)]
         if greedy.status == "feasible":

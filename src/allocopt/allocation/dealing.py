@@ -180,6 +180,11 @@ class Dealer:
         With `level` (hundredths of a percent), room is counted under that load %
         instead of under the ceiling, and workers it does not fit are left out.
         """
+        if len(self.static_leads[h]) <= SMALL_SCAN:
+            for w in self._tightest_small(h, level):
+                if self._passes(h, w, "lead"):
+                    yield w
+            return
         ws = self.fitting(h, "lead")
         if ws.size == 0:
             return
@@ -196,6 +201,28 @@ class Dealer:
             w = int(ws[k])
             if self._passes(h, w, "lead"):
                 yield w
+
+    def _tightest_small(self, h: int, level: int | None) -> list[int]:
+        """:meth:`tightest` before the cumulative rules, in plain Python (small teams)."""
+        ex = self.ex
+        points = ex.points[h]
+        ranked = []
+        for w in self.static_leads[h]:
+            total = self.taken[w].load + points
+            after = ex.load[w] + total
+            ceiling = self._ceiling[w]
+            if total > 0 and after > ceiling:
+                continue
+            if level is None:
+                room = ceiling - after
+            else:
+                b = ex.benchmark[w]
+                room = level * b // 10_000 - after if b > 0 else -1
+                if room < 0:
+                    continue
+            ranked.append((room, ex.workers[w].id, w))
+        ranked.sort()
+        return [w for _, _, w in ranked]
 
     def place(self, h: int, w: int) -> bool:
         """Give `h` to `w` as lead, with the least-loaded co-worker if co-worked."""
