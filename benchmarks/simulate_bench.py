@@ -7,6 +7,9 @@
 2. A service: the baseline grown to 25 teams of 10 posts (250) with about 80
    households a week, 104 weeks, greedy policy: the same figures.
 3. The CP-SAT policy against greedy on the same replications (same seeds): the ratio.
+   Under each timing: how often the policy was asked per replication and the time of
+   its meetings (the duty manager's days use greedy under either policy; meetings
+   where nobody has room for any waiting household are not put to the policy).
 4. M/M/c (c servers, exponential service, allocation on arrival) in this simulator
    and in Ciw (``pip install 'allocopt[bench]'``) side by side: wall time, the ratio,
    and both mean waits against Erlang C.
@@ -34,8 +37,13 @@ sys.path.insert(0, str(ROOT))
 
 from tests.simulation_support import mmc_scenario, mmc_wait  # noqa: E402
 
+from allocopt.allocation.problem import (  # noqa: E402
+    AllocationProblem,
+    AllocationResult,
+    Allocator,
+)
 from allocopt.io.scenario_file import load_scenario  # noqa: E402
-from allocopt.simulation.runner import run_replication  # noqa: E402
+from allocopt.simulation.runner import make_allocator, run_replication  # noqa: E402
 from allocopt.simulation.scenario import Scenario  # noqa: E402
 
 SERVICE = ["workforce.teams.0.count=25", "referrals.rate=80"]
@@ -45,17 +53,56 @@ CPU: dict[int, list[float]] = {}
 """Processor time of each timed series (by id of its wall-time list): other programs
 on the machine slow the wall clock, not this."""
 
+MEETINGS: dict[int, list[float]] = {}
+"""Seconds of each call to the allocation policy in a timed series (by id, as CPU)."""
+
+
+class Timed:
+    """The allocation policy, timing each meeting it decides."""
+
+    def __init__(self, inner: Allocator) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.seconds: list[float] = []
+
+    def allocate(self, problem: AllocationProblem) -> AllocationResult:
+        start = time.perf_counter()
+        result = self.inner.allocate(problem)
+        self.seconds.append(time.perf_counter() - start)
+        return result
+
 
 def timed(scenario: Scenario, seeds: list[int], policy: str) -> list[float]:
-    out, cpu = [], []
+    out, cpu, meetings = [], [], []
     for i in seeds:
         gc.collect()
+        # the same allocators run_replication(scenario, 1, i, policy) would choose
+        chosen = Timed(make_allocator(policy))
+        duty = (make_allocator("greedy")
+                if scenario.allocation.duty_allocator == "greedy" and policy != "greedy"
+                else chosen)
         start, start_cpu = time.perf_counter(), time.process_time()
-        run_replication(scenario, 1, i, policy)
+        run_replication(scenario, 1, i, allocator=chosen, duty_allocator=duty)
         out.append(time.perf_counter() - start)
         cpu.append(time.process_time() - start_cpu)
+        meetings += chosen.seconds
     CPU[id(out)] = cpu
+    MEETINGS[id(out)] = meetings
     return out
+
+
+def meeting_line(times: list[float]) -> None:
+    """The policy's share: meetings it decided per replication and their time."""
+    calls = MEETINGS[id(times)]
+    if not calls:
+        return
+    per_rep = len(calls) / len(times)
+    share = sum(calls) / sum(times)
+    print(f"  {'':<26} policy asked {per_rep:.0f} times per replication "
+          f"(meetings where nobody had room are skipped): mean "
+          f"{1000 * statistics.fmean(calls):.2f} ms, median "
+          f"{1000 * statistics.median(calls):.2f} ms, max {1000 * max(calls):.0f} ms; "
+          f"{share:.0%} of the replication")
 
 
 def peak_mb(scenario: Scenario, policy: str = "greedy") -> float:
@@ -118,8 +165,10 @@ def main() -> None:
     print("\n1-2. greedy policy, wall time per replication")
     team_greedy = timed(team, seeds, "greedy")
     line("team (target < 0.1 s)", team_greedy, 0.1)
+    meeting_line(team_greedy)
     service_greedy = timed(service, seeds, "greedy")
     line("service (target < 2 s)", service_greedy, 2.0)
+    meeting_line(service_greedy)
     print(f"  peak Python memory in one replication: team {peak_mb(team):.1f} MB, "
           f"service {peak_mb(service):.1f} MB (target < 500 MB)")
     print(f"  process peak resident memory so far: {rss_mb():.0f} MB")
@@ -127,11 +176,13 @@ def main() -> None:
     print("\n3. CP-SAT policy against greedy (same seeds)")
     team_cp = timed(team, seeds, "cpsat")
     line("team, CP-SAT", team_cp)
+    meeting_line(team_cp)
     ratio = statistics.fmean(team_cp) / statistics.fmean(team_greedy)
     print(f"  team: CP-SAT / greedy = {ratio:.1f}x (target < 5x)")
     if not args.quick:
         service_cp = timed(service, seeds[:1], "cpsat")
         line("service, CP-SAT", service_cp)
+        meeting_line(service_cp)
         ratio = statistics.fmean(service_cp) / statistics.fmean(service_greedy[:1])
         print(f"  service: CP-SAT / greedy = {ratio:.1f}x (target < 5x)")
     print(f"  process peak resident memory: {rss_mb():.0f} MB")

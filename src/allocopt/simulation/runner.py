@@ -44,16 +44,17 @@ def make_allocator(name: str) -> Allocator:
 
 def run_replication(
     scenario: Scenario, seed: int, index: int, policy_name: str | None = None,
-    allocator: Allocator | None = None,
+    allocator: Allocator | None = None, duty_allocator: Allocator | None = None,
 ) -> ReplicationResult:
     """Simulate replication `index` of `scenario` with `seed`; flat records and a summary.
 
-    `policy_name` chooses the allocator (default: the scenario's); tests may pass
-    an `allocator` object instead.
+    `policy_name` chooses the allocator (default: the scenario's); tests and
+    benchmarks may pass an `allocator` object instead, and a `duty_allocator` for the
+    duty manager's days (default: the same object).
     """
     name = policy_name or scenario.allocation.allocator
     chosen = allocator if allocator is not None else make_allocator(name)
-    duty = None
+    duty = duty_allocator
     if allocator is None and scenario.allocation.duty_allocator == "greedy" and name != "greedy":
         duty = make_allocator("greedy")
     began = time.perf_counter()
