@@ -17,7 +17,6 @@ from allocopt.simulation.records import (
     ReplicationResult,
     aggregate,
     mean_ci,
-    paired_difference,
     summary_table,
     table,
     waits_by_tier,
@@ -29,7 +28,10 @@ from allocopt.simulation.runner import (
     run_task,
     tasks,
 )
+from allocopt.simulation.scenario import Scenario
 from allocopt.simulation.streams import Streams
+from allocopt.whatif.compare import paired_difference
+from allocopt.whatif.runs import METRIC_BY_NAME
 from tests.simulation_support import small_scenario
 
 
@@ -164,12 +166,16 @@ def test_records_become_tidy_tables() -> None:
 
 
 def test_paired_differences_find_zero_for_the_same_scenario_and_a_harmful_cut() -> None:
-    base = run_replications(SCENARIO, 4, 12)
-    same = paired_difference(base, run_replications(SCENARIO, 4, 12), "waiting_mean")
+    metric = METRIC_BY_NAME["waiting_mean"]
+
+    def waiting(scenario: Scenario) -> list[float]:
+        return [r.summary["waiting_mean"] for r in run_replications(scenario, 4, 12)]
+
+    base = waiting(SCENARIO)
+    same = paired_difference(metric, base, waiting(SCENARIO))
     assert (same.mean, same.ci_low, same.ci_high, same.significant) == (0, 0, 0, False)
-    halved = SCENARIO.with_cut(3, date(2026, 4, 20))
-    worse = paired_difference(base, run_replications(halved, 4, 12), "waiting_mean")
-    assert worse.significant and worse.mean > 0 and worse.runs == 4
+    worse = paired_difference(metric, base, waiting(SCENARIO.with_cut(3, date(2026, 4, 20))))
+    assert worse.significant and worse.mean > 0 and worse.pairs == 4
     assert worse.other - worse.base == pytest.approx(worse.mean)
 
 

@@ -426,7 +426,8 @@ def _pcts(values: Sequence[float]) -> tuple[float, float, float]:
     return float(p10), float(p50), float(p90)
 
 
-def _measure(row: WeekRow, measure: str) -> float:
+def week_measure(row: WeekRow, measure: str) -> float:
+    """One weekly measure of a row: a WeekRow field, or a share of workers in red or amber."""
     if measure == "red_share":
         return row.workers_in[-1] / row.workers if row.workers else 0.0
     if measure == "amber_share":
@@ -459,7 +460,7 @@ def aggregate(results: Sequence[ReplicationResult]) -> Aggregate:
             if not rows:
                 continue
             for measure in WEEKLY_MEASURES:
-                values = [_measure(row, measure) for row in rows]
+                values = [week_measure(row, measure) for row in rows]
                 p10, p50, p90 = _pcts(values)
                 weekly.append(WeekBand(week, rows[0].date, team, measure, p10, p50, p90,
                                        _mean(values)))
@@ -470,46 +471,6 @@ def aggregate(results: Sequence[ReplicationResult]) -> Aggregate:
                 band_means.append((week, rows[0].date, means))
     return Aggregate(first.scenario, first.policy, first.seed, len(results), first.weeks,
                      first.bands, metrics, tuple(weekly), tuple(band_means))
-
-
-@dataclass(frozen=True, slots=True)
-class Difference:
-    """Other minus base for one metric, paired replication by replication (CRN)."""
-
-    metric: str
-    runs: int
-    base: float
-    other: float
-    mean: float
-    sd: float
-    ci_low: float
-    ci_high: float
-
-    @property
-    def significant(self) -> bool:
-        """True when the 95 % interval of the difference excludes zero."""
-        return self.ci_low > 0 or self.ci_high < 0
-
-
-def paired_difference(base: Sequence[ReplicationResult], other: Sequence[ReplicationResult],
-                      metric: str) -> Difference:
-    """The difference in `metric` between two scenarios run with the same seed.
-
-    Replication i of each used the same random streams (common random numbers),
-    so the differences are paired, and their spread is far smaller than that of
-    either scenario alone.
-    """
-    by_index = {r.replication: r for r in base}
-    pairs = [(by_index[r.replication].summary[metric], r.summary[metric])
-             for r in other if r.replication in by_index]
-    if not pairs:
-        raise ValueError("no replication appears in both sets")
-    diffs = [o - b for b, o in pairs]
-    mean, sd, low, high = mean_ci(diffs)
-    if len(diffs) > 1 and sd == 0:
-        low = high = mean
-    return Difference(metric, len(pairs), _mean(b for b, _ in pairs), _mean(o for _, o in pairs),
-                      mean, sd, low, high)
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,7 @@ from datetime import date
 import numpy as np
 
 from allocopt.errors import InputError
-from allocopt.simulation.records import METRICS, ReplicationResult, WeekRow, mean_ci
+from allocopt.simulation.records import METRICS, ReplicationResult, WeekRow, mean_ci, week_measure
 from allocopt.simulation.runner import run_replication
 from allocopt.simulation.scenario import Scenario
 from allocopt.whatif.parallel import Progress, TaskPool
@@ -43,15 +43,11 @@ SERIES_LABELS: dict[str, str] = {
 METRIC_BY_NAME = {m.name: m for m in METRICS}
 
 
-def week_measure(row: WeekRow, measure: str) -> float:
-    """A weekly measure of a service-wide row (shares of workers by RAG band included)."""
-    if measure == "red_share":
-        return row.workers_in[-1] / row.workers if row.workers else 0.0
-    if measure == "amber_share":
-        return row.workers_in[-2] / row.workers if row.workers and len(row.workers_in) > 1 else 0.0
+def series_value(row: WeekRow, measure: str) -> float:
+    """A weekly series a study can keep (one of SERIES_LABELS) for a service-wide row."""
     if measure not in SERIES_LABELS:
         raise ValueError(f"unknown weekly measure {measure!r}")
-    return float(getattr(row, measure))
+    return week_measure(row, measure)
 
 
 @dataclass(frozen=True)
@@ -73,7 +69,7 @@ def brief(result: ReplicationResult, series: Sequence[str] = SERIES) -> RunSumma
     return RunSummary(
         scenario=result.scenario, replication=result.replication, seed=result.seed,
         summary=dict(result.summary), dates=tuple(r.date for r in rows),
-        series={m: tuple(week_measure(r, m) for r in rows) for m in series},
+        series={m: tuple(series_value(r, m) for r in rows) for m in series},
         seconds=result.seconds,
     )
 
