@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from allocopt.cli import main
 from allocopt.io.simulation_export import SIMULATE_SCHEMA
+
+from .conftest import run_cli
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 TEAM = SCENARIOS / "single_team.yaml"
@@ -20,23 +21,11 @@ FILES = {"weeks.csv", "worker_weeks.csv", "workers.csv", "allocations.csv", "hou
          "load_fan.png", "rag_area.png", "waiting.png", "heatmap.png"}
 
 
-def run(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
-        *args: str | Path) -> tuple[int, str, str]:
-    monkeypatch.setattr("sys.argv", ["allocopt", *map(str, args)])
-    try:
-        main()
-        code = 0
-    except SystemExit as e:
-        code = int(e.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 def test_simulate_prints_a_summary_and_writes_tables_and_plots(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path,
 ) -> None:
     out = tmp_path / "a"
-    code, text, err = run(monkeypatch, capsys, "simulate", TEAM, "--runs", "2", "--weeks", "8",
+    code, text, err = run_cli(monkeypatch, capsys, "simulate", TEAM, "--runs", "2", "--weeks", "8",
                           "--seed", "3", "--out", out)
     assert code == 0, err
     assert "single-team: 2 runs of 8 weeks, greedy policy, seed 3" in text
@@ -58,7 +47,7 @@ def test_the_same_seed_writes_the_same_bytes(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path,
 ) -> None:
     for name in ("a", "b"):
-        code, _, err = run(monkeypatch, capsys, "simulate", TEAM, "-n", "2", "-w", "6",
+        code, _, err = run_cli(monkeypatch, capsys, "simulate", TEAM, "-n", "2", "-w", "6",
                            "--out", tmp_path / name)
         assert code == 0, err
     for path in sorted((tmp_path / "a").iterdir()):
@@ -68,7 +57,7 @@ def test_the_same_seed_writes_the_same_bytes(
 def test_set_and_policy_options(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path,
 ) -> None:
-    code, text, err = run(monkeypatch, capsys, "simulate", TEAM, "-n", "1", "-w", "4",
+    code, text, err = run_cli(monkeypatch, capsys, "simulate", TEAM, "-n", "1", "-w", "4",
                           "--policy", "cpsat", "--set", "referrals.rate=4")
     assert code == 0, err
     assert "cp-sat policy" in text and "Add --out" in text
@@ -84,7 +73,7 @@ def test_bad_options_exit_2_with_one_line(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
     args: list[str], message: str,
 ) -> None:
-    code, _, err = run(monkeypatch, capsys, "simulate", TEAM, *args)
+    code, _, err = run_cli(monkeypatch, capsys, "simulate", TEAM, *args)
     assert code == 2
     assert message in err
     assert "Traceback" not in err
@@ -95,9 +84,9 @@ def test_a_bad_scenario_file_exits_2_naming_file_and_field(
 ) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text(f"extends: {TEAM}\nworkforce: {{turnover: -1}}\n", "utf-8")
-    code, _, err = run(monkeypatch, capsys, "simulate", bad)
+    code, _, err = run_cli(monkeypatch, capsys, "simulate", bad)
     assert code == 2
     assert err.startswith(f"error: {bad}, field 'workforce.turnover': invalid value; found -1")
     assert len(err.strip().splitlines()) == 1
-    code, _, err = run(monkeypatch, capsys, "simulate", tmp_path / "missing.yaml")
+    code, _, err = run_cli(monkeypatch, capsys, "simulate", tmp_path / "missing.yaml")
     assert code == 2 and "scenario file not found" in err
