@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from allocopt.allocation.cpsat import CpSatAllocator
 from allocopt.allocation.explain import explain, recommend
@@ -17,7 +16,7 @@ from allocopt.allocation.problem import AllocationProblem, Allocator, Policy, bu
 from allocopt.allocation.rebalance import plan_rebalance
 from allocopt.checks import check_inputs
 from allocopt.cli import app
-from allocopt.cli.options import parse_date
+from allocopt.cli.options import parse_date, people_console
 from allocopt.domain import Household
 from allocopt.errors import InputError, Problems
 from allocopt.io.allocation_export import meeting_csv, meeting_json, rebalance_json, recommend_json
@@ -66,13 +65,6 @@ class Meeting:
     policy: Policy
     problem: AllocationProblem
     title: str
-
-
-def _console() -> Console:
-    console = Console(highlight=False)
-    if not console.is_terminal:
-        console = Console(highlight=False, width=140)
-    return console
 
 
 def _read_waiting(inputs: ScoreInputs, path: Path | None) -> tuple[Household, ...]:
@@ -151,7 +143,7 @@ def allocate(
     if format is MeetingFormat.TABLE:
         if out is not None:
             raise InputError(None, "--out needs --format json, csv or md")
-        console = _console()
+        console = people_console(140)
         for part in meeting_renderables(outcome, meeting.title):
             console.print(part)
         for warning in meeting.inputs.warnings:
@@ -192,7 +184,7 @@ def recommend_case(
     if format is RecommendFormat.JSON:
         typer.echo(recommend_json(case, rows), nl=False)
     else:
-        _console().print(recommend_table(case, rows))
+        people_console(140).print(recommend_table(case, rows))
 
 
 class RebalanceFormat(StrEnum):
@@ -223,7 +215,7 @@ def rebalance(
         if out is not None:
             raise InputError(None, "--out needs --format json or md")
         colours = {b.name: b.colour for b in inputs.scheme.rag}
-        console = _console()
+        console = people_console(140)
         for part in rebalance_renderables(plan, title, colours):
             console.print(part)
         return

@@ -8,10 +8,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from allocopt.cli import app
-from allocopt.cli.options import parse_date
+from allocopt.cli.options import parse_date, people_console
 from allocopt.domain import TeamType
 from allocopt.io.atomic import write_text
 from allocopt.io.extracts.build import ImportOptions, ImportResult, run_import
@@ -67,9 +66,7 @@ def _run(kind: str, source: Path, roster: Path | None, overrides: Path | None, t
                             scheme=_scheme(scheme, out))
     result = run_import(kind, source, out, options, roster=roster, overrides=overrides,
                         settings=settings, show_names=show_names)
-    console = Console(highlight=False)
-    if not console.is_terminal:
-        console = Console(highlight=False, width=120)
+    console = people_console()
     console.print(import_view(result.report, show_names))
     if result.caseload.households:
         console.print(f"Next: allocopt score {out / 'team.yaml'}")

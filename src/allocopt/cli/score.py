@@ -6,11 +6,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from allocopt.board import score_team
 from allocopt.cli import app
-from allocopt.cli.options import Format, parse_date
+from allocopt.cli.options import Format, parse_date, people_console
 from allocopt.errors import InputError
 from allocopt.io.atomic import write_text
 from allocopt.io.board_export import board_csv, board_json
@@ -41,14 +40,6 @@ def _refuse_overwrite(out: Path, force: bool) -> None:
                          expected="a new file name, or --force to replace it")
 
 
-def _console() -> Console:
-    """A console for people; piped output is laid out 120 columns wide."""
-    console = Console(highlight=False)
-    if not console.is_terminal:
-        console = Console(highlight=False, width=120)
-    return console
-
-
 @app.command()
 def score(
     team: TeamArg,
@@ -64,7 +55,7 @@ def score(
     if format is Format.TABLE:
         if out is not None:
             raise InputError(None, "--out needs --format json or csv")
-        print_board(_console(), board, inputs.warnings)
+        print_board(people_console(), board, inputs.warnings)
         return
     text = board_json(board, inputs.warnings) if format is Format.JSON else board_csv(board)
     if out is not None:
@@ -90,13 +81,13 @@ def explain(
         ids = ", ".join(w.id for w in inputs.team.team.workers)
         raise InputError(inputs.team.path, "no such worker", found=worker,
                          expected=f"one of {ids}") from None
-    _console().print(explain_view(board, row, inputs.caseload.caseload))
+    people_console().print(explain_view(board, row, inputs.caseload.caseload))
 
 
 @app.command()
 def schemes() -> None:
     """List the shipped weighting schemes."""
-    _console().print(schemes_table([load_scheme(n) for n in shipped_names()]))
+    people_console().print(schemes_table([load_scheme(n) for n in shipped_names()]))
     typer.echo("Copy one with `allocopt scheme-file NAME OUT.yaml`, edit it, pass it with --scheme.")
 
 
