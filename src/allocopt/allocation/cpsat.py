@@ -63,6 +63,11 @@ from allocopt.allocation.packing import (
 )
 from allocopt.allocation.problem import AllocationProblem, AllocationResult, Assignment
 from allocopt.allocation.small import small_meeting
+from allocopt.allocation.subset_bounds import (
+    amber_floor_by_sums,
+    max_load_floor_by_sums,
+    spread_floor_by_sums,
+)
 from allocopt.allocation.types import LoadType, load_types, waiting_key
 
 BIG_PCT = 10**12
@@ -716,6 +721,9 @@ class Stage:
     offset: Callable[[], int] = lambda: 0
     """Model expression minus the objective's value (constant terms left out of the model)."""
     with_classes: bool = False
+    proof: Callable[[Candidate, Candidate], int | None] | None = None
+    """Given the incumbents at the stage's start and before its solve: a tighter bound,
+    asked only when the cheap bound and the heuristics leave a solve to do."""
 
 
 def _priority_bound(cm: CountModel, tier: int | None) -> Callable[[Candidate], int | None]:
@@ -742,8 +750,9 @@ def _priority_value(weights: list[int], tier: int | None) -> Callable[[Objective
 
 
 def make_stages(cm: CountModel, free_preferences: int, skip_preferences: bool,
-                preference_space: str | None = None) -> list[Stage]:
-    """The levels of :mod:`allocopt.allocation.objective` as solver stages, in order."""
+                preference_space: str | None = None, proofs: bool = True) -> list[Stage]:
+    """The levels of :mod:`allocopt.allocation.objective` as solver stages, in order
+    (`proofs`: with the bounds by household sums, :mod:`allocopt.allocation.subset_bounds`)."""
     ex = cm.ex
     weights = tier_weights(ex)
     stages: list[Stage] = []
@@ -758,8 +767,18 @@ def make_stages(cm: CountModel, free_preferences: int, skip_preferences: bool,
                             _priority_value(weights, tier)))
     stages.append(Stage("waiting", True, lambda c: waiting_bound(ex, c.objective),
                         fixed(cm.stage_exprs["waiting"]), lambda o: o.waited))
+    chunks: list[dict[int, list[tuple[int, int]]]] = []
+
+    def sums() -> dict[int, list[tuple[int, int]]]:
+        if not chunks:
+            chunks.append(worker_chunks(cm))
+        return chunks[0]
+
     stages.append(Stage("amber", False, lambda c: amber_floor(cm, c.objective.placed),
-                        lambda c: (_amber_expr(cm), {}), lambda o: o.amber))
+                        lambda c: (_amber_expr(cm), {}), lambda o: o.amber,
+                        proof=lambda start, c: amber_floor_by_sums(
+                            ex, least_added_load(ex, c.objective.placed), sums(),
+                            cm.added_ub)))
     floors: dict[int, int] = {}
 
     def max_load_bound(c: Candidate) -> int:
@@ -772,10 +791,19 @@ def make_stages(cm: CountModel, free_preferences: int, skip_preferences: bool,
         return top_var(cm), {}
 
     stages.append(Stage("max_load", False, max_load_bound, build_max_load,
-                        lambda o: o.max_load))
+                        lambda o: o.max_load,
+                        proof=lambda start, c: max_load_floor_by_sums(
+                            ex, least_added_load(ex, c.objective.placed), c.objective.amber,
+                            c.objective.max_load, sums(), cm.added_ub)))
     stages.append(Stage("spread", False, lambda c: spread_floor(ex, pool_added(cm, c)),
                         lambda c: (add_spread_stage(cm, pool_added(cm, c)), {}),
-                        lambda o: o.spread))
+                        lambda o: o.spread,
+                        proof=lambda start, c: spread_floor_by_sums(
+                            ex, pool_added(cm, start), c.objective.max_load,
+                            c.objective.amber, sums(), cm.added_ub)))
+    if not proofs:
+        for stage in stages:
+            stage.proof = None
     if skip_preferences:
         return stages
     pairs = sum(len(t.leads) for t in cm.types)
@@ -795,8 +823,10 @@ def make_stages(cm: CountModel, free_preferences: int, skip_preferences: bool,
 
 def solve(ex: ExactProblem, hints: list[tuple[str, tuple[Assignment, ...]]], time_limit: float,
           workers: int | None, seed: int, free_preferences: int = FREE_PREFERENCE_PAIRS,
-          skip_preferences: bool = False, preference_space: str | None = None) -> Solved:
-    """Solve the levels in order; see the module docstring."""
+          skip_preferences: bool = False, preference_space: str | None = None,
+          proofs: bool = True) -> Solved:
+    """Solve the levels in order; see the module docstring. `proofs` False leaves out the
+    bounds by household sums (for tests: they change the time, never the answer)."""
     start = time.perf_counter()
     types = load_types(ex)
     cm = build_model(ex, types)
@@ -805,7 +835,7 @@ def solve(ex: ExactProblem, hints: list[tuple[str, tuple[Assignment, ...]]], tim
     reports: list[StageReport] = []
     deadline = start + time_limit
     n_workers = workers if workers is not None else (1 if cm.size < SMALL_MODEL else 2)
-    stages = make_stages(cm, free_preferences, skip_preferences, preference_space)
+    stages = make_stages(cm, free_preferences, skip_preferences, preference_space, proofs)
     # A stage skipped at its bound still holds its value for the stages after it; its
     # variables and that constraint are added only if a later stage needs the solver
     # (most small meetings never do).
@@ -829,6 +859,14 @@ def solve(ex: ExactProblem, hints: list[tuple[str, tuple[Assignment, ...]]], tim
         if bound is not None and current == bound:
             reports.append(StageReport(stage.name, current, bound, 0.0,
                                        "skipped: hint meets bound"))
+            if more:
+                pending.append(_later(cm, stage, start_best, current, best))
+            continue
+        if stage.proof is not None and stage.proof(start_best, best) == current:
+            # A solve here would only prove the incumbent (a solve that finds nothing
+            # better keeps it): the same allocation and the same model after it.
+            reports.append(StageReport(stage.name, current, current, time.perf_counter() - t0,
+                                       "skipped: proven by household sums"))
             if more:
                 pending.append(_later(cm, stage, start_best, current, best))
             continue
@@ -912,6 +950,16 @@ def pool_added(cm: CountModel, c: Candidate) -> int:
     pool = set(cm.ex.pool)
     total = sum(n * cm.types[k].points for (k, w), n in c.x.items() if w in pool)
     return total + sum(n * cm.types[k].secondary for (k, w), n in c.s.items() if w in pool)
+
+
+def worker_chunks(cm: CountModel) -> dict[int, list[tuple[int, int]]]:
+    """Per worker: (points, most the model allows) of each load type they may lead or co-work."""
+    out: dict[int, list[tuple[int, int]]] = {}
+    for (k, w), var in cm.x.items():
+        out.setdefault(w, []).append((cm.types[k].points, upper(var)))
+    for (k, w), var in cm.s.items():
+        out.setdefault(w, []).append((cm.types[k].secondary, upper(var)))
+    return out
 
 
 def spread_floor(ex: ExactProblem, total: int) -> int:

@@ -1,0 +1,163 @@
+"""Bounds from the loads each worker can actually be given: sums of whole households.
+
+The optimiser's cheap bounds (:mod:`allocopt.allocation.cpsat`) treat new load as
+divisible into whole units. Households come in chunks of several points, so on a
+small team the proof that an allocation is the fairest possible is mostly a
+packing argument: the households do not divide so that nobody ends above the
+mean. CP-SAT proves it by search (most of the simulator's spread stages were
+such proofs, 2.6 ms each and up to 100 ms). Here each worker may take any sum of
+the households they may lead or co-work (each household counted up to the
+number the model allows that worker, the same household possibly also counted
+for another worker), within the max load % already fixed; a dynamic programme
+over workers finds the least spread of any split of the fixed total. Dropping
+the rule that a household goes to one worker only (and every other level's
+constraint) can only lower that least spread, so it is a valid lower bound;
+when the incumbent meets it, the incumbent is proven optimal without a search.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Iterable, Mapping
+
+import numpy as np
+
+from allocopt.allocation.exact import PCT_UNITS, ExactProblem
+
+
+def reachable(chunks: Iterable[tuple[int, int]], cap: int) -> list[int]:
+    """Every total up to `cap` made of the chunks: (size, how many may be used)."""
+    reach = 1
+    mask = (1 << (cap + 1)) - 1
+    for size, count in chunks:
+        if size <= 0:
+            continue
+        for _ in range(count):
+            grown = (reach | (reach << size)) & mask
+            if grown == reach:
+                break
+            reach = grown
+    return [a for a in range(cap + 1) if reach >> a & 1]
+
+
+def spread_floor_by_sums(ex: ExactProblem, total: int, top: int, amber: int,
+                         chunks: Mapping[int, list[tuple[int, int]]],
+                         most: Mapping[int, int]) -> int | None:
+    """A lower bound on level 4 (spread) when the pool's new load is `total`, nobody
+    given work goes above `top` (max load %, hundredths) and at most `amber` workers
+    are moved beyond the acceptable band.
+
+    `chunks[w]`: (points, how many) of the households worker `w` may take (lead or
+    co-worker shares); `most[w]`: the most new load the worker may take. None when no
+    split of the total is possible under these limits (then no bound is claimed).
+    """
+    pool = list(ex.pool)
+    if not pool:
+        return 0
+    sb = sum(ex.benchmark[w] for w in pool)
+    sl = sum(ex.load[w] for w in pool) + total
+    none = np.iinfo(np.int64).max // 4
+    # best[a, t]: least spread of the workers so far, given t new load, a of them in amber
+    best = np.full((amber + 1, total + 1), none, dtype=np.int64)
+    best[0, 0] = 0
+    totals = np.arange(total + 1)
+    for w in pool:
+        b, load = ex.benchmark[w], ex.load[w]
+        # a worker given work stays at or below `top`; one given nothing may sit anywhere
+        cap = min(total, most.get(w, 0), max(0, top * b // PCT_UNITS - load))
+        amounts = np.array(reachable(chunks.get(w, []), cap), dtype=np.int64)
+        # the same rounding as objective.spread: each worker's term rounded up
+        above = PCT_UNITS * ((load + amounts) * sb - b * sl)
+        cost = np.where(above > 0, -(-above // (b * sb)), 0)
+        acc = ex.acceptable_max[w]
+        into = (amounts > 0) & (load + amounts > acc) if acc is not None else amounts < 0
+        rest = totals[None, :] - amounts[:, None]
+        fits = rest >= 0
+        rest = np.clip(rest, 0, None)
+        after = np.full_like(best, none)
+        for a in range(amber + 1):
+            calm = np.where(fits & ~into[:, None], best[a][rest] + cost[:, None], none)
+            after[a] = calm.min(axis=0)
+            if a > 0:
+                moved = np.where(fits & into[:, None], best[a - 1][rest] + cost[:, None], none)
+                after[a] = np.minimum(after[a], moved.min(axis=0))
+        best = np.minimum(after, none)
+    found = int(best[:, total].min())
+    return found if found < none else None
+
+
+def _largest(sums: list[int], room: int) -> int:
+    """The largest reachable total within `room` (sums ascending, starting at 0)."""
+    return sums[bisect_right(sums, room) - 1] if room >= 0 else 0
+
+
+def max_load_floor_by_sums(ex: ExactProblem, need: int, amber: int, high: int,
+                           chunks: Mapping[int, list[tuple[int, int]]],
+                           most: Mapping[int, int]) -> int | None:
+    """A lower bound on level 3 (max load %) when at least `need` new load must be placed
+    and at most `amber` workers may go beyond the acceptable band.
+
+    The integer water level of ``cpsat.max_load_floor``, with each worker's room at a
+    level replaced by the largest sum of whole households that fits in it. `high`: a
+    level at which everything is known to fit (the incumbent's). None when even `high`
+    does not fit `need` in these terms (workers without a benchmark take some of it).
+    """
+    takers = [w for w in most if ex.benchmark[w] > 0]
+    sums = {w: reachable(chunks.get(w, []), most[w]) for w in takers}
+    calm: dict[int, int | None] = {}
+    for w in takers:
+        top = ex.acceptable_max[w]
+        calm[w] = None if top is None else max(0, top - ex.load[w])
+
+    def room(level: int) -> int:
+        total = 0
+        extras = []
+        for w in takers:
+            r = min(level * ex.benchmark[w] // PCT_UNITS - ex.load[w], most[w])
+            full = _largest(sums[w], r)
+            c = calm[w]
+            if c is None or r <= c:
+                total += full
+            else:
+                within = _largest(sums[w], c)
+                total += within
+                extras.append(full - within)
+        if extras and amber:
+            total += sum(sorted(extras, reverse=True)[:amber])
+        return total
+
+    if need <= 0:
+        return 0
+    if room(high) < need:
+        return None
+    lo, hi = 0, high
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if room(mid) >= need:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
+
+
+def amber_floor_by_sums(ex: ExactProblem, need: int,
+                        chunks: Mapping[int, list[tuple[int, int]]],
+                        most: Mapping[int, int]) -> int:
+    """A lower bound on level 2 (workers moved into amber) when at least `need` new load
+    must be placed: ``cpsat.amber_floor`` with each room replaced by the largest sum of
+    whole households that fits in it."""
+    within = 0
+    extras = []
+    for w, limit in most.items():
+        sums = reachable(chunks.get(w, []), limit)
+        top = ex.acceptable_max[w]
+        calm = limit if top is None else min(limit, max(0, top - ex.load[w]))
+        inside = _largest(sums, calm)
+        within += inside
+        extras.append(sums[-1] - inside)
+    extras.sort(reverse=True)
+    count = 0
+    while within < need and count < len(extras):
+        within += extras[count]
+        count += 1
+    return count

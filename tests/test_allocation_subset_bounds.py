@@ -1,0 +1,148 @@
+"""Bounds by household sums (allocation/subset_bounds.py): valid, and they change no answer.
+
+- each bound is at most the value of every allocation the independent validator
+  accepts that keeps the bound's premises (brute force over small meetings);
+- the optimiser with the bounds returns exactly the allocation it returns without
+  them (a solve that finds nothing better keeps the incumbent, so skipping it
+  changes nothing);
+- worked examples: households of 4 points into rooms of 3 cannot avoid going
+  above the mean; the whole-unit bound cannot see it, the sums can.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from allocopt.allocation.cpsat import (
+    CpSatAllocator,
+    build_model,
+    canonical,
+    least_added_load,
+    max_load_floor,
+    solve,
+    spread_floor,
+    worker_chunks,
+)
+from allocopt.allocation.exact import ExactProblem, exact_problem
+from allocopt.allocation.greedy import GreedyAllocator, to_assignments
+from allocopt.allocation.objective import evaluate, worker_totals
+from allocopt.allocation.packing import packing_assignments
+from allocopt.allocation.problem import AllocationProblem, Assignment, Policy
+from allocopt.allocation.rules import RoleName
+from allocopt.allocation.subset_bounds import (
+    amber_floor_by_sums,
+    max_load_floor_by_sums,
+    reachable,
+    spread_floor_by_sums,
+)
+from allocopt.allocation.types import load_types
+from allocopt.allocation.validate import validate_exact
+from tests.test_allocation_builders import household, problem, worker
+from tests.test_allocation_properties import households, workers
+
+SETTINGS = settings(max_examples=40, deadline=None,
+                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+
+
+@st.composite
+def meetings(draw: st.DrawFn, most: int) -> AllocationProblem:
+    n_w = draw(st.integers(1, 5))
+    n_h = draw(st.integers(1, most))
+    ws = [draw(workers(i)) for i in range(n_w)]
+    hs = [draw(households(i, n_w)) for i in range(n_h)]
+    policy = Policy(ceiling_band=draw(st.sampled_from(["amber", "green"])), time_limit_s=5)
+    return canonical(problem(ws, hs, policy))
+
+
+def allocations(ex: ExactProblem) -> list[tuple[Assignment, ...]]:
+    """Every allocation the validator accepts."""
+    n_w = len(ex.workers)
+    per_household: list[list[list[tuple[int, int, RoleName]]]] = []
+    for h, hh in enumerate(ex.households):
+        options: list[list[tuple[int, int, RoleName]]] = [[]]
+        for lead in range(n_w):
+            if hh.co_working:
+                options += [[(h, lead, "lead"), (h, s, "secondary")]
+                            for s in range(n_w) if s != lead]
+            else:
+                options.append([(h, lead, "lead")])
+        per_household.append(options)
+    out = []
+    for combo in itertools.product(*per_household):
+        assignments = to_assignments(ex, [step for option in combo for step in option])
+        if not validate_exact(ex, assignments):
+            out.append(assignments)
+    return out
+
+
+def test_reachable_totals_use_each_chunk_at_most_its_count() -> None:
+    assert reachable([(4, 2), (7, 1)], 20) == [0, 4, 7, 8, 11, 15]
+    assert reachable([(4, 2), (7, 1)], 10) == [0, 4, 7, 8]
+    assert reachable([], 5) == [0]
+
+
+@SETTINGS
+@given(meetings(3))
+def test_each_bound_is_at_most_the_value_of_every_allocation(p: AllocationProblem) -> None:
+    ex = exact_problem(p)
+    cm = build_model(ex, load_types(ex))
+    chunks = worker_chunks(cm)
+    pool = set(ex.pool)
+    for assignments in allocations(ex):
+        obj = evaluate(ex, assignments)
+        added = worker_totals(ex, assignments).added
+        need = least_added_load(ex, obj.placed)
+        assert amber_floor_by_sums(ex, need, chunks, cm.added_ub) <= obj.amber
+        level = max_load_floor_by_sums(ex, need, obj.amber, obj.max_load, chunks, cm.added_ub)
+        assert level is None or level <= obj.max_load
+        total = sum(added[w] for w in pool)
+        floor = spread_floor_by_sums(ex, total, obj.max_load, obj.amber, chunks, cm.added_ub)
+        assert floor is not None  # the allocation itself is one split of its total
+        assert spread_floor(ex, total) <= floor <= obj.spread
+
+
+@SETTINGS
+@given(meetings(8))
+def test_the_optimiser_returns_the_same_allocation_with_or_without_the_bounds(
+        p: AllocationProblem) -> None:
+    ex = exact_problem(p)
+    greedy = GreedyAllocator().allocate(p).assignments
+    hints = [("greedy", greedy), ("packing", packing_assignments(ex))]
+    with_bounds = solve(ex, hints, 5.0, 1, 0)
+    without = solve(ex, hints, 5.0, 1, 0, proofs=False)
+    assert with_bounds.best.assignments == without.best.assignments
+    assert with_bounds.best.objective == without.best.objective
+    for a, b in zip(with_bounds.stages, without.stages, strict=True):
+        assert a.value == b.value
+        if a.outcome.startswith("skipped: proven"):
+            assert b.outcome == "proven" and b.bound == a.bound
+
+
+def test_households_too_large_for_the_room_below_the_mean_raise_the_spread_bound() -> None:
+    # Two workers at 20 of 50 (40 %) and one household of 4 points: whoever takes it
+    # goes to 48 %, 4 points above the mean of 44 %: a spread of 400 hundredths. In whole
+    # units the room below the mean is 2 points each, so the unit bound sees nothing.
+    ws = [worker("W1", load=20), worker("W2", load=20)]
+    p = problem(ws, [household("H1", points=4)])
+    ex = exact_problem(p)
+    cm = build_model(ex, load_types(ex))
+    assert spread_floor(ex, 4) == 0
+    assert spread_floor_by_sums(ex, 4, 10_000, 0, worker_chunks(cm), cm.added_ub) == 400
+    result = CpSatAllocator().allocate(p)
+    assert result.objective[-2] == 4.0  # spread in percentage points
+
+
+def test_the_max_load_bound_counts_whole_households() -> None:
+    # Two workers at 40 of 50 and one household of 8 points: in whole units each could
+    # take 4 and stay at 88 %, but the household goes to one of them: 96 %.
+    ws = [worker("W1", load=40), worker("W2", load=40)]
+    p = problem(ws, [household("H1", points=8)])
+    ex = exact_problem(p)
+    cm = build_model(ex, load_types(ex))
+    placed = evaluate(ex, GreedyAllocator().allocate(p).assignments).placed
+    assert sum(placed) == 1
+    assert max_load_floor(cm, placed, 0) == 8_800
+    assert max_load_floor_by_sums(ex, 8, 0, 9_600, worker_chunks(cm), cm.added_ub) == 9_600
