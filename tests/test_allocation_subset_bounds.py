@@ -34,6 +34,7 @@ from allocopt.allocation.problem import AllocationProblem, Assignment, Policy
 from allocopt.allocation.rules import RoleName
 from allocopt.allocation.subset_bounds import (
     amber_floor_by_sums,
+    least_load_for_days,
     max_load_floor_by_sums,
     reachable,
     spread_floor_by_sums,
@@ -94,7 +95,8 @@ def test_each_bound_is_at_most_the_value_of_every_allocation(p: AllocationProble
     for assignments in allocations(ex):
         obj = evaluate(ex, assignments)
         added = worker_totals(ex, assignments).added
-        need = least_added_load(ex, obj.placed)
+        need = least_load_for_days(ex, obj.placed, obj.waited)
+        assert least_added_load(ex, obj.placed) <= need <= sum(added)
         assert amber_floor_by_sums(ex, need, chunks, cm.added_ub) <= obj.amber
         level = max_load_floor_by_sums(ex, need, obj.amber, obj.max_load, chunks, cm.added_ub)
         assert level is None or level <= obj.max_load
@@ -146,3 +148,16 @@ def test_the_max_load_bound_counts_whole_households() -> None:
     assert sum(placed) == 1
     assert max_load_floor(cm, placed, 0) == 8_800
     assert max_load_floor_by_sums(ex, 8, 0, 9_600, worker_chunks(cm), cm.added_ub) == 9_600
+
+
+def test_the_days_waited_decide_which_households_count_as_the_least_load() -> None:
+    # Two CIN households wait, one place: the lightest (3 points, 2 days) would be the
+    # least load, but with 9 days waited fixed it must be the one of 8 points.
+    hs = [household("H1", points=3, waiting_days=2), household("H2", points=8, waiting_days=9),
+          household("H3", points=5, waiting_days=4)]
+    ex = exact_problem(problem([worker("W1", load=30)], hs))
+    placed = evaluate(ex, to_assignments(ex, [(1, 0, "lead")])).placed
+    assert least_added_load(ex, placed) == 3
+    assert least_load_for_days(ex, placed, 9) == 8
+    assert least_load_for_days(ex, placed, 4) == 5
+    assert least_load_for_days(ex, placed, 0) == 3

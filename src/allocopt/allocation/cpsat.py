@@ -65,6 +65,7 @@ from allocopt.allocation.problem import AllocationProblem, AllocationResult, Ass
 from allocopt.allocation.small import small_meeting
 from allocopt.allocation.subset_bounds import (
     amber_floor_by_sums,
+    least_load_for_days,
     max_load_floor_by_sums,
     spread_floor_by_sums,
 )
@@ -777,8 +778,8 @@ def make_stages(cm: CountModel, free_preferences: int, skip_preferences: bool,
     stages.append(Stage("amber", False, lambda c: amber_floor(cm, c.objective.placed),
                         lambda c: (_amber_expr(cm), {}), lambda o: o.amber,
                         proof=lambda start, c: amber_floor_by_sums(
-                            ex, least_added_load(ex, c.objective.placed), sums(),
-                            cm.added_ub)))
+                            ex, least_load_for_days(ex, c.objective.placed, c.objective.waited),
+                            sums(), cm.added_ub)))
     floors: dict[int, int] = {}
 
     def max_load_bound(c: Candidate) -> int:
@@ -793,8 +794,8 @@ def make_stages(cm: CountModel, free_preferences: int, skip_preferences: bool,
     stages.append(Stage("max_load", False, max_load_bound, build_max_load,
                         lambda o: o.max_load,
                         proof=lambda start, c: max_load_floor_by_sums(
-                            ex, least_added_load(ex, c.objective.placed), c.objective.amber,
-                            c.objective.max_load, sums(), cm.added_ub)))
+                            ex, least_load_for_days(ex, c.objective.placed, c.objective.waited),
+                            c.objective.amber, c.objective.max_load, sums(), cm.added_ub)))
     stages.append(Stage("spread", False, lambda c: spread_floor(ex, pool_added(cm, c)),
                         lambda c: (add_spread_stage(cm, pool_added(cm, c)), {}),
                         lambda o: o.spread,

@@ -21,6 +21,7 @@ from bisect import bisect_right
 from collections.abc import Iterable, Mapping
 
 import numpy as np
+import numpy.typing as npt
 
 from allocopt.allocation.exact import PCT_UNITS, ExactProblem
 
@@ -161,3 +162,60 @@ def amber_floor_by_sums(ex: ExactProblem, need: int,
         within += extras[count]
         count += 1
     return count
+
+
+def least_load_for_days(ex: ExactProblem, placed: tuple[int, ...], waited: int) -> int:
+    """The least new load of any set of households with `placed` households per tier and
+    at least `waited` days waited in all (level 1 fixed before levels 2 and 3).
+
+    Tiers placed whole or not at all are fixed; the households of the tiers placed in
+    part are chosen by a dynamic programme over (households chosen, days waited) per
+    tier, and the tiers combined over their days. The lightest households of each tier
+    (ignoring days) bound it from below and stand in when the programme would be large.
+    """
+    fixed_load = fixed_days = 0
+    lightest = 0
+    partial: list[tuple[int, list[tuple[int, int]]]] = []
+    by_tier: dict[int, list[tuple[int, int]]] = {}
+    for h, household in enumerate(ex.households):
+        weight = ex.points[h] + (ex.secondary[h] if household.co_working else 0)
+        by_tier.setdefault(household.tier, []).append((weight, household.waiting_days))
+    for t, members in by_tier.items():
+        n = placed[t]
+        lightest += sum(sorted(w for w, _ in members)[:n])
+        if n == len(members):
+            fixed_load += sum(w for w, _ in members)
+            fixed_days += sum(d for _, d in members)
+        elif n > 0:
+            partial.append((n, members))
+    if not partial or len(partial) > 2:
+        return lightest
+    need_days = waited - fixed_days
+    none = np.iinfo(np.int64).max // 4
+    combined: npt.NDArray[np.int64] | None = None
+    for n, members in partial:
+        top = sum(sorted((d for _, d in members), reverse=True)[:n])
+        # least[k, d]: least load of k of the households so far with d days waited
+        least = np.full((n + 1, top + 1), none, dtype=np.int64)
+        least[0, 0] = 0
+        for weight, days in members:
+            if days > top:
+                continue
+            moved = least[:n, :top + 1 - days] + weight
+            least[1:, days:] = np.minimum(least[1:, days:], moved)
+        row = np.minimum(least[n], none)
+        if combined is None:
+            combined = row
+        else:
+            # min-plus convolution over days of two tiers placed in part
+            pairs = combined[:, None] + row[None, :]
+            out = np.full(len(combined) + len(row) - 1, none, dtype=np.int64)
+            days_at = np.add.outer(np.arange(len(combined)), np.arange(len(row)))
+            np.minimum.at(out, days_at.ravel(), np.minimum(pairs, none).ravel())
+            combined = out
+    assert combined is not None
+    start = max(0, need_days)
+    if start >= len(combined):
+        return lightest  # the days cannot be reached in these terms: claim nothing more
+    found = int(combined[start:].min())
+    return max(lightest, fixed_load + found) if found < none else lightest
