@@ -70,18 +70,20 @@ def spread_floor_by_sums(ex: ExactProblem, total: int, top: int, amber: int,
         # the same rounding as objective.spread: each worker's term rounded up
         above = PCT_UNITS * ((load + amounts) * sb - b * sl)
         cost = np.where(above > 0, -(-above // (b * sb)), 0)
+        if len(amounts) == 1:  # given nothing: every state pays the same
+            best = np.minimum(best + cost[0], none)
+            continue
         acc = ex.acceptable_max[w]
         into = (amounts > 0) & (load + amounts > acc) if acc is not None else amounts < 0
         rest = totals[None, :] - amounts[:, None]
         fits = rest >= 0
-        rest = np.clip(rest, 0, None)
-        after = np.full_like(best, none)
-        for a in range(amber + 1):
-            calm = np.where(fits & ~into[:, None], best[a][rest] + cost[:, None], none)
-            after[a] = calm.min(axis=0)
-            if a > 0:
-                moved = np.where(fits & into[:, None], best[a - 1][rest] + cost[:, None], none)
-                after[a] = np.minimum(after[a], moved.min(axis=0))
+        # options[a, i, t]: amber count a so far, this worker takes amounts[i], t in all
+        options = best[:, np.clip(rest, 0, None)] + cost[None, :, None]
+        options = np.where(fits[None, :, :], options, none)
+        after = np.where(into[None, :, None], none, options).min(axis=1)
+        if amber > 0 and into.any():
+            moved = np.where(into[None, :, None], options, none).min(axis=1)
+            after[1:] = np.minimum(after[1:], moved[:-1])
         best = np.minimum(after, none)
     found = int(best[:, total].min())
     return found if found < none else None
