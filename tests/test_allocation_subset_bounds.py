@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import itertools
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from allocopt.allocation import subset_bounds
 from allocopt.allocation.cpsat import (
     CpSatAllocator,
     build_model,
@@ -161,3 +163,20 @@ def test_the_days_waited_decide_which_households_count_as_the_least_load() -> No
     assert least_load_for_days(ex, placed, 9) == 8
     assert least_load_for_days(ex, placed, 4) == 5
     assert least_load_for_days(ex, placed, 0) == 3
+
+
+def test_bounds_whose_tables_would_be_too_large_claim_nothing(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # The same examples with the work limit lowered below their tables: the spread
+    # bound claims nothing and the least load for the days falls back to the lightest.
+    ws = [worker("W1", load=20), worker("W2", load=20)]
+    p = problem(ws, [household("H1", points=4)])
+    ex = exact_problem(p)
+    cm = build_model(ex, load_types(ex))
+    hs = [household("H1", points=3, waiting_days=2), household("H2", points=8, waiting_days=9),
+          household("H3", points=5, waiting_days=4)]
+    ex_days = exact_problem(problem([worker("W1", load=30)], hs))
+    placed = evaluate(ex_days, to_assignments(ex_days, [(1, 0, "lead")])).placed
+    monkeypatch.setattr(subset_bounds, "WORK_LIMIT", 10)
+    assert spread_floor_by_sums(ex, 4, 10_000, 0, worker_chunks(cm), cm.added_ub) is None
+    assert least_load_for_days(ex_days, placed, 9) == 3

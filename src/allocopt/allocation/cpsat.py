@@ -836,7 +836,10 @@ def solve(ex: ExactProblem, hints: list[tuple[str, tuple[Assignment, ...]]], tim
     reports: list[StageReport] = []
     deadline = start + time_limit
     n_workers = workers if workers is not None else (1 if cm.size < SMALL_MODEL else 2)
-    stages = make_stages(cm, free_preferences, skip_preferences, preference_space, proofs)
+    # The bounds by household sums pay on small meetings (the simulator's); on large
+    # ones the solver's own bounds are cheaper than their tables.
+    stages = make_stages(cm, free_preferences, skip_preferences, preference_space,
+                         proofs and cm.size < SMALL_MODEL)
     # A stage skipped at its bound still holds its value for the stages after it; its
     # variables and that constraint are added only if a later stage needs the solver
     # (most small meetings never do).
