@@ -7,14 +7,20 @@ can be checked with mental arithmetic.
 
 from __future__ import annotations
 
+import itertools
 from datetime import date
 
+from allocopt.allocation.exact import ExactProblem
+from allocopt.allocation.greedy import to_assignments
 from allocopt.allocation.problem import (
     AllocationProblem,
+    Assignment,
     Policy,
     WaitingHousehold,
     WorkerState,
 )
+from allocopt.allocation.rules import RoleName
+from allocopt.allocation.validate import validate_exact
 from allocopt.domain import Role, Status
 from allocopt.io.schemes import load_scheme
 from allocopt.schemes.model import CountCap, Scheme
@@ -114,3 +120,25 @@ def test_builders_make_a_valid_problem() -> None:
     assert p.households[0].secondary_points == 2.5
     assert p.households[0].tier_name == "CIN"
     assert household("H2", status=Status.CP).tier == 1
+
+
+def valid_allocations(ex: ExactProblem) -> list[tuple[Assignment, ...]]:
+    """Every allocation of a small meeting that the independent validator accepts
+    (each household waits, or goes to one lead, with a secondary if co-worked)."""
+    n_w = len(ex.workers)
+    per_household: list[list[list[tuple[int, int, RoleName]]]] = []
+    for h, hh in enumerate(ex.households):
+        options: list[list[tuple[int, int, RoleName]]] = [[]]
+        for lead in range(n_w):
+            if hh.co_working:
+                options += [[(h, lead, "lead"), (h, s, "secondary")]
+                            for s in range(n_w) if s != lead]
+            else:
+                options.append([(h, lead, "lead")])
+        per_household.append(options)
+    out = []
+    for combo in itertools.product(*per_household):
+        assignments = to_assignments(ex, [step for option in combo for step in option])
+        if not validate_exact(ex, assignments):
+            out.append(assignments)
+    return out

@@ -11,20 +11,17 @@
 
 from __future__ import annotations
 
-import itertools
-
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from allocopt.allocation.cpsat import CpSatAllocator, canonical, solve
 from allocopt.allocation.exact import FINEST, ExactProblem, exact_problem, fits_nobody, room_in_band
-from allocopt.allocation.greedy import GreedyAllocator, to_assignments
+from allocopt.allocation.greedy import GreedyAllocator
 from allocopt.allocation.objective import Objective, evaluate
 from allocopt.allocation.problem import AllocationProblem, Policy
-from allocopt.allocation.rules import RoleName
 from allocopt.allocation.small import small_meeting
-from allocopt.allocation.validate import validate, validate_exact
-from tests.test_allocation_builders import household, problem, worker
+from allocopt.allocation.validate import validate
+from tests.test_allocation_builders import household, problem, valid_allocations, worker
 from tests.test_allocation_properties import households, workers
 
 SETTINGS = settings(max_examples=40, deadline=None,
@@ -43,22 +40,8 @@ def small_meetings(draw: st.DrawFn) -> AllocationProblem:
 
 def brute_force(ex: ExactProblem) -> Objective:
     """The best objective over every allocation the validator accepts."""
-    n_w = len(ex.workers)
-    per_household: list[list[list[tuple[int, int, RoleName]]]] = []
-    for h, hh in enumerate(ex.households):
-        options: list[list[tuple[int, int, RoleName]]] = [[]]
-        for lead in range(n_w):
-            if hh.co_working:
-                options += [[(h, lead, "lead"), (h, s, "secondary")]
-                            for s in range(n_w) if s != lead]
-            else:
-                options.append([(h, lead, "lead")])
-        per_household.append(options)
     best = None
-    for combo in itertools.product(*per_household):
-        assignments = to_assignments(ex, [step for option in combo for step in option])
-        if validate_exact(ex, assignments):
-            continue
+    for assignments in valid_allocations(ex):
         objective = evaluate(ex, assignments)
         if best is None or objective.key() < best.key():
             best = objective

@@ -11,8 +11,6 @@
 
 from __future__ import annotations
 
-import itertools
-
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -28,12 +26,11 @@ from allocopt.allocation.cpsat import (
     spread_floor,
     worker_chunks,
 )
-from allocopt.allocation.exact import ExactProblem, exact_problem
+from allocopt.allocation.exact import exact_problem
 from allocopt.allocation.greedy import GreedyAllocator, to_assignments
 from allocopt.allocation.objective import evaluate, worker_totals
 from allocopt.allocation.packing import packing_assignments
-from allocopt.allocation.problem import AllocationProblem, Assignment, Policy
-from allocopt.allocation.rules import RoleName
+from allocopt.allocation.problem import AllocationProblem, Policy
 from allocopt.allocation.subset_bounds import (
     amber_floor_by_sums,
     least_load_for_days,
@@ -42,8 +39,7 @@ from allocopt.allocation.subset_bounds import (
     spread_floor_by_sums,
 )
 from allocopt.allocation.types import load_types
-from allocopt.allocation.validate import validate_exact
-from tests.test_allocation_builders import household, problem, worker
+from tests.test_allocation_builders import household, problem, valid_allocations, worker
 from tests.test_allocation_properties import households, workers
 
 SETTINGS = settings(max_examples=40, deadline=None,
@@ -60,27 +56,6 @@ def meetings(draw: st.DrawFn, most: int) -> AllocationProblem:
     return canonical(problem(ws, hs, policy))
 
 
-def allocations(ex: ExactProblem) -> list[tuple[Assignment, ...]]:
-    """Every allocation the validator accepts."""
-    n_w = len(ex.workers)
-    per_household: list[list[list[tuple[int, int, RoleName]]]] = []
-    for h, hh in enumerate(ex.households):
-        options: list[list[tuple[int, int, RoleName]]] = [[]]
-        for lead in range(n_w):
-            if hh.co_working:
-                options += [[(h, lead, "lead"), (h, s, "secondary")]
-                            for s in range(n_w) if s != lead]
-            else:
-                options.append([(h, lead, "lead")])
-        per_household.append(options)
-    out = []
-    for combo in itertools.product(*per_household):
-        assignments = to_assignments(ex, [step for option in combo for step in option])
-        if not validate_exact(ex, assignments):
-            out.append(assignments)
-    return out
-
-
 def test_reachable_totals_use_each_chunk_at_most_its_count() -> None:
     assert reachable([(4, 2), (7, 1)], 20) == [0, 4, 7, 8, 11, 15]
     assert reachable([(4, 2), (7, 1)], 10) == [0, 4, 7, 8]
@@ -94,7 +69,7 @@ def test_each_bound_is_at_most_the_value_of_every_allocation(p: AllocationProble
     cm = build_model(ex, load_types(ex))
     chunks = worker_chunks(cm)
     pool = set(ex.pool)
-    for assignments in allocations(ex):
+    for assignments in valid_allocations(ex):
         obj = evaluate(ex, assignments)
         added = worker_totals(ex, assignments).added
         need = least_load_for_days(ex, obj.placed, obj.waited)

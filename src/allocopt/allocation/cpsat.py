@@ -64,10 +64,13 @@ from allocopt.allocation.packing import (
 from allocopt.allocation.problem import AllocationProblem, AllocationResult, Assignment
 from allocopt.allocation.small import small_meeting
 from allocopt.allocation.subset_bounds import (
+    acceptable_room,
     amber_floor_by_sums,
+    fewest_beyond_band,
     least_load_for_days,
     max_load_floor_by_sums,
     spread_floor_by_sums,
+    water_level,
 )
 from allocopt.allocation.types import LoadType, load_types, waiting_key
 
@@ -1040,39 +1043,15 @@ def max_load_floor(cm: CountModel, placed: tuple[int, ...], amber: int | None = 
     if need <= 0:
         return 0
     takers = [w for w in cm.added if ex.benchmark[w] > 0]
-    calm_room = {w: acceptable_room(ex, w) for w in takers}
 
-    def room(t: int) -> int:
-        total = 0
-        extras = []
-        for w in takers:
-            r = max(0, min(t * ex.benchmark[w] // PCT_UNITS - ex.load[w], cm.added_ub[w]))
-            calm = calm_room[w]
-            if amber is None or calm is None or r <= calm:
-                total += r
-            else:
-                total += calm
-                extras.append(r - calm)
-        if extras and amber:
-            total += sum(sorted(extras, reverse=True)[:amber])
-        return total
+    def room(w: int, level: int) -> tuple[int, int]:
+        r = max(0, min(level * ex.benchmark[w] // PCT_UNITS - ex.load[w], cm.added_ub[w]))
+        calm = acceptable_room(ex, w)
+        return (r, r) if amber is None or calm is None or r <= calm else (r, calm)
 
-    lo, hi = 0, top_upper(cm)
-    if room(hi) < need:
-        return 0  # workers with no benchmark take some of it; no useful bound
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if room(mid) >= need:
-            hi = mid
-        else:
-            lo = mid + 1
-    return lo
-
-
-def acceptable_room(ex: ExactProblem, w: int) -> int | None:
-    """New load a worker can take and stay in the acceptable band (None: no limit)."""
-    top = ex.acceptable_max[w]
-    return None if top is None else max(0, top - ex.load[w])
+    level = water_level(takers, room, amber, need, top_upper(cm))
+    # None: workers with no benchmark take some of it; no useful bound
+    return 0 if level is None else level
 
 
 def amber_floor(cm: CountModel, placed: tuple[int, ...]) -> int:
@@ -1085,19 +1064,12 @@ def amber_floor(cm: CountModel, placed: tuple[int, ...]) -> int:
     """
     ex = cm.ex
     need = least_added_load(ex, placed)
-    within = 0
-    extras = []
+    rooms = []
     for w, most in cm.added_ub.items():
         calm = acceptable_room(ex, w)
         calm = most if calm is None else min(most, calm)
-        within += calm
-        extras.append(most - calm)
-    extras.sort(reverse=True)
-    count = 0
-    while within < need and count < len(extras):
-        within += extras[count]
-        count += 1
-    return count
+        rooms.append((calm, most - calm))
+    return fewest_beyond_band(rooms, need)
 
 
 def tighten_max_load(cm: CountModel, floor: int) -> None:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 import numpy as np
 import numpy.typing as npt
@@ -97,6 +97,12 @@ def spread_floor_by_sums(ex: ExactProblem, total: int, top: int, amber: int,
     return found if found < none else None
 
 
+def acceptable_room(ex: ExactProblem, w: int) -> int | None:
+    """New load a worker can take and stay in the acceptable band (None: no limit)."""
+    top = ex.acceptable_max[w]
+    return None if top is None else max(0, top - ex.load[w])
+
+
 def _largest(sums: list[int], room: int) -> int:
     """The largest reachable total within `room` (sums ascending, starting at 0)."""
     return sums[bisect_right(sums, room) - 1] if room >= 0 else 0
@@ -115,36 +121,49 @@ def max_load_floor_by_sums(ex: ExactProblem, need: int, amber: int, high: int,
     """
     takers = [w for w in most if ex.benchmark[w] > 0]
     sums = {w: reachable(chunks.get(w, []), most[w]) for w in takers}
-    calm: dict[int, int | None] = {}
-    for w in takers:
-        top = ex.acceptable_max[w]
-        calm[w] = None if top is None else max(0, top - ex.load[w])
 
-    def room(level: int) -> int:
-        total = 0
-        extras = []
-        for w in takers:
-            r = min(level * ex.benchmark[w] // PCT_UNITS - ex.load[w], most[w])
-            full = _largest(sums[w], r)
-            c = calm[w]
-            if c is None or r <= c:
-                total += full
-            else:
-                within = _largest(sums[w], c)
-                total += within
-                extras.append(full - within)
-        if extras and amber:
-            total += sum(sorted(extras, reverse=True)[:amber])
-        return total
+    def room(w: int, level: int) -> tuple[int, int]:
+        r = min(level * ex.benchmark[w] // PCT_UNITS - ex.load[w], most[w])
+        full = _largest(sums[w], r)
+        calm = acceptable_room(ex, w)
+        if calm is None or r <= calm:
+            return full, full
+        return full, _largest(sums[w], calm)
 
+    return water_level(takers, room, amber, need, high)
+
+
+def water_level(takers: Iterable[int], room: Callable[[int, int], tuple[int, int]],
+                amber: int | None, need: int, high: int) -> int | None:
+    """The smallest level (load %, hundredths) in 0..`high` at which the takers' rooms
+    hold `need` new load; None when even `high` does not.
+
+    `room(w, level)`: what worker `w` can take staying at or below the level, and how
+    much of that stays within the acceptable band. Only `amber` workers (None: any
+    number) may use room beyond the band, the largest such rooms first.
+    """
     if need <= 0:
         return 0
-    if room(high) < need:
+    takers = list(takers)
+
+    def total(level: int) -> int:
+        within = 0
+        extras = []
+        for w in takers:
+            full, calm = room(w, level)
+            within += calm
+            if full > calm:
+                extras.append(full - calm)
+        if amber is None:
+            return within + sum(extras)
+        return within + sum(sorted(extras, reverse=True)[:amber])
+
+    if total(high) < need:
         return None
     lo, hi = 0, high
     while lo < hi:
         mid = (lo + hi) // 2
-        if room(mid) >= need:
+        if total(mid) >= need:
             hi = mid
         else:
             lo = mid + 1
@@ -157,16 +176,22 @@ def amber_floor_by_sums(ex: ExactProblem, need: int,
     """A lower bound on level 2 (workers moved into amber) when at least `need` new load
     must be placed: ``cpsat.amber_floor`` with each room replaced by the largest sum of
     whole households that fits in it."""
-    within = 0
-    extras = []
+    rooms = []
     for w, limit in most.items():
         sums = reachable(chunks.get(w, []), limit)
-        top = ex.acceptable_max[w]
-        calm = limit if top is None else min(limit, max(0, top - ex.load[w]))
-        inside = _largest(sums, calm)
-        within += inside
-        extras.append(sums[-1] - inside)
-    extras.sort(reverse=True)
+        room = acceptable_room(ex, w)
+        inside = _largest(sums, limit if room is None else min(limit, room))
+        rooms.append((inside, sums[-1] - inside))
+    return fewest_beyond_band(rooms, need)
+
+
+def fewest_beyond_band(rooms: Iterable[tuple[int, int]], need: int) -> int:
+    """The fewest workers who must go beyond the acceptable band to place `need` new
+    load, given each worker's (room within the band, further room beyond it): the
+    largest further rooms first cover what the rooms within the band leave over."""
+    rooms = list(rooms)
+    within = sum(inside for inside, _ in rooms)
+    extras = sorted((extra for _, extra in rooms), reverse=True)
     count = 0
     while within < need and count < len(extras):
         within += extras[count]
