@@ -18,6 +18,7 @@ from allocopt.allocation.exact import exact_problem
 from allocopt.allocation.explain import explain
 from allocopt.allocation.greedy import GreedyAllocator
 from allocopt.allocation.objective import evaluate
+from allocopt.allocation.packing import balance_search
 from allocopt.allocation.problem import (
     AllocationProblem,
     Exclusion,
@@ -136,3 +137,16 @@ def test_same_input_and_seed_give_byte_identical_json(p: AllocationProblem) -> N
     one = meeting_json(explain(p, CpSatAllocator(seed=3).allocate(p)))
     two = meeting_json(explain(p, CpSatAllocator(seed=3).allocate(p)))
     assert one == two
+
+
+@SETTINGS
+@given(meetings())
+def test_a_settled_local_search_returns_its_own_result_unchanged(p: AllocationProblem) -> None:
+    # the optimiser's memo of local searches relies on this (cpsat.local_search)
+    ex = exact_problem(p)
+    start = GreedyAllocator().allocate(p).assignments
+    found, settled = balance_search(ex, start)
+    assert {a.household_id for a in found} == {a.household_id for a in start}
+    assert evaluate(ex, found).key() <= evaluate(ex, start).key()
+    if settled:
+        assert balance_search(ex, found) == (found, True)

@@ -37,6 +37,7 @@ from allocopt.allocation.subset_bounds import (
     max_load_floor_by_sums,
     reachable,
     spread_floor_by_sums,
+    waited_ceiling_by_sums,
 )
 from allocopt.allocation.types import load_types
 from tests.test_allocation_builders import household, problem, valid_allocations, worker
@@ -69,8 +70,13 @@ def test_each_bound_is_at_most_the_value_of_every_allocation(p: AllocationProble
     cm = build_model(ex, load_types(ex))
     chunks = worker_chunks(cm)
     pool = set(ex.pool)
+    longest: dict[tuple[int, ...], int] = {}
+    claims: list[tuple[tuple[int, ...], int]] = []
     for assignments in valid_allocations(ex):
         obj = evaluate(ex, assignments)
+        longest[obj.placed] = max(longest.get(obj.placed, 0), obj.waited)
+        if waited_ceiling_by_sums(ex, obj.placed, obj.waited, chunks, cm.added_ub) is not None:
+            claims.append((obj.placed, obj.waited))
         added = worker_totals(ex, assignments).added
         need = least_load_for_days(ex, obj.placed, obj.waited)
         assert least_added_load(ex, obj.placed) <= need <= sum(added)
@@ -81,6 +87,9 @@ def test_each_bound_is_at_most_the_value_of_every_allocation(p: AllocationProble
         floor = spread_floor_by_sums(ex, total, obj.max_load, obj.amber, chunks, cm.added_ub)
         assert floor is not None  # the allocation itself is one split of its total
         assert spread_floor(ex, total) <= floor <= obj.spread
+    # a days-waited ceiling claimed for an allocation: none with the same placed waits longer
+    for placed, waited in claims:
+        assert waited == longest[placed]
 
 
 @SETTINGS
@@ -155,3 +164,17 @@ def test_bounds_whose_tables_would_be_too_large_claim_nothing(
     monkeypatch.setattr(subset_bounds, "WORK_LIMIT", 10)
     assert spread_floor_by_sums(ex, 4, 10_000, 0, worker_chunks(cm), cm.added_ub) is None
     assert least_load_for_days(ex_days, placed, 9) == 3
+
+
+def test_the_days_waited_ceiling_sees_that_the_longest_waiting_household_cannot_fit() -> None:
+    # One worker at 40 of 50 and one place: H2 has waited longest but its 20 points
+    # would take the worker past the ceiling; only H1 (3 points, 2 days) fits. The
+    # longest-waiting bound (9 days) leaves a search; the sums prove 2 days.
+    hs = [household("H1", points=3, waiting_days=2), household("H2", points=20, waiting_days=9)]
+    ex = exact_problem(problem([worker("W1", load=40)], hs))
+    cm = build_model(ex, load_types(ex))
+    chunks = worker_chunks(cm)
+    placed = evaluate(ex, GreedyAllocator().allocate(ex.problem).assignments).placed
+    assert sum(placed) == 1
+    assert waited_ceiling_by_sums(ex, placed, 2, chunks, cm.added_ub) == 2
+    assert waited_ceiling_by_sums(ex, placed, 1, chunks, cm.added_ub) is None

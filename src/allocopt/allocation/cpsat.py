@@ -55,9 +55,9 @@ from allocopt.allocation.objective import (
     tier_weights,
 )
 from allocopt.allocation.packing import (
+    balance_search,
     balanced_assignments,
     fill_up,
-    improve_balance,
     lowest_level,
     packing_assignments,
 )
@@ -70,6 +70,7 @@ from allocopt.allocation.subset_bounds import (
     least_load_for_days,
     max_load_floor_by_sums,
     spread_floor_by_sums,
+    waited_ceiling_by_sums,
     water_level,
 )
 from allocopt.allocation.types import LoadType, load_types, waiting_key
@@ -130,6 +131,16 @@ class CountModel:
     z: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)
     classes: list[PreferenceClass] = field(default_factory=list)
     excess: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)
+    type_of: dict[int, int] = field(default_factory=dict)
+    """household -> its load type."""
+    counted: dict[tuple[Assignment, ...], Candidate] = field(default_factory=dict)
+    """Allocations already counted (:func:`candidate`): the starting points, heuristics and
+    solves of one meeting meet the same allocations again and again."""
+    balanced: dict[tuple[Assignment, ...], tuple[Assignment, ...]] = field(default_factory=dict)
+    floors: dict[tuple[str, tuple[int, ...], int | None], int] = field(default_factory=dict)
+    """Bounds already worked out for this meeting (:func:`max_load_floor`,
+    :func:`least_load`): a stage's bound, heuristic and proof ask for the same ones."""
+    """Local search results (:func:`local_search`), settled ones also keyed by themselves."""
 
     @property
     def size(self) -> int:
@@ -241,6 +252,7 @@ def build_model(ex: ExactProblem, types: list[LoadType]) -> CountModel:
               <= (students[w] or 0))
 
     cm = CountModel(ex, types, m, x, s, added, added_ub, placed, waited)
+    cm.type_of = {h: k for k, t in enumerate(types) for h in t.households}
     cm.stage_exprs = {"waiting": cp_model.LinearExpr.sum(waited_terms)}
     return cm
 
@@ -415,7 +427,7 @@ def add_preference_stage(cm: CountModel, incumbent: Candidate,
     ex, m = cm.ex, cm.model
     placed: dict[int, list[int]] = {}
     for h in incumbent.leads:
-        placed.setdefault(cm_type_of(cm)[h], []).append(h)
+        placed.setdefault(cm.type_of[h], []).append(h)
     for k, t in enumerate(cm.types):
         n = len(placed.get(k, ()))
         leads = [cm.x[k, w] for w in t.leads if (k, w) in cm.x]
@@ -495,8 +507,6 @@ def add_preference_stage(cm: CountModel, incumbent: Candidate,
         [c for _, c in score_terms] + [-weight] * len(excess_terms))
 
 
-def cm_type_of(cm: CountModel) -> dict[int, int]:
-    return {h: k for k, t in enumerate(cm.types) for h in t.households}
 
 
 # --------------------------------------------------------- reading solutions
@@ -515,9 +525,12 @@ class Candidate:
 
 
 def candidate(cm: CountModel, assignments: tuple[Assignment, ...], source: str) -> Candidate:
-    """Count an allocation in the model's terms."""
+    """Count an allocation in the model's terms (once per allocation and model)."""
+    known = cm.counted.get(assignments)
+    if known is not None:
+        return known if known.source == source else replace(known, source=source)
     ex = cm.ex
-    type_of = cm_type_of(cm)
+    type_of = cm.type_of
     x: dict[tuple[int, int], int] = {}
     s: dict[tuple[int, int], int] = {}
     leads = []
@@ -529,7 +542,9 @@ def candidate(cm: CountModel, assignments: tuple[Assignment, ...], source: str) 
             leads.append(h)
         else:
             s[key] = s.get(key, 0) + 1
-    return Candidate(assignments, evaluate(ex, assignments), x, s, tuple(sorted(leads)), source)
+    found = cm.counted[assignments] = Candidate(
+        assignments, evaluate(ex, assignments), x, s, tuple(sorted(leads)), source)
+    return found
 
 
 def read_solution(cm: CountModel, value: cp_model.CpSolver, with_classes: bool) -> tuple[
@@ -556,7 +571,7 @@ def read_solution(cm: CountModel, value: cp_model.CpSolver, with_classes: bool) 
                     lead_of[queue.pop(0)] = w
     for h, w in lead_of.items():
         chosen.append((h, w, "lead"))
-    type_of = cm_type_of(cm)
+    type_of = cm.type_of
     for k, t in enumerate(cm.types):
         if not t.co_working:
             continue
@@ -651,10 +666,12 @@ def hint_values(cm: CountModel, cand: Candidate) -> dict[cp_model.IntVar, int]:
 def set_hints(cm: CountModel, cand: Candidate, extra: dict[cp_model.IntVar, int] | None = None
               ) -> None:
     cm.model.clear_hints()  # type: ignore[no-untyped-call]
-    for var, val in hint_values(cm, cand).items():
-        cm.model.add_hint(var, val)
-    for var, val in (extra or {}).items():
-        cm.model.add_hint(var, val)
+    # the rows CpModel.add_hint appends to, filled at once (one call per variable
+    # cost more than the rest of this function)
+    pairs = [*hint_values(cm, cand).items(), *(extra or {}).items()]
+    hint = cm.model.proto.solution_hint
+    hint.vars.extend([var.index for var, _ in pairs])
+    hint.values.extend([int(val) for _, val in pairs])
 
 
 def preference_hints(cm: CountModel, cand: Candidate) -> dict[cp_model.IntVar, int]:
@@ -769,8 +786,6 @@ def make_stages(cm: CountModel, free_preferences: int, skip_preferences: bool,
         tier = None if name == "priority" else int(name.rsplit(" ", 1)[1])
         stages.append(Stage(name, True, _priority_bound(cm, tier), fixed(expr),
                             _priority_value(weights, tier)))
-    stages.append(Stage("waiting", True, lambda c: waiting_bound(ex, c.objective),
-                        fixed(cm.stage_exprs["waiting"]), lambda o: o.waited))
     chunks: list[dict[int, list[tuple[int, int]]]] = []
 
     def sums() -> dict[int, list[tuple[int, int]]]:
@@ -778,10 +793,15 @@ def make_stages(cm: CountModel, free_preferences: int, skip_preferences: bool,
             chunks.append(worker_chunks(cm))
         return chunks[0]
 
+    stages.append(Stage("waiting", True, lambda c: waiting_bound(ex, c.objective),
+                        fixed(cm.stage_exprs["waiting"]), lambda o: o.waited,
+                        proof=lambda start, c: waited_ceiling_by_sums(
+                            ex, c.objective.placed, c.objective.waited, sums(), cm.added_ub)))
+
     stages.append(Stage("amber", False, lambda c: amber_floor(cm, c.objective.placed),
                         lambda c: (_amber_expr(cm), {}), lambda o: o.amber,
                         proof=lambda start, c: amber_floor_by_sums(
-                            ex, least_load_for_days(ex, c.objective.placed, c.objective.waited),
+                            ex, least_load(cm, c.objective),
                             sums(), cm.added_ub)))
     floors: dict[int, int] = {}
 
@@ -797,7 +817,7 @@ def make_stages(cm: CountModel, free_preferences: int, skip_preferences: bool,
     stages.append(Stage("max_load", False, max_load_bound, build_max_load,
                         lambda o: o.max_load,
                         proof=lambda start, c: max_load_floor_by_sums(
-                            ex, least_load_for_days(ex, c.objective.placed, c.objective.waited),
+                            ex, least_load(cm, c.objective),
                             c.objective.amber, c.objective.max_load, sums(), cm.added_ub)))
     stages.append(Stage("spread", False, lambda c: spread_floor(ex, pool_added(cm, c)),
                         lambda c: (add_spread_stage(cm, pool_added(cm, c)), {}),
@@ -979,7 +999,7 @@ def preference_ceiling(cm: CountModel, c: Candidate) -> int:
     """An upper bound on level 5: every placed household with its best-matched allowed
     lead, and no concentration beyond what workers already hold."""
     ex = cm.ex
-    type_of = cm_type_of(cm)
+    type_of = cm.type_of
     best = 0
     for h in c.leads:
         best += max((preference_score(ex, w, h) for w in cm.types[type_of[h]].leads), default=0)
@@ -990,9 +1010,22 @@ def preference_ceiling(cm: CountModel, c: Candidate) -> int:
     return best - weight * held
 
 
+def local_search(cm: CountModel, assignments: tuple[Assignment, ...]) -> tuple[Assignment, ...]:
+    """:func:`allocopt.allocation.packing.improve_balance`, once per allocation and model:
+    the stages' heuristics of one meeting often start from the same allocation, or
+    from one the search already settled (which it would return unchanged)."""
+    found = cm.balanced.get(assignments)
+    if found is None:
+        found, settled = balance_search(cm.ex, assignments)
+        cm.balanced[assignments] = found
+        if settled:
+            cm.balanced[found] = found
+    return found
+
+
 def improve_by_local_search(cm: CountModel, best: Candidate, deadline: float) -> Candidate:
     """Moves and swaps that lower amber, max load and spread (small meetings only)."""
-    other = candidate(cm, improve_balance(cm.ex, best.assignments), "local search")
+    other = candidate(cm, local_search(cm, best.assignments), "local search")
     return other if other.objective.key() < best.objective.key() else best
 
 
@@ -1003,16 +1036,16 @@ def improve_by_levels(cm: CountModel, best: Candidate, deadline: float) -> Candi
     if packed is None:
         return best
     options = [best, candidate(cm, packed, "levels")]
-    options.append(candidate(cm, improve_balance(cm.ex, packed), "levels + local search"))
+    options.append(candidate(cm, local_search(cm, packed), "levels + local search"))
     return min(options, key=lambda c: c.objective.key())
 
 
 def improve_by_balancing(cm: CountModel, best: Candidate, deadline: float) -> Candidate:
     """Re-deal the incumbent's placed households heaviest first to the lightest worker."""
-    options = [best, candidate(cm, improve_balance(cm.ex, best.assignments), "local search")]
+    options = [best, candidate(cm, local_search(cm, best.assignments), "local search")]
     dealt = balanced_assignments(cm.ex, best.leads)
     if dealt is not None:
-        options.append(candidate(cm, improve_balance(cm.ex, dealt), "balancing"))
+        options.append(candidate(cm, local_search(cm, dealt), "balancing"))
     return min(options, key=lambda c: c.objective.key())
 
 
@@ -1038,6 +1071,14 @@ def max_load_floor(cm: CountModel, placed: tuple[int, ...], amber: int | None = 
     go beyond their room in the acceptable band: an overloaded team's bound then
     rises to where the few workers allowed into amber can carry the rest.
     """
+    key = ("max_load", placed, amber)
+    known = cm.floors.get(key)
+    if known is None:
+        known = cm.floors[key] = _max_load_floor(cm, placed, amber)
+    return known
+
+
+def _max_load_floor(cm: CountModel, placed: tuple[int, ...], amber: int | None) -> int:
     ex = cm.ex
     need = least_added_load(ex, placed)
     if need <= 0:
@@ -1052,6 +1093,16 @@ def max_load_floor(cm: CountModel, placed: tuple[int, ...], amber: int | None = 
     level = water_level(takers, room, amber, need, top_upper(cm))
     # None: workers with no benchmark take some of it; no useful bound
     return 0 if level is None else level
+
+
+def least_load(cm: CountModel, obj: Objective) -> int:
+    """:func:`allocopt.allocation.subset_bounds.least_load_for_days` for level 1's values
+    (once per meeting: the amber and max-load proofs both ask)."""
+    key = ("least", obj.placed, obj.waited)
+    known = cm.floors.get(key)
+    if known is None:
+        known = cm.floors[key] = least_load_for_days(cm.ex, obj.placed, obj.waited)
+    return known
 
 
 def amber_floor(cm: CountModel, placed: tuple[int, ...]) -> int:

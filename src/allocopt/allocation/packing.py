@@ -111,11 +111,18 @@ def improve_balance(ex: ExactProblem, assignments: tuple[Assignment, ...],
     households heaviest first, to workers from the lowest load % up; a move, else a
     swap with a lighter household of the receiver; the first that improves is kept.
     """
+    return balance_search(ex, assignments, max_moves)[0]
+
+
+def balance_search(ex: ExactProblem, assignments: tuple[Assignment, ...],
+                   max_moves: int = 500) -> tuple[tuple[Assignment, ...], bool]:
+    """:func:`improve_balance`, and whether it stopped because no move or swap improves
+    (then the search started from its result returns that result unchanged)."""
     if len(ex.workers) > LOCAL_SEARCH_WORKERS:
-        return assignments
+        return assignments, False
     search = _Balance(ex, assignments)
-    search.run(max_moves)
-    return search.result()
+    settled = search.run(max_moves)
+    return search.result(), settled
 
 
 class _Balance:
@@ -220,7 +227,8 @@ class _Balance:
                 tally.add(ex, out, "lead")
         return ok
 
-    def run(self, max_moves: int) -> None:
+    def run(self, max_moves: int) -> bool:
+        """Improve until no move or swap does (True) or `max_moves` were made (False)."""
         ex = self.ex
         points = ex.points
         current = self.key()
@@ -232,8 +240,9 @@ class _Balance:
                     held.setdefault(w, []).append(h)
             found = self._first_improvement(order, held, current, points)
             if found is None:
-                return
+                return True
             current = found
+        return False
 
     def _first_improvement(self, order: list[int], held: dict[int, list[int]],
                            current: tuple[int, int, int], points: tuple[int, ...]

@@ -44,7 +44,8 @@ def reachable(chunks: Iterable[tuple[int, int]], cap: int) -> list[int]:
             if grown == reach:
                 break
             reach = grown
-    return [a for a in range(cap + 1) if reach >> a & 1]
+    # the set bits, read from the binary digits (lowest first) rather than by shifting
+    return [a for a, bit in enumerate(reversed(bin(reach)[2:])) if bit == "1"]
 
 
 def spread_floor_by_sums(ex: ExactProblem, total: int, top: int, amber: int,
@@ -95,6 +96,24 @@ def spread_floor_by_sums(ex: ExactProblem, total: int, top: int, amber: int,
         best = np.minimum(after, none)
     found = int(best[:, total].min())
     return found if found < none else None
+
+
+def waited_ceiling_by_sums(ex: ExactProblem, placed: tuple[int, ...], waited: int,
+                           chunks: Mapping[int, list[tuple[int, int]]],
+                           most: Mapping[int, int]) -> int | None:
+    """`waited` if it is an upper bound on level 1b (days waited) with `placed` households
+    per tier, else None.
+
+    Any set of households with more days waited carries at least
+    :func:`least_load_for_days` new load; each worker can take at most the largest
+    sum of whole households within `most[w]` (`chunks` as for
+    :func:`spread_floor_by_sums`). When the least load exceeds what all the workers
+    together can take, no allocation waits longer.
+    """
+    room = 0
+    for w, top in most.items():
+        room += reachable(chunks.get(w, []), top)[-1]
+    return waited if least_load_for_days(ex, placed, waited + 1) > room else None
 
 
 def acceptable_room(ex: ExactProblem, w: int) -> int | None:
