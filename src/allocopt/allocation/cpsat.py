@@ -796,7 +796,7 @@ def make_stages(cm: CountModel, free_preferences: int, skip_preferences: bool,
     stages.append(Stage("waiting", True, lambda c: waiting_bound(ex, c.objective),
                         fixed(cm.stage_exprs["waiting"]), lambda o: o.waited,
                         proof=lambda start, c: waited_ceiling_by_sums(
-                            ex, c.objective.placed, c.objective.waited, sums(), cm.added_ub)))
+                            ex, c.objective.placed, c.objective.waited, cm.added_ub)))
 
     stages.append(Stage("amber", False, lambda c: amber_floor(cm, c.objective.placed),
                         lambda c: (_amber_expr(cm), {}), lambda o: o.amber,
