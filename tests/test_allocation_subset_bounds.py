@@ -1,10 +1,12 @@
-"""Bounds by household sums (allocation/subset_bounds.py): valid, and they change no answer.
+"""Bounds by household sums (allocation/subset_bounds.py): valid, and they never change
+the optimum.
 
 - each bound is at most the value of every allocation the independent validator
   accepts that keeps the bound's premises (brute force over small meetings);
-- the optimiser with the bounds returns exactly the allocation it returns without
-  them (a solve that finds nothing better keeps the incumbent, so skipping it
-  changes nothing);
+- the optimiser with the bounds reaches the same value on every level as without
+  them, with each skipped stage one the solver proves at the same bound; among
+  equally good allocations the one returned may differ (a later stage's solver
+  starts from another model history), so allocations are not compared;
 - worked examples: households of 4 points into rooms of 3 cannot avoid going
   above the mean; the whole-unit bound cannot see it, the sums can.
 """
@@ -40,6 +42,7 @@ from allocopt.allocation.subset_bounds import (
     waited_ceiling_by_sums,
 )
 from allocopt.allocation.types import load_types
+from allocopt.allocation.validate import validate_exact
 from tests.test_allocation_builders import household, problem, valid_allocations, worker
 from tests.test_allocation_properties import households, workers
 
@@ -94,15 +97,15 @@ def test_each_bound_is_at_most_the_value_of_every_allocation(p: AllocationProble
 
 @SETTINGS
 @given(meetings(8))
-def test_the_optimiser_returns_the_same_allocation_with_or_without_the_bounds(
+def test_the_optimiser_reaches_the_same_optimum_with_or_without_the_bounds(
         p: AllocationProblem) -> None:
     ex = exact_problem(p)
     greedy = GreedyAllocator().allocate(p).assignments
     hints = [("greedy", greedy), ("packing", packing_assignments(ex))]
     with_bounds = solve(ex, hints, 5.0, 1, 0)
     without = solve(ex, hints, 5.0, 1, 0, proofs=False)
-    assert with_bounds.best.assignments == without.best.assignments
     assert with_bounds.best.objective == without.best.objective
+    assert not validate_exact(ex, with_bounds.best.assignments)
     for a, b in zip(with_bounds.stages, without.stages, strict=True):
         assert a.value == b.value
         if a.outcome.startswith("skipped: proven"):

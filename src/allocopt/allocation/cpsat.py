@@ -854,7 +854,7 @@ def solve(ex: ExactProblem, hints: list[tuple[str, tuple[Assignment, ...]]], tim
           skip_preferences: bool = False, preference_space: str | None = None,
           proofs: bool = True) -> Solved:
     """Solve the levels in order; see the module docstring. `proofs` False leaves out the
-    bounds by household sums (for tests: they change the time, never the answer)."""
+    bounds by household sums (for tests: they change the time, never the optimum)."""
     start = time.perf_counter()
     types = load_types(ex)
     cm = build_model(ex, types)
@@ -895,7 +895,7 @@ def solve(ex: ExactProblem, hints: list[tuple[str, tuple[Assignment, ...]]], tim
             continue
         if stage.proof is not None and stage.proof(start_best, best) == current:
             # A solve here would only prove the incumbent (a solve that finds nothing
-            # better keeps it): the same allocation and the same model after it.
+            # better keeps it): the same optimum on every level.
             reports.append(StageReport(stage.name, current, current, time.perf_counter() - t0,
                                        "skipped: proven by household sums"))
             if more:
