@@ -13,7 +13,7 @@ import random
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from allocopt.allocation.cpsat import CpSatAllocator
+from allocopt.allocation.cpsat import CpSatAllocator, canonical
 from allocopt.allocation.exact import exact_problem
 from allocopt.allocation.explain import explain
 from allocopt.allocation.greedy import GreedyAllocator
@@ -78,6 +78,18 @@ def households(draw: st.DrawFn, i: int, n_workers: int) -> WaitingHousehold:
         skills_needed=frozenset(draw(st.sets(st.sampled_from(["court"]), max_size=1))),
         previous_workers=previous, waiting_days=draw(st.integers(0, 30)),
     )
+
+
+@st.composite
+def plain_meetings(draw: st.DrawFn, most_workers: int, most_households: int
+                   ) -> AllocationProblem:
+    """Small meetings without pins or exclusions, in canonical order (for brute force)."""
+    n_w = draw(st.integers(1, most_workers))
+    n_h = draw(st.integers(1, most_households))
+    ws = [draw(workers(i)) for i in range(n_w)]
+    hs = [draw(households(i, n_w)) for i in range(n_h)]
+    policy = Policy(ceiling_band=draw(st.sampled_from(["amber", "green"])), time_limit_s=5)
+    return canonical(problem(ws, hs, policy))
 
 
 @st.composite

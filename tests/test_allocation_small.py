@@ -14,7 +14,7 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from allocopt.allocation.cpsat import CpSatAllocator, canonical, solve
+from allocopt.allocation.cpsat import CpSatAllocator, solve
 from allocopt.allocation.exact import FINEST, ExactProblem, exact_problem, fits_nobody, room_in_band
 from allocopt.allocation.greedy import GreedyAllocator
 from allocopt.allocation.objective import Objective, evaluate
@@ -22,20 +22,10 @@ from allocopt.allocation.problem import AllocationProblem, Policy
 from allocopt.allocation.small import small_meeting
 from allocopt.allocation.validate import validate
 from tests.test_allocation_builders import household, problem, valid_allocations, worker
-from tests.test_allocation_properties import households, workers
+from tests.test_allocation_properties import plain_meetings
 
 SETTINGS = settings(max_examples=40, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-
-
-@st.composite
-def small_meetings(draw: st.DrawFn) -> AllocationProblem:
-    n_w = draw(st.integers(1, 6))
-    n_h = draw(st.integers(1, 3))
-    ws = [draw(workers(i)) for i in range(n_w)]
-    hs = [draw(households(i, n_w)) for i in range(n_h)]
-    policy = Policy(ceiling_band=draw(st.sampled_from(["amber", "green"])), time_limit_s=5)
-    return canonical(problem(ws, hs, policy))
 
 
 def brute_force(ex: ExactProblem) -> Objective:
@@ -50,7 +40,7 @@ def brute_force(ex: ExactProblem) -> Objective:
 
 
 @SETTINGS
-@given(small_meetings())
+@given(plain_meetings(6, 3))
 def test_a_small_meeting_gets_the_best_of_all_allocations(p: AllocationProblem) -> None:
     ex = exact_problem(p)
     found = small_meeting(ex, limit=10**6)
@@ -62,7 +52,7 @@ def test_a_small_meeting_gets_the_best_of_all_allocations(p: AllocationProblem) 
 
 
 @SETTINGS
-@given(small_meetings())
+@given(plain_meetings(6, 3))
 def test_the_optimiser_agrees_with_the_enumeration(p: AllocationProblem) -> None:
     ex = exact_problem(p)
     found = small_meeting(ex, limit=10**6)

@@ -15,13 +15,11 @@ from __future__ import annotations
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from allocopt.allocation import subset_bounds
 from allocopt.allocation.cpsat import (
     CpSatAllocator,
     build_model,
-    canonical,
     least_added_load,
     max_load_floor,
     solve,
@@ -32,7 +30,7 @@ from allocopt.allocation.exact import exact_problem
 from allocopt.allocation.greedy import GreedyAllocator, to_assignments
 from allocopt.allocation.objective import evaluate, worker_totals
 from allocopt.allocation.packing import packing_assignments
-from allocopt.allocation.problem import AllocationProblem, Policy
+from allocopt.allocation.problem import AllocationProblem
 from allocopt.allocation.subset_bounds import (
     amber_floor_by_sums,
     least_load_for_days,
@@ -44,20 +42,10 @@ from allocopt.allocation.subset_bounds import (
 from allocopt.allocation.types import load_types
 from allocopt.allocation.validate import validate_exact
 from tests.test_allocation_builders import household, problem, valid_allocations, worker
-from tests.test_allocation_properties import households, workers
+from tests.test_allocation_properties import plain_meetings
 
 SETTINGS = settings(max_examples=40, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-
-
-@st.composite
-def meetings(draw: st.DrawFn, most: int) -> AllocationProblem:
-    n_w = draw(st.integers(1, 5))
-    n_h = draw(st.integers(1, most))
-    ws = [draw(workers(i)) for i in range(n_w)]
-    hs = [draw(households(i, n_w)) for i in range(n_h)]
-    policy = Policy(ceiling_band=draw(st.sampled_from(["amber", "green"])), time_limit_s=5)
-    return canonical(problem(ws, hs, policy))
 
 
 def test_reachable_totals_use_each_chunk_at_most_its_count() -> None:
@@ -67,7 +55,7 @@ def test_reachable_totals_use_each_chunk_at_most_its_count() -> None:
 
 
 @SETTINGS
-@given(meetings(3))
+@given(plain_meetings(5, 3))
 def test_each_bound_is_at_most_the_value_of_every_allocation(p: AllocationProblem) -> None:
     ex = exact_problem(p)
     cm = build_model(ex, load_types(ex))
@@ -96,7 +84,7 @@ def test_each_bound_is_at_most_the_value_of_every_allocation(p: AllocationProble
 
 
 @SETTINGS
-@given(meetings(8))
+@given(plain_meetings(5, 8))
 def test_the_optimiser_reaches_the_same_optimum_with_or_without_the_bounds(
         p: AllocationProblem) -> None:
     ex = exact_problem(p)
