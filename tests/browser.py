@@ -5,9 +5,9 @@ download). `.ci/run` installs chromium and sets ALLOCOPT_REQUIRE_BROWSER=1, so i
 a missing browser fails the run instead of skipping. Screenshots go to
 out/screenshots/ (git-ignored) so a person can open them after the run.
 
-Use in a test module::
+The fixtures are registered for every module by conftest.py; use them by name::
 
-    from tests.browser import browser_page, screenshot  # noqa: F401  (fixture)
+    from tests.browser import screenshot
 
     def test_board(browser_page): ...
 """

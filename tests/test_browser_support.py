@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.browser import browser_page, chromium_browser, screenshot  # noqa: F401  (fixtures)
+from tests.browser import screenshot
 
 
 def test_chromium_renders_a_page_and_saves_a_screenshot(browser_page: Any) -> None:
