@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -12,18 +11,16 @@ import typer
 from allocopt.allocation.cpsat import CpSatAllocator
 from allocopt.allocation.explain import explain, recommend
 from allocopt.allocation.greedy import GreedyAllocator
-from allocopt.allocation.problem import AllocationProblem, Allocator, Policy, build_problem
+from allocopt.allocation.problem import Allocator
 from allocopt.allocation.rebalance import plan_rebalance
-from allocopt.checks import check_inputs
 from allocopt.cli import app
 from allocopt.cli.options import parse_date, people_console
-from allocopt.domain import Household
-from allocopt.errors import InputError, Problems
+from allocopt.errors import InputError
 from allocopt.io.allocation_export import meeting_csv, meeting_json, rebalance_json, recommend_json
 from allocopt.io.atomic import write_text
-from allocopt.io.caseload_file import read_caseload
-from allocopt.io.inputs import ScoreInputs, load_inputs, locate
-from allocopt.io.policy_file import check_policy, read_policy
+from allocopt.io.inputs import load_inputs
+from allocopt.io.meeting import MeetingInputs, load_meeting, read_meeting_policy
+from allocopt.io.policy_file import check_policy
 from allocopt.report.allocation_view import (
     meeting_minutes,
     meeting_renderables,
@@ -59,58 +56,9 @@ TimeOpt = Annotated[float | None, typer.Option(
 OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="Write to this file.")]
 
 
-@dataclass
-class Meeting:
-    inputs: ScoreInputs
-    policy: Policy
-    problem: AllocationProblem
-    title: str
-
-
-def _read_waiting(inputs: ScoreInputs, path: Path | None) -> tuple[Household, ...]:
-    source = path or inputs.team.waiting
-    if source is None:
-        raise InputError(inputs.team.path, "the team file names no waiting list", field="waiting",
-                         expected="'waiting: waiting.csv' in the team file, or a WAITING file")
-    waiting = read_caseload(source)
-    if waiting.caseload.holdings:
-        first = waiting.caseload.holdings[0]
-        raise waiting.error_for_child(first.child_ids[0], "a waiting household already has a "
-                                      "worker", field="worker_id", found=first.worker_id,
-                                      expected="a blank worker_id on the waiting list")
-    held = {h.id for h in inputs.caseload.caseload.households}
-    for h in waiting.caseload.households:
-        if h.id in held:
-            raise waiting.error_for_household(h.id, f"household {h.id} is also in the caseload",
-                                              field="household_id",
-                                              expected="households not yet allocated")
-    problems = check_inputs(inputs.scheme, inputs.team.team, waiting.caseload, inputs.on)
-    errors = [locate(p, inputs.team, waiting) for p in problems if p.severity == "error"]
-    if errors:
-        raise Problems(errors)
-    inputs.warnings.extend(locate(p, inputs.team, waiting).message
-                           for p in problems if p.severity == "warning")
-    return waiting.caseload.households
-
-
-def _policy(inputs: ScoreInputs, path: Path | None) -> tuple[Policy, Path | None]:
-    source = path or inputs.team.policy
-    return (read_policy(source) if source is not None else Policy()), source
-
-
 def _meeting(team: Path, waiting: Path | None, policy: Path | None, scheme: str | None,
-             date: str | None, time_limit: float | None) -> Meeting:
-    inputs = load_inputs(team, scheme, parse_date(date))
-    households = _read_waiting(inputs, waiting)
-    chosen, source = _policy(inputs, policy)
-    if time_limit is not None:
-        chosen = chosen.model_copy(update={"time_limit_s": time_limit})
-    check_policy(chosen, inputs.scheme, (w.id for w in inputs.team.team.workers),
-                 (h.id for h in households), source)
-    problem = build_problem(inputs.scheme, chosen, inputs.team.team, inputs.caseload.caseload,
-                            households, inputs.on)
-    team_ = inputs.team.team
-    return Meeting(inputs, chosen, problem, team_.name or team_.id)
+             date: str | None, time_limit: float | None) -> MeetingInputs:
+    return load_meeting(team, waiting, policy, scheme, parse_date(date), time_limit)
 
 
 def _emit(text: str, out: Path | None) -> None:
@@ -206,7 +154,7 @@ def rebalance(
 ) -> None:
     """The fewest transfers that bring every worker out of red (then amber): the written plan."""
     inputs = load_inputs(team, scheme, parse_date(date))
-    chosen, source = _policy(inputs, policy)
+    chosen, source = read_meeting_policy(inputs, policy)
     check_policy(chosen, inputs.scheme, (w.id for w in inputs.team.team.workers), None, source)
     plan = plan_rebalance(inputs.scheme, chosen, inputs.team.team, inputs.caseload.caseload,
                           inputs.on, time_limit)

@@ -3,7 +3,8 @@
 `meeting_renderables` gives rich tables for the terminal (suggestions with
 before and after bands, households left waiting with the reason, workers after
 the meeting, the escalation). `meeting_minutes` gives the same as Markdown to
-paste into the meeting record. Only ids are shown, never children's names.
+paste into the meeting record (written by :mod:`allocopt.report.minutes`, which
+the meeting board uses too). Only ids are shown, never children's names.
 """
 
 from __future__ import annotations
@@ -18,13 +19,8 @@ from rich.text import Text
 
 from allocopt.allocation.explain import MeetingOutcome, Recommendation, Standing
 from allocopt.allocation.rebalance import RebalancePlan
+from allocopt.report.minutes import minutes_from_outcome, minutes_markdown, solver_words
 from allocopt.report.terminal import band_text, fmt
-
-STATUS_WORDS = {
-    "optimal": "proven optimal",
-    "feasible": "best found within the time limit",
-    "infeasible": "no plan: the pins conflict with the rules",
-}
 
 
 def _pct(s: Standing | None) -> str:
@@ -39,15 +35,6 @@ def _band(s: Standing | None) -> Text:
     return band_text(s.band, s.colour)
 
 
-def _solver_words(outcome: MeetingOutcome) -> str:
-    result = outcome.result
-    name = {"cp-sat": "CP-SAT optimiser", "greedy": "greedy rule (manager's rule)"}.get(
-        result.solver, result.solver)
-    if result.solver == "greedy" and result.status == "feasible":
-        return name
-    return f"{name}, {STATUS_WORDS.get(result.status, result.status)}"
-
-
 def meeting_renderables(outcome: MeetingOutcome, title: str) -> list[RenderableType]:
     """Tables and lines for the terminal, in reading order."""
     scheme = outcome.problem.scheme
@@ -55,7 +42,7 @@ def meeting_renderables(outcome: MeetingOutcome, title: str) -> list[RenderableT
     out: list[RenderableType] = []
     head = Text(f"{title}: {scheme.name} ({scheme.unit.value}), "
                 f"{outcome.problem.on:%d %b %Y}. ", style="bold")
-    head.append(_solver_words(outcome) + ".", style="")
+    head.append(solver_words(outcome) + ".", style="")
     out.append(head)
     if outcome.conflicts:
         out.append(Text("The pins cannot all be kept:", style="bold red"))
@@ -117,71 +104,9 @@ def meeting_renderables(outcome: MeetingOutcome, title: str) -> list[RenderableT
     return out
 
 
-def _days(n: int) -> str:
-    return f"{n} day{'s' if n != 1 else ''}"
-
-
-def _md_cell(text: str) -> str:
-    return text.replace("|", "/").replace("\n", " ")
-
-
 def meeting_minutes(outcome: MeetingOutcome, title: str) -> str:
     """The meeting as Markdown minutes: decisions, reasons, escalations."""
-    p = outcome.problem
-    scheme = p.scheme
-    d = scheme.decimals
-    lines = [f"# Allocation meeting: {title}, {p.on:%d %B %Y}", ""]
-    off = [n for n, on in p.policy.rules.model_dump().items() if not on]
-    lines.append(f"Scheme: {scheme.name} ({scheme.unit.value}). Decided with the "
-                 f"{_solver_words(outcome)}. Nobody is moved above {p.policy.ceiling_band}"
-                 f"{'' if not off else '; rules switched off: ' + ', '.join(off)}.")
-    lines.append("")
-    if outcome.conflicts:
-        lines += ["## No plan: the pins conflict with the rules", ""]
-        lines += [f"- {c}" for c in outcome.conflicts]
-        lines.append("")
-        return "\n".join(lines)
-    lines += ["## Decisions", ""]
-    if outcome.suggestions:
-        lines.append("| Household | Priority | Waited | Allocated to | Points | Load before | "
-                     "Load after | Why |")
-        lines.append("|---|---|---:|---|---:|---|---|---|")
-        for s in outcome.suggestions:
-            who = s.worker_id + (" (co-worker)" if s.role == "secondary" else "")
-            lines.append(f"| {s.household_id} | {s.tier} | {_days(s.waiting_days)} | {who} | "
-                         f"{fmt(s.points, d)} | {_pct(s.before)} {s.before.band} | "
-                         f"{_pct(s.after)} {s.after.band} | {_md_cell(s.why)} |")
-        lines += ["", "### Other workers considered", ""]
-        for s in outcome.suggestions:
-            alts = "; ".join(f"{a.worker_id}: {a.reason}" for a in s.alternatives)
-            lines.append(f"- {s.household_id} to {s.worker_id}. Next along: "
-                         f"{_md_cell(alts) or 'none'}.")
-    else:
-        lines.append("No household can be allocated within the hard rules.")
-    lines.append("")
-    if outcome.waiting:
-        lines += ["## Not allocated (highest priority first)", "",
-                  "| # | Household | Priority | Waited | Children | Points | Reason |",
-                  "|---:|---|---|---:|---:|---:|---|"]
-        for x in outcome.waiting:
-            lines.append(f"| {x.rank} | {x.household_id} | {x.tier} | {_days(x.waiting_days)} | "
-                         f"{x.children} | {fmt(x.points, d)} | {_md_cell(x.reason)} |")
-        lines.append("")
-    esc = outcome.escalation
-    lines += ["## Escalation" if esc.needed else "## Summary", "", esc.summary, ""]
-    changed = [w for w in outcome.workers if w.households]
-    if changed:
-        lines += ["## Workers after the meeting", "",
-                  "| Worker | Before | After | Added | Households |", "|---|---|---|---:|---|"]
-        for w in changed:
-            lines.append(f"| {w.worker_id} | {_pct(w.before)} {w.before.band} | "
-                         f"{_pct(w.after)} {w.after.band} | {fmt(w.added, d)} | "
-                         f"{', '.join(w.households)} |")
-        lines.append("")
-    if outcome.breaches:
-        lines += ["## Validator", ""] + [f"- {b.rule}: {b.reason}" for b in outcome.breaches]
-        lines.append("")
-    return "\n".join(lines)
+    return minutes_markdown(minutes_from_outcome(outcome, title))
 
 
 def recommend_table(household_id: str, rows: tuple[Recommendation, ...]) -> Table:
