@@ -242,8 +242,20 @@ def test_care_leavers(tmp_path):
     assert found["C1"].status is Status.CARE_LEAVER
     assert lead(result, "C1") == "W2"  # the personal adviser holds the case
     assert "C2" not in found
-    assert found["C3"].status is Status.CARE_LEAVER
-    assert any(u.value == "x) Something else" for u in result.report.unknown_values.values())
+    assert "C3" not in found  # an unknown category is reported, never assumed to count
+    unknown = [u for u in result.report.unknown_values.values() if u.value == "x) Something else"]
+    assert [u.treated_as.split(":")[0] for u in unknown] == ["not counted"]
+
+
+@pytest.mark.parametrize(("written", "counts"), [
+    ("a) Relevant child", True), ("b) Former relevant child", True), ("Former relevant child", True),
+    ("c) Qualifying care leaver", True), ("d) Eligible child", True), ("former relevant", True),
+    ("B", True), ("d)", True), ("No current eligibility", False), ("e) Staying put", False)])
+def test_eligibility_by_the_lists_wording_and_letters(tmp_path, written, counts):
+    result = imported(tmp_path, {9: [row("C1", "Jo Bloggs", written)]})
+    assert ("C1" in children(result)) is counts
+    reported = [u.value for u in result.report.unknown_values.values()]
+    assert reported == ([] if counts or written.startswith("No") else [written])
 
 
 def test_placement_travel_where_it_can(tmp_path):

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
-from allocopt.domain import Caseload, Team
-from allocopt.schemes.model import RatingRule, Scheme
+from allocopt.domain import Caseload, Household, Team
+from allocopt.schemes.model import LookupRule, RatingRule, Scheme
 from allocopt.schemes.scoring import rating_range, unknown_item_kinds
 
 
@@ -86,6 +86,68 @@ def check_inputs(scheme: Scheme, team: Team, caseload: Caseload, on: date) -> li
             out.append(Problem("warning", "household", h.id, "work_items",
                                f"work item '{kind}' is not scored by scheme {scheme.id}", kind))
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class MissingInput:
+    """A value the scheme scores that most cases do not record (so they score 0 for it)."""
+
+    label: str
+    missing: int
+    cases: int
+    columns: tuple[str, ...]  # the caseload columns that record it
+
+    def message(self, where: str = "the caseload") -> str:
+        """What is missing, what it does to the board, and which column fills it."""
+        fills = " (or ".join(f"'{c}'" for c in self.columns) + ")" * (len(self.columns) - 1)
+        return (f"{self.label} is not recorded for {self.missing} of {self.cases} cases: they "
+                f"score 0 for it, so loads are understated; fill {where}'s {fills} column")
+
+
+MOST = 0.5
+"""Missing for more than this share of cases, an input is reported as missing."""
+
+
+def missing_inputs(scheme: Scheme, households: tuple[Household, ...] | list[Household]
+                   ) -> list[MissingInput]:
+    """Scheme inputs that more than half the households do not record.
+
+    A rating with no value and no default that applies (Tower Hamlets' intervention
+    points need the intervention level), or a lookup on the intervention level when
+    none is recorded, scores 0. Court, travel and the like are not here: their
+    absence is a real answer (no proceedings, in area).
+    """
+    cases = len(households)
+    out: list[MissingInput] = []
+    for rule in scheme.rules.values():
+        columns = _input_columns(rule)
+        if not columns or not cases:
+            continue
+        missing = sum(1 for h in households if _lacks(rule, h))
+        if missing > MOST * cases:
+            out.append(MissingInput(rule.label, missing, cases, columns))
+    return out
+
+
+def _input_columns(rule: object) -> tuple[str, ...]:
+    """The caseload columns a rule reads that may be left blank (none: not such a rule)."""
+    if isinstance(rule, RatingRule):
+        return ("intervention_level", f"rating_{rule.name}") if rule.levels is not None \
+            else (f"rating_{rule.name}",)
+    if isinstance(rule, LookupRule) and rule.attribute == "intervention_level":
+        return ("intervention_level",)
+    return ()
+
+
+def _lacks(rule: object, h: Household) -> bool:
+    """True when the household records nothing the rule can score (so it scores 0)."""
+    if isinstance(rule, RatingRule):
+        if rule.name in h.ratings:
+            return False
+        if rule.levels is not None:
+            return h.intervention_level is None
+        return rule.range.default is None
+    return h.intervention_level is None
 
 
 def _unpriced(scheme: Scheme, kind: str) -> bool:

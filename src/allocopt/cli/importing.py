@@ -15,8 +15,9 @@ from allocopt.domain import TeamType
 from allocopt.io.atomic import write_text
 from allocopt.io.extracts.build import ImportOptions, ImportResult, run_import
 from allocopt.io.extracts.settings import settings_yaml
-from allocopt.io.schemes import load_scheme, scheme_path, shipped_names
+from allocopt.io.schemes import DEFAULT_SCHEME, load_scheme, scheme_path, shipped_names
 from allocopt.report.import_view import import_view
+from allocopt.schemes.model import Scheme
 
 import_app = typer.Typer(
     help="Read an Ofsted Annex A workbook or a Standard Safeguarding Dataset extract into "
@@ -48,24 +49,26 @@ NamesOpt = Annotated[bool, typer.Option(
     "--show-names", help="Show children's names in the import report (never in other files).")]
 
 
-def _scheme(value: str | None, out: Path) -> str | None:
-    """Check the scheme now; a local file is written relative to the output folder."""
+def _scheme(value: str | None, out: Path) -> tuple[str | None, Scheme]:
+    """The scheme as the team file names it (a local file relative to the output folder),
+    and the scheme itself, checked now."""
     if value is None:
-        return None
-    load_scheme(value)
+        return None, load_scheme(DEFAULT_SCHEME)
+    scheme = load_scheme(value)
     if value in shipped_names():
-        return value
-    return os.path.relpath(scheme_path(value).resolve(), out.resolve())
+        return value, scheme
+    return os.path.relpath(scheme_path(value).resolve(), out.resolve()), scheme
 
 
 def _run(kind: str, source: Path, roster: Path | None, overrides: Path | None, team: str | None,
          team_id: str | None, team_type: TeamType, scheme: str | None, settings: Path | None,
          date: str | None, out: Path, show_names: bool) -> ImportResult:
     on = parse_date(date) or Date.today()
+    named, chosen = _scheme(scheme, out)
     options = ImportOptions(on=on, team=team, team_id=team_id, team_type=team_type,
-                            scheme=_scheme(scheme, out))
+                            scheme=named)
     result = run_import(kind, source, out, options, roster=roster, overrides=overrides,
-                        settings=settings, show_names=show_names)
+                        settings=settings, show_names=show_names, scheme=chosen)
     console = people_console()
     console.print(import_view(result.report, show_names))
     if result.caseload.households:

@@ -51,11 +51,11 @@ def score(
 ) -> None:
     """Score every worker: load against benchmark, RAG band and the action it requires."""
     inputs = load_inputs(team, scheme, parse_date(date), caseload)
-    board = score_team(inputs.scheme, inputs.team.team, inputs.caseload.caseload, inputs.on)
+    board = score_team(inputs.scheme, inputs.team.team, inputs.board_caseload, inputs.on)
     if format is Format.TABLE:
         if out is not None:
             raise InputError(None, "--out needs --format json or csv")
-        print_board(people_console(), board, inputs.warnings)
+        print_board(people_console(), board, inputs.warnings, inputs.alerts)
         return
     text = board_json(board, inputs.warnings) if format is Format.JSON else board_csv(board)
     if out is not None:
@@ -74,7 +74,7 @@ def explain(
 ) -> None:
     """One worker's case-by-case breakdown: every column, the rule behind it, and the total."""
     inputs = load_inputs(team, scheme, parse_date(date), caseload)
-    board = score_team(inputs.scheme, inputs.team.team, inputs.caseload.caseload, inputs.on)
+    board = score_team(inputs.scheme, inputs.team.team, inputs.board_caseload, inputs.on)
     try:
         row = board.worker(worker)
     except KeyError:

@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from allocopt.checks import Problem, check_inputs
+from allocopt.checks import Problem, check_inputs, missing_inputs
+from allocopt.domain import Caseload
 from allocopt.errors import InputError, Problems
 from allocopt.io.caseload_file import CaseloadSource, read_caseload
 from allocopt.io.schemes import DEFAULT_SCHEME, load_scheme
@@ -23,6 +24,19 @@ class ScoreInputs:
     caseload: CaseloadSource
     on: date
     warnings: list[str] = field(default_factory=list)
+    waiting: CaseloadSource | None = None
+    alerts: list[str] = field(default_factory=list)
+    """Warnings that change what the board means (most cases missing a scheme input);
+    also in `warnings`, shown first and prominently."""
+
+    @property
+    def board_caseload(self) -> Caseload:
+        """The caseload with the waiting list's households, unallocated: what the board shows."""
+        if self.waiting is None or not self.waiting.caseload.households:
+            return self.caseload.caseload
+        held = self.caseload.caseload
+        return Caseload(households=held.households + self.waiting.caseload.households,
+                        holdings=held.holdings)
 
 
 def load_inputs(
@@ -30,11 +44,14 @@ def load_inputs(
     scheme: str | None = None,
     on: date | None = None,
     caseload: Path | None = None,
+    waiting: Path | None = None,
 ) -> ScoreInputs:
     """Read the team file, the caseload it names (or `caseload`) and the scheme.
 
     The scheme is `scheme` if given, else the team file's, else tower-hamlets; the
-    date is `on`, else the team file's `as_of`, else today.
+    date is `on`, else the team file's `as_of`, else today. The waiting list
+    (`waiting`, else the team file's) is read too, so the board shows it as
+    unallocated work.
     """
     team = read_team(team_path)
     if scheme is not None:
@@ -49,20 +66,70 @@ def load_inputs(
             raise InputError(team.path, e.problem, field="scheme", found=team.scheme,
                              expected=e.expected) from None
     when = on or team.as_of or date.today()
-    path = caseload or team.caseload
-    if path is None:
-        raise InputError(team.path, "the team file names no caseload", field="caseload",
-                         expected="'caseload: file.csv' in the team file, or --caseload FILE")
-    if caseload is None and not path.exists():
-        raise InputError(team.path, "the caseload file is not found", field="caseload",
-                         found=str(path), expected="a CSV or XLSX file beside the team file")
-    source = read_caseload(path)
+    source = read_caseload(_named_file(team, caseload, "caseload", "--caseload FILE"))
     problems = check_inputs(chosen, team.team, source.caseload, when)
     errors = [locate(p, team, source) for p in problems if p.severity == "error"]
     if errors:
         raise Problems(errors)
     warnings = [locate(p, team, source).message for p in problems if p.severity == "warning"]
-    return ScoreInputs(chosen, team, source, when, warnings)
+    alerts = [m.message() for m in missing_inputs(chosen, source.caseload.households)]
+    inputs = ScoreInputs(chosen, team, source, when, alerts + warnings, alerts=alerts)
+    if waiting is not None or team.waiting is not None:
+        inputs.waiting = read_waiting_list(inputs, waiting)
+    return inputs
+
+
+def read_waiting_list(inputs: ScoreInputs, path: Path | None = None) -> CaseloadSource:
+    """The waiting list (`path`, else the team file's), checked against the caseload.
+
+    A waiting household has no worker, and no household or child on it is also held.
+    """
+    team = inputs.team
+    waiting = read_caseload(_named_file(team, path, "waiting", "a WAITING file"))
+    if waiting.caseload.holdings:
+        first = waiting.caseload.holdings[0]
+        raise waiting.error_for_child(first.child_ids[0], "a waiting household already has a "
+                                      "worker", field="worker_id", found=first.worker_id,
+                                      expected="a blank worker_id on the waiting list")
+    held = inputs.caseload.caseload
+    households = {h.id for h in held.households}
+    children = {c.id: h.id for h in held.households for c in h.children}
+    errors: list[InputError] = []
+    for h in waiting.caseload.households:
+        if h.id in households:
+            errors.append(waiting.error_for_household(
+                h.id, f"household {h.id} is also in the caseload", field="household_id",
+                expected="households not yet allocated"))
+            continue
+        for c in h.children:
+            if c.id in children:
+                errors.append(waiting.error_for_child(
+                    c.id, f"child {c.id} is also in the caseload (household "
+                    f"{children[c.id]})", field="child_id",
+                    expected="a child held or waiting, not both"))
+    if errors:
+        raise Problems(errors)
+    problems = check_inputs(inputs.scheme, team.team, waiting.caseload, inputs.on)
+    errors = [locate(p, team, waiting) for p in problems if p.severity == "error"]
+    if errors:
+        raise Problems(errors)
+    inputs.warnings.extend(locate(p, team, waiting).message
+                           for p in problems if p.severity == "warning")
+    return waiting
+
+
+def _named_file(team: TeamSource, given: Path | None, field: str, option: str) -> Path:
+    """The file given on the command line, else the one the team file names (which must
+    exist beside it)."""
+    path = given or getattr(team, field)
+    what = "caseload" if field == "caseload" else "waiting list"
+    if path is None:
+        raise InputError(team.path, f"the team file names no {what}", field=field,
+                         expected=f"'{field}: {field}.csv' in the team file, or {option}")
+    if given is None and not path.exists():
+        raise InputError(team.path, f"the {what} file is not found", field=field,
+                         found=str(path), expected="a CSV or XLSX file beside the team file")
+    return Path(path)
 
 
 def locate(problem: Problem, team: TeamSource, source: CaseloadSource) -> InputError:

@@ -52,6 +52,9 @@ def import_view(report: ImportReport, show_names: bool = False) -> Group:
     rows: list[tuple[str, int, str]] = [
         ("Unallocated children", len(r.unallocated),
          _some([r.label(u.child_id, show_names) for u in r.unallocated])),
+        ("Waiting since: unknown", len(r.unknown_waits),
+         _some([u.household_id for u in r.unknown_waits])
+         + ("; set referred_on in the override sheet" if r.unknown_waits else "")),
         ("In the extract, not the roster", len(r.not_in_roster),
          _some([f"{w.worker} ({w.children} {'child' if w.children == 1 else 'children'})"
                 for w in r.not_in_roster])),
@@ -67,7 +70,10 @@ def import_view(report: ImportReport, show_names: bool = False) -> Group:
     ]
     for label, n, text in rows:
         look.add_row(label, str(n), text if n else "none")
-    parts: list[RenderableType] = [head, lists, statuses, look]
+    parts: list[RenderableType] = [head]
+    for message in r.missing_inputs:
+        parts.append(Text.assemble(("Read this first: ", "bold red"), (message, "bold")))
+    parts += [lists, statuses, look]
     if r.notes:
         parts.append(Text("Notes", style="bold"))
         parts += [Text(f"  - {note}") for note in r.notes]

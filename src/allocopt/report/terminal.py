@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 from rich import box
 from rich.console import Console, Group, RenderableType
@@ -148,7 +149,16 @@ def summary_table(board: TeamBoard) -> Table:
     return t
 
 
-def print_board(console: Console, board: TeamBoard, warnings: list[str]) -> None:
+def print_board(console: Console, board: TeamBoard, warnings: Sequence[str],
+                alerts: Sequence[str] = ()) -> None:
+    """The board, what each band requires, the team view and the warnings.
+
+    `alerts` (also among `warnings`) change what the board means, so they come first.
+    """
+    for alert in alerts:
+        console.print(Text.assemble(("Read this first: ", "bold red"), (alert, "bold")))
+    if alerts:
+        console.print()
     console.print(board_table(board))
     actions = actions_list(board)
     if actions:
@@ -158,7 +168,8 @@ def print_board(console: Console, board: TeamBoard, warnings: list[str]) -> None
         console.print()
     console.print(summary_table(board))
     for w in warnings:
-        console.print(f"[yellow]warning:[/yellow] {w}", highlight=False)
+        if w not in alerts:
+            console.print(Text.assemble(("warning:", "yellow"), " ", w))
 
 
 def explain_view(board: TeamBoard, row: WorkerScore, caseload: Caseload | None = None) -> Group:

@@ -41,6 +41,7 @@ from allocopt.io.extracts.facts import (
     answer_key,
     clean_text,
     column_key,
+    eligibility_counts,
     is_excel_error,
     name_key,
     open_at,
@@ -79,7 +80,10 @@ SPEC: dict[int, dict[str, tuple[str, ...]]] = {
                   "section_47_enquiry_start_date", "s47_start_date", "s47_enquiry_start_date",
                   "strategy_discussion_date", "start_date"),
         "icpc": ("date_of_initial_child_protection_conference", "icpc_date",
-                 "initial_child_protection_conference_date")},
+                 "initial_child_protection_conference_date"),
+        "unnecessary": ("was_an_initial_child_protection_conference_deemed_unnecessary",
+                        "initial_child_protection_conference_deemed_unnecessary",
+                        "icpc_deemed_unnecessary", "icpc_unnecessary")},
     6: {"start": ("cin_start_date", "start_date"),
         "close": ("cin_closure_date", "closure_date", "cin_end_date", "end_date"),
         "case_status": ("case_status", "status")},
@@ -435,7 +439,9 @@ class _State:
     def _list5(self, facts: ChildFacts, rd: Reader, row: dict[str, Cell], n: int,
                source: str) -> bool:
         start, icpc = rd.date(row, n, "start"), rd.date(row, n, "icpc")
-        if open_at(start, icpc, self.on) != "open":
+        # An enquiry whose conference was found unnecessary has ended without one.
+        unnecessary = rd.flag(row, n, "unnecessary")
+        if unnecessary or open_at(start, icpc, self.on) != "open":
             return False
         self._open_assessment(facts, AssessmentKind.S47, start, rd, row, n, source)
         return True
@@ -457,7 +463,7 @@ class _State:
         claim = self._case_status(rd, row, n)
         if claim == "closed" or open_at(start, close, self.on) != "open":
             return False
-        facts.add_referral(start)
+        facts.episode_start = min(filter(None, (facts.episode_start, start)), default=None)
         allocation = self._allocation(rd, row, n, source, Status.CIN, "episode", start)
         self._status(facts, Status.CIN, "episode", start, source, allocation)
         if isinstance(claim, Status) and claim is not Status.CIN:
@@ -524,9 +530,10 @@ class _State:
         coded = rd.coded(row, n, "location")
         if coded is None:
             return None
-        if any(w in coded.key for w in _OUTSIDE):
+        # The guidance's own answers are the bare words: 'a) In', 'b) Out'.
+        if coded.key == "out" or any(w in coded.key for w in _OUTSIDE):
             return "outside"
-        if any(w in coded.key for w in _INSIDE):
+        if coded.key == "in" or any(w in coded.key for w in _INSIDE):
             return "inside"
         rd.unknown(n, "location", coded.raw, "travel band not known")
         return None
@@ -551,16 +558,11 @@ class _State:
 
     def _list9(self, facts: ChildFacts, rd: Reader, row: dict[str, Cell], n: int,
                source: str) -> bool:
-        coded = rd.coded(row, n, "eligibility")
-        categories = {answer_key(k): v for k, v in self.settings.care_leaver_categories.items()}
-        counts = True
-        if coded is not None:
-            key = coded.key
-            if key in categories:
-                counts = categories[key]
-            else:
-                rd.unknown(n, "eligibility", coded.raw, "a care leaver")
-        if not counts:
+        counts = eligibility_counts(rd, row, n, self.settings)
+        if counts is None:
+            # On the care leavers' list with no category: the list itself says care leaver.
+            rd.unknown(n, "eligibility", "blank", "a care leaver (on List 9, no category)")
+        elif not counts:
             return False
         # Leaving care teams may record only the personal adviser.
         column = "worker"

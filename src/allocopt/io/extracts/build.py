@@ -26,6 +26,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from allocopt.checks import missing_inputs
 from allocopt.domain import (
     FULL_TIME_HOURS,
     Assessment,
@@ -53,9 +54,17 @@ from allocopt.io.extracts.facts import (
     child_age,
     name_key,
 )
-from allocopt.io.extracts.report import ImportReport, Unallocated, WorkerGap, write_report
+from allocopt.io.extracts.report import (
+    ImportReport,
+    Unallocated,
+    UnknownWait,
+    WorkerGap,
+    write_report,
+)
 from allocopt.io.extracts.roster import OverrideRow, Overrides, Roster, RosterEntry, check_dates
 from allocopt.io.extracts.settings import ImportSettings
+from allocopt.io.schemes import DEFAULT_SCHEME, load_scheme, shipped_names
+from allocopt.schemes.model import Scheme
 
 TEAM_FILE = "team.yaml"
 CASELOAD_FILE = "caseload.csv"
@@ -402,10 +411,7 @@ class _Builder:
                             f"{why_unallocated[c]}; siblings are allocated"))
             else:
                 if "referred_on" not in kw:
-                    referred = [f.referred_on for f in facts if f.referred_on is not None]
-                    if referred:
-                        kw["referred_on"] = min(referred)
-                        sources["referred_on"] = "date of referral in the extract"
+                    self.waiting_since(hid, facts, kw, sources)
                 for c in ids:
                     report.unallocated.append(Unallocated(c, hid, children[c].status.value,
                                                           why_unallocated[c]))
@@ -434,6 +440,25 @@ class _Builder:
                                 "guessed)")
         caseload = Caseload(households=tuple(households), holdings=tuple(holdings))
         return ImportResult(team, caseload, Caseload(households=tuple(waiting)), x, self.options)
+
+    def waiting_since(self, hid: str, facts: list[ChildFacts], kw: dict[str, Any],
+                      sources: dict[str, str]) -> None:
+        """The waiting household's referral date: the current episode's, or unknown.
+
+        An episode open for years with nobody allocated has lost its worker at some
+        date the extract does not give; its start is not when the wait began.
+        """
+        referred = [f.referred_on for f in facts if f.referred_on is not None]
+        if referred:
+            kw["referred_on"] = min(referred)
+            sources["referred_on"] = "referral of the current episode in the extract"
+            return
+        starts = [f.episode_start for f in facts if f.episode_start is not None]
+        detail = "the extract gives no referral date for the current episode"
+        if starts:
+            detail += f" (an episode open since {min(starts)}, with no worker now)"
+        sources["referred_on"] = "unknown: " + detail
+        self.report.unknown_waits.append(UnknownWait(hid, detail))
 
     def allocated_on(self, cids: list[str],
                      leads: dict[str, tuple[str, Allocation | None, str]]) -> date | None:
@@ -659,9 +684,13 @@ def write_import(result: ImportResult, out: Path, show_names: bool = False) -> l
 def run_import(kind: str, source: Path, out: Path, options: ImportOptions, *,
                roster: Path | None = None, overrides: Path | None = None,
                settings: Path | ImportSettings | None = None,
-               show_names: bool = False) -> ImportResult:
+               show_names: bool = False, scheme: Scheme | None = None) -> ImportResult:
     """Read an Annex A workbook (kind 'annex-a') or SSD folder ('ssd'), the roster and the
-    override sheet; write the team, caseload, waiting list and report into `out`."""
+    override sheet; write the team, caseload, waiting list and report into `out`.
+
+    `scheme` is the team's scheme (default: the shipped one `options.scheme` names, else
+    the default scheme); the report says which of its inputs most cases lack.
+    """
     from allocopt.io.extracts.annex_a import read_annex_a
     from allocopt.io.extracts.roster import read_overrides, read_roster
     from allocopt.io.extracts.settings import read_settings
@@ -677,5 +706,10 @@ def run_import(kind: str, source: Path, out: Path, options: ImportOptions, *,
     else:
         raise ValueError(f"unknown extract kind {kind!r}")
     result = build_import(extract, the_roster, the_overrides, options, chosen)
+    if scheme is None:
+        shipped = options.scheme in shipped_names()
+        scheme = load_scheme(options.scheme if shipped and options.scheme else DEFAULT_SCHEME)
+    result.report.missing_inputs = [
+        m.message("the override sheet") for m in missing_inputs(scheme, result.caseload.households)]
     write_import(result, out, show_names)
     return result

@@ -22,6 +22,7 @@ from typing import Generic, TypeVar
 from allocopt.domain import Assessment, CourtStage, Role, Status, TravelBand
 from allocopt.io import cells
 from allocopt.io.extracts.report import ImportReport
+from allocopt.io.extracts.settings import ImportSettings
 from allocopt.io.tables import Cell, Table, normalise_header
 
 T = TypeVar("T")
@@ -81,10 +82,12 @@ class ChildFacts:
     assessment: Fact[Assessment] | None = None
     family: Fact[str] | None = None
     referred_on: date | None = None
+    episode_start: date | None = None  # an open episode's start, when no referral dates it
     team_hint: str | None = None
 
     def add_referral(self, when: date | None) -> None:
-        if when is not None and (self.referred_on is None or when < self.referred_on):
+        """A current referral: the latest is the referral of the current episode."""
+        if when is not None and (self.referred_on is None or when > self.referred_on):
             self.referred_on = when
 
     def set_assessment(self, fact: Fact[Assessment]) -> None:
@@ -177,11 +180,16 @@ def answer_key(value: str) -> str:
 
 @dataclass(frozen=True)
 class Coded:
-    """A coded answer: 'E1: Placement order' -> code E1, label 'Placement order'."""
+    """A coded answer: 'E1: Placement order' -> code E1, label 'Placement order'.
+
+    `letter` is the list letter of an answer written the way Annex A offers them
+    ('b) Former relevant child' -> 'b'), or None.
+    """
 
     raw: str
     code: str | None
     label: str
+    letter: str | None = None
 
     @property
     def key(self) -> str:
@@ -193,13 +201,17 @@ def decode(value: Cell) -> Coded | None:
     raw = clean_text(value)
     if raw is None:
         return None
-    text = _PREFIX.sub("", raw).strip()
+    prefix = _PREFIX.match(raw)
+    letter = prefix[0].strip(" ()").lower() if prefix else None
+    if prefix is None and re.fullmatch(r"\(?[a-zA-Z]\)?", raw):
+        letter = raw.strip("()").lower()  # the letter alone: 'b' or 'b)'
+    text = raw[prefix.end():].strip() if prefix else raw
     m = _CODE.match(text)
     if m:
-        return Coded(raw, m[1].upper(), m[2].strip())
+        return Coded(raw, m[1].upper(), m[2].strip(), letter)
     if re.fullmatch(r"[A-Z]{1,3}\d{1,2}[A-Z]?", text.upper()) and any(ch.isdigit() for ch in text):
-        return Coded(raw, text.upper(), text)
-    return Coded(raw, None, text)
+        return Coded(raw, text.upper(), text, letter)
+    return Coded(raw, None, text, letter)
 
 
 _YES = {"yes", "y", "true", "t", "1"}
@@ -370,6 +382,23 @@ class Reader:
 
     def unknown(self, number: int, name: str, value: object, treated_as: str) -> None:
         self.report.unknown(self.where, self.columns.label(name), value, number, treated_as)
+
+
+def eligibility_counts(rd: Reader, row: dict[str, Cell], number: int,
+                       settings: ImportSettings) -> bool | None:
+    """Whether the row's care leaver eligibility category counts; None when it is blank.
+
+    A category the settings and Annex A's letters do not know is reported, and does
+    not count: nobody is taken for a care leaver on a guess.
+    """
+    coded = rd.coded(row, number, "eligibility")
+    if coded is None:
+        return None
+    counts = settings.care_leaver_counts(coded.label, coded.letter)
+    if counts is None:
+        rd.unknown(number, "eligibility", coded.raw, "not counted: not a care leaver category "
+                   "(add it to the settings' care_leaver_categories)")
+    return bool(counts)
 
 
 def age_at(dob: date, on: date) -> int:

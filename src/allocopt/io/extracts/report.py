@@ -75,6 +75,18 @@ class Unallocated:
 
 
 @dataclass(frozen=True)
+class UnknownWait:
+    """A waiting household whose referral date the extract does not give."""
+
+    household_id: str
+    detail: str
+
+
+UNKNOWN_WAIT_ADVICE = ("the wait is unknown: the household ranks as if referred today "
+                       "among equal priorities; set referred_on in the override sheet")
+
+
+@dataclass(frozen=True)
 class WorkerGap:
     """A worker in the extract but not the roster, or the reverse."""
 
@@ -97,7 +109,9 @@ class ImportReport:
     households: int = 0
     own_households: int = 0
     allocated_children: int = 0
+    missing_inputs: list[str] = field(default_factory=list)
     unallocated: list[Unallocated] = field(default_factory=list)
+    unknown_waits: list[UnknownWait] = field(default_factory=list)
     not_in_roster: list[WorkerGap] = field(default_factory=list)
     not_in_extract: list[WorkerGap] = field(default_factory=list)
     disagreements: list[Disagreement] = field(default_factory=list)
@@ -159,6 +173,9 @@ def report_markdown(report: ImportReport, show_names: bool = False) -> str:
              f"- Team: {r.team or 'all teams in the extract'}",
              f"- Children imported: {r.children} in {r.households} households "
              f"({r.allocated_children} allocated, {len(r.unallocated)} unallocated)", ""]
+    if r.missing_inputs:
+        lines += ["## Read this first: scheme inputs missing", ""]
+        lines += [f"- **{m}**" for m in r.missing_inputs] + [""]
     if r.written:
         lines += ["Files written: " + ", ".join(r.written), ""]
     lines += ["## Children per list", ""]
@@ -170,6 +187,8 @@ def report_markdown(report: ImportReport, show_names: bool = False) -> str:
     sections: list[tuple[str, list[str], list[list[str]]]] = [
         ("Unallocated children", ["Child", "Household", "Status", "Why"],
          [[lab(u.child_id), u.household_id, u.status, u.reason] for u in r.unallocated]),
+        ("Waiting households with no referral date", ["Household", "Why", "What it means"],
+         [[u.household_id, u.detail, UNKNOWN_WAIT_ADVICE] for u in r.unknown_waits]),
         ("Workers in the extract but not in the roster", ["Worker", "Children", "What to do"],
          [[w.worker, str(w.children), w.detail] for w in r.not_in_roster]),
         ("Workers in the roster but not in the extract", ["Worker", "Children", "Note"],
@@ -205,9 +224,14 @@ def report_csv(report: ImportReport, show_names: bool = False) -> str:
                     f"{c.current} current", c.note])
     for status, n in r.statuses.items():
         w.writerow(["status", status, "", "", str(n), "children"])
+    for message in r.missing_inputs:
+        w.writerow(["scheme input missing", "", "", "", "", message])
     for child in r.unallocated:
         w.writerow(["unallocated", r.label(child.child_id, show_names), child.household_id, "",
                     child.status, child.reason])
+    for wait in r.unknown_waits:
+        w.writerow(["referral date unknown", wait.household_id, "", "referred_on", "",
+                    f"{wait.detail}; {UNKNOWN_WAIT_ADVICE}"])
     for g in r.not_in_roster:
         w.writerow(["not in roster", g.worker, "", "", f"{g.children} children", g.detail])
     for g in r.not_in_extract:

@@ -9,6 +9,7 @@ defaults to copy, and ``--settings FILE`` reads a copy back.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import yaml
@@ -17,6 +18,18 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from allocopt.domain import CourtStage, Role, Status, TravelBand
 from allocopt.errors import from_validation
 from allocopt.io.yamlfile import read_mapping
+
+ANNEX_A_ELIGIBILITY = {"a": "relevant child", "b": "former relevant child",
+                       "c": "qualifying care leaver", "d": "eligible child"}
+"""Annex A List 9's eligibility categories by the letter the list gives each."""
+
+_STEM_END = re.compile(r"\s+(child|care leaver|young person)$")
+
+
+def _category_stem(text: str) -> str:
+    """'Former Relevant Child' -> 'former relevant' (how categories are compared)."""
+    key = re.sub(r"[\s\u00a0]+", " ", text).strip(" .:-").casefold()
+    return _STEM_END.sub("", key)
 
 
 class ImportSettings(BaseModel):
@@ -39,10 +52,14 @@ class ImportSettings(BaseModel):
                  "CP CHAIR", "SUPERVISING SOCIAL WORKER", "FOSTERING SOCIAL WORKER", "STUDENT"],
         description="SSD involvement roles that are known but are not allocations (not reported).")
     care_leaver_categories: dict[str, bool] = Field(
-        default={"relevant": True, "former relevant": True, "eligible": True,
-                 "qualifying": True, "no current eligibility": False},
+        default={"relevant child": True, "former relevant child": True,
+                 "qualifying care leaver": True, "eligible child": True,
+                 "no current eligibility": False},
         description="Care leaver eligibility categories (List 9, ssd_care_leavers) and whether "
-                    "the young person counts as a care leaver.")
+                    "the young person counts as a care leaver. Matched without case and "
+                    "without a closing 'child' or 'care leaver' ('Former relevant' is 'former "
+                    "relevant child'); Annex A's letters (a to d) are known too. A category "
+                    "not listed is reported and not counted.")
     legal_statuses: dict[str, CourtStage | None] = Field(
         default={"C1": CourtStage.CARE_PROCEEDINGS, "C2": None, "D1": None, "E1": None,
                  "J1": None, "J2": None, "J3": None, "L1": None, "L2": None, "L3": None,
@@ -84,6 +101,21 @@ class ImportSettings(BaseModel):
         },
         description="SSD job titles (prof_professional_job_title) and the role each means; a "
                     "title containing one of these (longest first) matches it.")
+
+    def care_leaver_counts(self, label: str, letter: str | None = None) -> bool | None:
+        """Whether an eligibility category counts as a care leaver; None if not known.
+
+        `label` is the category as written ('Former relevant child', 'former relevant');
+        `letter` Annex A's list letter ('b'), used when the words are not known.
+        """
+        by_stem = {_category_stem(k): v for k, v in self.care_leaver_categories.items()}
+        stem = _category_stem(label)
+        if stem in by_stem:
+            return by_stem[stem]
+        if letter is None and len(stem) == 1:
+            letter = stem  # the letter alone
+        standard = ANNEX_A_ELIGIBILITY.get(letter or "")
+        return by_stem.get(_category_stem(standard)) if standard is not None else None
 
     def travel_for_miles(self, miles: float) -> TravelBand:
         """The travel band of a placement `miles` away."""

@@ -35,6 +35,7 @@ from allocopt.io.extracts.facts import (
     StatusFact,
     WorkerFacts,
     answer_key,
+    eligibility_counts,
     open_at,
     yes_no,
 )
@@ -208,7 +209,6 @@ class _SsdState:
         self.allocated = {answer_key(r) for r in settings.allocated_worker_roles}
         self.co_worker = {answer_key(r) for r in settings.co_worker_roles}
         self.other = {answer_key(r) for r in settings.other_roles}
-        self.categories = {answer_key(k): v for k, v in settings.care_leaver_categories.items()}
         self.titles = {answer_key(k): v for k, v in settings.job_titles.items()}
 
     def run(self) -> None:
@@ -359,10 +359,7 @@ class _SsdState:
     def _care_leaver(self, t: _Table, row: dict[str, Cell], n: int, source: str) -> bool:
         rd = t.reader
         pid = rd.text(row, n, "person")
-        coded = rd.coded(row, n, "eligibility")
-        if coded is not None and coded.key not in self.categories:
-            rd.unknown(n, "eligibility", coded.raw, "a care leaver")
-        elif coded is not None and not self.categories[coded.key]:
+        if eligibility_counts(rd, row, n, self.settings) is False:
             return False
         if pid is None:
             return False

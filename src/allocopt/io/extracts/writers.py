@@ -78,7 +78,7 @@ def worker_name(worker: Worker, index: int) -> str:
     return f"{first} {last}" + (f" {extra + 1}" if extra else "")
 
 
-def _dob(age: int | None, on: date, salt: int) -> date | None:
+def date_of_birth(age: int | None, on: date, salt: int) -> date | None:
     if age is None:
         return None
     try:
@@ -89,7 +89,7 @@ def _dob(age: int | None, on: date, salt: int) -> date | None:
 
 
 @dataclass
-class _Case:
+class Case:
     """One child with what the writers need to know about its household and holding."""
 
     child: Child
@@ -101,7 +101,7 @@ class _Case:
     waiting: bool
 
 
-def _cases(team: Team, caseload: Caseload, waiting: Caseload | None) -> list[_Case]:
+def cases_of(team: Team, caseload: Caseload, waiting: Caseload | None) -> list[Case]:
     index = {w.id: i for i, w in enumerate(team.workers)}
     lead: dict[str, tuple[str, date | None]] = {}
     second: dict[str, str] = {}
@@ -119,7 +119,7 @@ def _cases(team: Team, caseload: Caseload, waiting: Caseload | None) -> list[_Ca
                 wid, allocated = lead.get(c.id, (None, None))
                 worker = team.worker(wid) if wid else None
                 co = team.worker(second[c.id]) if c.id in second else None
-                out.append(_Case(c, h, worker, index.get(wid or "", 0), allocated, co,
+                out.append(Case(c, h, worker, index.get(wid or "", 0), allocated, co,
                                  is_waiting))
     return out
 
@@ -133,7 +133,7 @@ def _court_from_extract(h: Household, kind: str) -> bool:
     return kind == "ssd" and h.court in (CourtStage.PLO, CourtStage.CARE_PROCEEDINGS)
 
 
-def _assessment_open(h: Household, on: date) -> bool:
+def assessment_open(h: Household, on: date) -> bool:
     a = h.assessment
     return a is not None and a.start <= on and (a.completed is None or a.completed > on)
 
@@ -144,7 +144,7 @@ def _items(items: Iterable[WorkItem]) -> str:
     return items_text(tuple(items))
 
 
-def override_rows(cases: Sequence[_Case], on: date, kind: str) -> list[dict[str, Any]]:
+def override_rows(cases: Sequence[Case], on: date, kind: str) -> list[dict[str, Any]]:
     """What the extract cannot carry, one row per child (blank where the extract says it)."""
     rows = []
     for case in cases:
@@ -161,7 +161,7 @@ def override_rows(cases: Sequence[_Case], on: date, kind: str) -> list[dict[str,
         for flag in ("high_input", "complex"):
             if getattr(c, flag):
                 row[flag] = "yes"
-        if c.disabled and kind == "annex-a" and not _assessment_open(h, on):
+        if c.disabled and kind == "annex-a" and not assessment_open(h, on):
             row["disabled"] = "yes"
         if c.work_items:
             row["child_work_items"] = _items(c.work_items)
@@ -176,7 +176,7 @@ def override_rows(cases: Sequence[_Case], on: date, kind: str) -> list[dict[str,
                 row[flag] = "yes"
         if h.court is not None and not _court_from_extract(h, kind):
             row["court"] = h.court.value
-        if h.assessment is not None and not _assessment_open(h, on):
+        if h.assessment is not None and not assessment_open(h, on):
             row["assessment_kind"] = h.assessment.kind.value
             row["assessment_start"] = h.assessment.start.isoformat()
             if h.assessment.completed:
@@ -213,7 +213,7 @@ def _csv(rows: list[dict[str, Any]], first: Sequence[str] = ()) -> str:
 def write_overrides(path: Path, team: Team, caseload: Caseload, waiting: Caseload | None,
                     on: date, kind: str) -> None:
     """The override sheet for files written by write_annex_a (kind 'annex-a') or write_ssd."""
-    rows = override_rows(_cases(team, caseload, waiting), on, kind)
+    rows = override_rows(cases_of(team, caseload, waiting), on, kind)
     write_text(path, _csv(rows, ("child_id",)))
 
 
@@ -266,7 +266,7 @@ _CASE_STATUS = {Status.CIN: "a) Open - child in need plan", Status.CP: "b) Child
                 Status.SUPERVISION_ORDER: "a) Open - child in need plan"}
 
 
-class _Sheet:
+class Sheet:
     """Rows of one list sheet, with formulas whose saved results are filled in after saving."""
 
     def __init__(self, number: int, header: list[str]) -> None:
@@ -296,7 +296,7 @@ class _Messy:
         if u < 0.15:
             return (value - date(1899, 12, 30)).days
         if u < 0.2:
-            return _Formula(f"=DATE({value.year},{value.month},{value.day})",
+            return Formula(f"=DATE({value.year},{value.month},{value.day})",
                             str((value - date(1899, 12, 30)).days))
         return value
 
@@ -307,7 +307,7 @@ class _Messy:
 
 
 @dataclass(frozen=True)
-class _Formula:
+class Formula:
     text: str
     cached: str | None
 
@@ -325,26 +325,26 @@ def write_annex_a(path: Path, team: Team, caseload: Caseload, waiting: Caseload 
               "Allocated Team", "Allocated Worker"] if messy else \
         ["Child Unique ID", "Gender", "Ethnicity", "Date of Birth", "Age", "Allocated Team",
          "Allocated Worker"]
-    sheets: dict[int, _Sheet] = {}
+    sheets: dict[int, Sheet] = {}
     for n, extra in _HEADERS.items():
         header = list(common) + extra
         if messy and n in (7, 8):
             header[header.index("Gender")] = "Sex"  # the 2026 renaming, on some lists only
         if messy and n == 6:
             header[header.index("Allocated Worker")] = "Allocated Social Worker"
-        sheets[n] = _Sheet(n, header)
+        sheets[n] = Sheet(n, header)
     if messy:
         sheets[9].title_row = True
     nbsp_worker = next((w.id for w in team.workers if w.name and " " in w.name), None)
-    for i, case in enumerate(_cases(team, caseload, waiting)):
+    for i, case in enumerate(cases_of(team, caseload, waiting)):
         _annex_rows(sheets, case, i, on, team, team_name, mess, nbsp_worker)
     if messy:
         _annex_noise(sheets, on, mess)
     _annex_history(sheets, history, on, team_name)
-    _save_workbook(path, sheets, messy)
+    save_workbook(path, sheets, ([1] if messy else []) + sorted(sheets) + ([10] if messy else []))
 
 
-def _annex_history(sheets: dict[int, _Sheet], rows: int, on: date, team_name: str) -> None:
+def _annex_history(sheets: dict[int, Sheet], rows: int, on: date, team_name: str) -> None:
     """Rows for past children: each has a closed CIN episode and an ended plan or referral."""
     for i in range(rows):
         cid = f"Y{i // 2:06d}"
@@ -370,7 +370,7 @@ def _annex_history(sheets: dict[int, _Sheet], rows: int, on: date, team_name: st
             sheets[3].add({**base, "Date of Referral": began, "Referral NFA?": "a) Yes"})
 
 
-def _annex_rows(sheets: dict[int, _Sheet], case: _Case, i: int, on: date, team: Team,
+def _annex_rows(sheets: dict[int, Sheet], case: Case, i: int, on: date, team: Team,
                 team_name: str, mess: _Messy, nbsp_worker: str | None) -> None:
     c, h = case.child, case.household
     if case.worker is None:
@@ -379,13 +379,13 @@ def _annex_rows(sheets: dict[int, _Sheet], case: _Case, i: int, on: date, team: 
         worker = worker_name(case.worker, case.worker_index)
         if mess.on and case.worker.id == nbsp_worker and i % 2 == 0:
             worker = worker.replace(" ", "\u00a0", 1)
-    dob = _dob(c.age, on, i * 37)
+    dob = date_of_birth(c.age, on, i * 37)
     base: dict[str, Any] = {
         "Child Unique ID": c.id, "Child Unique ID ": c.id,
         "Gender": ("a) Male", "b) Female")[i % 2], "Sex": ("a) Male", "b) Female")[i % 2],
         "Ethnicity": ("WBRI", "MWBC", "AIND", "BAFR", "WOTH")[i % 5],
         "Date of Birth": mess.date(dob),
-        "Age": (_Formula('=DATEDIF(D{row},TODAY(),"y")', None) if mess.on and i % 23 == 5
+        "Age": (Formula('=DATEDIF(D{row},TODAY(),"y")', None) if mess.on and i % 23 == 5
                 else (c.age + 0.25 if c.age is not None and mess.on else c.age)),
         "Allocated Team": team_name, "Allocated Worker": worker,
         "Allocated Social Worker": worker,
@@ -400,7 +400,7 @@ def _annex_rows(sheets: dict[int, _Sheet], case: _Case, i: int, on: date, team: 
         sheets[6].add({**base, "CIN Start Date": mess.date(started),
                        "Case Status": _CASE_STATUS.get(c.status, "")})
     a = h.assessment
-    if a is not None and _assessment_open(h, on):
+    if a is not None and assessment_open(h, on):
         if a.kind is AssessmentKind.S47:
             sheets[5].add({**base, "Strategy discussion initiating Section 47 Enquiry Start "
                            "Date": mess.date(a.start)})
@@ -431,7 +431,7 @@ def _annex_rows(sheets: dict[int, _Sheet], case: _Case, i: int, on: date, team: 
                        "LA in Touch": "a) Yes"})
 
 
-def _annex_noise(sheets: dict[int, _Sheet], on: date, mess: _Messy) -> None:
+def _annex_noise(sheets: dict[int, Sheet], on: date, mess: _Messy) -> None:
     """Made-up children that must not be imported (ended, ceased, closed, other team)."""
     past = on - timedelta(days=400)
     ended = on - timedelta(days=30)
@@ -461,13 +461,14 @@ def _annex_noise(sheets: dict[int, _Sheet], on: date, mess: _Messy) -> None:
                    "Case Status": "b) Child protection plan"})
 
 
-def _save_workbook(path: Path, sheets: dict[int, _Sheet], messy: bool) -> None:
+def save_workbook(path: Path, sheets: dict[int, Sheet], order: Sequence[int]) -> None:
+    """Write the list sheets in `order` ("List N"; a list with no sheet gets a header only),
+    with formulas, and make the file look as Excel saves it."""
     import openpyxl
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.utils import get_column_letter
 
     book = openpyxl.Workbook(write_only=True)
-    order = ([1] if messy else []) + sorted(sheets) + ([10] if messy else [])
     for n in order:
         ws = book.create_sheet(f"List {n}")
         sheet = sheets.get(n)
@@ -482,7 +483,7 @@ def _save_workbook(path: Path, sheets: dict[int, _Sheet], messy: bool) -> None:
         for r, values in enumerate(sheet.rows, start=offset + 1):
             row: list[Any] = []
             for col, value in enumerate(values, start=1):
-                if isinstance(value, _Formula):
+                if isinstance(value, Formula):
                     cell = WriteOnlyCell(ws, value=value.text.replace("{row}", str(r)))
                     if value.cached is not None:
                         cell.number_format = "DD/MM/YYYY"
@@ -648,7 +649,7 @@ def write_ssd(folder: Path, team: Team, caseload: Caseload, waiting: Caseload | 
               prof_full_time_equivalency="" if blank_fte else f"{fte:g}",
               prof_agency_worker_flag="Y" if w.agency else "N")
     families: set[str] = set()
-    for i, case in enumerate(_cases(team, caseload, waiting)):
+    for i, case in enumerate(cases_of(team, caseload, waiting)):
         _ssd_rows(t, case, i, on, prof, mess, families)
         for k in range(other_roles):
             start = on - timedelta(days=700 + 10 * k)
@@ -666,11 +667,11 @@ def write_ssd(folder: Path, team: Team, caseload: Caseload, waiting: Caseload | 
         write_text(folder / f"{table}.csv", _csv(rows, SSD_COLUMNS[table]))
 
 
-def _ssd_rows(t: _Tables, case: _Case, i: int, on: date, prof: dict[str, str], mess: _Messy,
+def _ssd_rows(t: _Tables, case: Case, i: int, on: date, prof: dict[str, str], mess: _Messy,
               families: set[str]) -> None:
     c, h = case.child, case.household
     cid = c.id
-    dob = _dob(c.age, on, i * 37)
+    dob = date_of_birth(c.age, on, i * 37)
     t.add("ssd_person", pers_person_id=cid, pers_sex=("M", "F")[i % 2],
           pers_ethnicity="WBRI", pers_dob=_iso(dob, mess))
     t.add("ssd_family", fami_family_id=h.id, fami_person_id=cid)
@@ -718,7 +719,7 @@ def _ssd_rows(t: _Tables, case: _Case, i: int, on: date, prof: dict[str, str], m
               clea_care_leaver_eligibility=mess.coded("Former relevant", "Former Relevant"),
               clea_care_leaver_in_touch="YES")
     a = h.assessment
-    if a is not None and _assessment_open(h, on):
+    if a is not None and assessment_open(h, on):
         if a.kind is AssessmentKind.S47:
             t.add("ssd_s47_enquiry", s47e_person_id=cid, s47e_s47_start_date=_iso(a.start, mess))
         else:
