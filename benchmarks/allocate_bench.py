@@ -17,7 +17,7 @@ workers available for new work; workers in amber and red after the meeting;
 households and weighted priority placed; the gap of the max load % to the fluid
 lower bound (total load after the allocation / total capacity of available
 workers) and of the priority to the LP bound (tier by tier, see
-allocation/cpsat_bounds.py); peak resident memory of the process while the
+allocation/cpsat/bounds/priority_lp.py); peak resident memory of the process while the
 method ran; and the lexicographic comparison with greedy. Then the whole
 `allocopt allocate` command is timed on the shipped example team and on the
 12 x 30 team written to files.
@@ -41,10 +41,10 @@ from pathlib import Path
 
 import numpy as np
 import yaml
+from naive_pairs import naive_allocate  # the comparator beside this script
 
 from allocopt.allocation.cpsat import CpSatAllocator
-from allocopt.allocation.cpsat_bounds import priority_bound
-from allocopt.allocation.cpsat_naive import naive_allocate
+from allocopt.allocation.cpsat.bounds.priority_lp import priority_bound
 from allocopt.allocation.exact import ExactProblem, exact_problem
 from allocopt.allocation.greedy import GreedyAllocator
 from allocopt.allocation.objective import (

@@ -10,8 +10,7 @@ from __future__ import annotations
 import itertools
 from datetime import date
 
-from allocopt.allocation.exact import ExactProblem
-from allocopt.allocation.greedy import to_assignments
+from allocopt.allocation.exact import ExactProblem, to_assignments
 from allocopt.allocation.problem import (
     AllocationProblem,
     Assignment,

@@ -14,7 +14,8 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from allocopt.allocation.cpsat import CpSatAllocator, solve
+from allocopt.allocation.cpsat import CpSatAllocator
+from allocopt.allocation.cpsat.solve import solve
 from allocopt.allocation.exact import FINEST, ExactProblem, exact_problem, fits_nobody, room_in_band
 from allocopt.allocation.greedy import GreedyAllocator
 from allocopt.allocation.objective import Objective, evaluate

@@ -1,4 +1,4 @@
-"""Bounds by household sums (allocation/subset_bounds.py): valid, and they never change
+"""Bounds by household sums (allocation/cpsat/bounds/household_sums.py): valid, and they never change
 the optimum.
 
 - each bound is at most the value of every allocation the independent validator
@@ -16,22 +16,9 @@ from __future__ import annotations
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from allocopt.allocation import subset_bounds
-from allocopt.allocation.cpsat import (
-    CpSatAllocator,
-    build_model,
-    least_added_load,
-    max_load_floor,
-    solve,
-    spread_floor,
-    worker_chunks,
-)
-from allocopt.allocation.exact import exact_problem
-from allocopt.allocation.greedy import GreedyAllocator, to_assignments
-from allocopt.allocation.objective import evaluate, worker_totals
-from allocopt.allocation.packing import packing_assignments
-from allocopt.allocation.problem import AllocationProblem
-from allocopt.allocation.subset_bounds import (
+from allocopt.allocation.cpsat import CpSatAllocator
+from allocopt.allocation.cpsat.bounds import household_sums
+from allocopt.allocation.cpsat.bounds.household_sums import (
     amber_floor_by_sums,
     least_load_for_days,
     max_load_floor_by_sums,
@@ -39,6 +26,19 @@ from allocopt.allocation.subset_bounds import (
     spread_floor_by_sums,
     waited_ceiling_by_sums,
 )
+from allocopt.allocation.cpsat.bounds.levels import (
+    least_added_load,
+    max_load_floor,
+    spread_floor,
+    worker_chunks,
+)
+from allocopt.allocation.cpsat.model import build_model
+from allocopt.allocation.cpsat.solve import solve
+from allocopt.allocation.exact import exact_problem, to_assignments
+from allocopt.allocation.greedy import GreedyAllocator
+from allocopt.allocation.objective import evaluate, worker_totals
+from allocopt.allocation.packing import packing_assignments
+from allocopt.allocation.problem import AllocationProblem
 from allocopt.allocation.types import load_types
 from allocopt.allocation.validate import validate_exact
 from tests.test_allocation_builders import household, problem, valid_allocations, worker
@@ -152,7 +152,7 @@ def test_bounds_whose_tables_would_be_too_large_claim_nothing(
           household("H3", points=5, waiting_days=4)]
     ex_days = exact_problem(problem([worker("W1", load=30)], hs))
     placed = evaluate(ex_days, to_assignments(ex_days, [(1, 0, "lead")])).placed
-    monkeypatch.setattr(subset_bounds, "WORK_LIMIT", 10)
+    monkeypatch.setattr(household_sums, "WORK_LIMIT", 10)
     assert spread_floor_by_sums(ex, 4, 10_000, 0, worker_chunks(cm), cm.added_ub) is None
     assert least_load_for_days(ex_days, placed, 9) == 3
 

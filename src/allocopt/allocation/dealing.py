@@ -19,10 +19,10 @@ from collections.abc import Iterator
 import numpy as np
 import numpy.typing as npt
 
-from allocopt.allocation.exact import ExactProblem
+from allocopt.allocation.exact import ExactProblem, to_assignments
 from allocopt.allocation.objective import preference_score
-from allocopt.allocation.problem import Assignment
-from allocopt.allocation.rules import RoleName, Taken, still_allowed
+from allocopt.allocation.problem import Assignment, RoleName
+from allocopt.allocation.rules import Taken, still_allowed
 from allocopt.allocation.types import allowed_workers
 from allocopt.domain import Role
 
@@ -240,11 +240,4 @@ class Dealer:
 
     def assignments(self) -> tuple[Assignment, ...]:
         """The deal so far, in a fixed order (household id, lead before secondary)."""
-        ex = self.ex
-        out = [
-            Assignment(ex.households[h].id, ex.workers[w].id, role,
-                       ex.households[h].points if role == "lead"
-                       else ex.households[h].secondary_points)
-            for h, w, role in self.chosen
-        ]
-        return tuple(sorted(out, key=lambda a: (a.household_id, a.role != "lead")))
+        return to_assignments(self.ex, self.chosen)

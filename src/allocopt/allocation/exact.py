@@ -15,11 +15,17 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from allocopt.allocation.problem import AllocationProblem, WaitingHousehold, WorkerState
+from allocopt.allocation.problem import (
+    AllocationProblem,
+    Assignment,
+    RoleName,
+    WaitingHousehold,
+    WorkerState,
+)
 from allocopt.capacity import acceptable_band, band_upper_bound
 from allocopt.domain import Role, Status
 from allocopt.schemes.model import Scheme
@@ -255,3 +261,15 @@ def cap_weights(limits: Mapping[Status, float]) -> tuple[dict[str, int], int]:
         whole = math.lcm(whole, f.numerator)
     weights = {s: int(whole / f) for s, f in fracs.items()}
     return weights, whole
+
+
+def to_assignments(ex: ExactProblem, chosen: Iterable[tuple[int, int, RoleName]]
+                   ) -> tuple[Assignment, ...]:
+    """(household, worker, role) by position as assignments, in a fixed order (household
+    id, lead before secondary), each with the points the role carries."""
+    out = [
+        Assignment(ex.households[h].id, ex.workers[w].id, role,
+                   ex.households[h].points if role == "lead" else ex.households[h].secondary_points)
+        for h, w, role in chosen
+    ]
+    return tuple(sorted(out, key=lambda a: (a.household_id, a.role != "lead")))

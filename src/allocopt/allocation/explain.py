@@ -27,11 +27,15 @@ from dataclasses import dataclass
 
 from allocopt.allocation.exact import ExactProblem, exact_problem
 from allocopt.allocation.objective import Objective, evaluate, preference_score
-from allocopt.allocation.problem import AllocationProblem, AllocationResult, Assignment
+from allocopt.allocation.problem import (
+    AllocationProblem,
+    AllocationResult,
+    Assignment,
+    RoleName,
+)
 from allocopt.allocation.rules import (
     RULE_LABELS,
     STATUS_WORDS,
-    RoleName,
     Taken,
     added_load,
     breaches,

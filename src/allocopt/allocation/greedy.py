@@ -17,46 +17,11 @@ from __future__ import annotations
 import time
 
 from allocopt.allocation.dealing import Dealer
-from allocopt.allocation.exact import ExactProblem, exact_problem
+from allocopt.allocation.exact import exact_problem
 from allocopt.allocation.objective import evaluate
-from allocopt.allocation.problem import AllocationProblem, AllocationResult, Assignment
-from allocopt.allocation.rules import RULE_LABELS, RoleName, Taken, breaches
-
-
-def waiting_order(ex: ExactProblem) -> list[int]:
-    """Households by priority: highest tier, then longest waiting, then id."""
-    households = ex.households
-    return sorted(range(len(households)),
-                  key=lambda h: (households[h].tier, -households[h].waiting_days,
-                                 households[h].id))
-
-
-def pin_clashes(ex: ExactProblem) -> list[str]:
-    """Households the policy pins to two different workers (both pins cannot hold)."""
-    if not ex.problem.policy.rules.pins:
-        return []
-    seen: dict[str, str] = {}
-    out = []
-    for pin in ex.problem.policy.pins:
-        if pin.household in seen and seen[pin.household] != pin.worker:
-            out.append(f"{pin.household} is pinned to both {seen[pin.household]} and {pin.worker}")
-        seen.setdefault(pin.household, pin.worker)
-    return out
-
-
-def pinned(ex: ExactProblem) -> list[tuple[int, int]]:
-    """(household, worker) for each pin naming a waiting household and a team worker."""
-    if not ex.problem.policy.rules.pins:
-        return []
-    out = []
-    seen: set[int] = set()
-    for pin in ex.problem.policy.pins:
-        h = ex.household_index.get(pin.household)
-        w = ex.worker_index.get(pin.worker)
-        if h is not None and w is not None and h not in seen:
-            seen.add(h)
-            out.append((h, w))
-    return out
+from allocopt.allocation.problem import AllocationProblem, AllocationResult
+from allocopt.allocation.rules import Taken, breaches, pin_clashes, pin_conflict, pinned
+from allocopt.allocation.types import waiting_order
 
 
 class GreedyAllocator:
@@ -117,27 +82,3 @@ class GreedyAllocator:
             objective=evaluate(ex, assignments).as_floats() if self.objective else (),
             solve_seconds=time.perf_counter() - start,
         )
-
-
-def to_assignments(
-    ex: ExactProblem, chosen: list[tuple[int, int, RoleName]]
-) -> tuple[Assignment, ...]:
-    """Assignments in a fixed order (household id, lead before secondary)."""
-    out = [
-        Assignment(ex.households[h].id, ex.workers[w].id, role,
-                   ex.households[h].points if role == "lead" else ex.households[h].secondary_points)
-        for h, w, role in chosen
-    ]
-    return tuple(sorted(out, key=lambda a: (a.household_id, a.role != "lead")))
-
-
-def pin_conflict(ex: ExactProblem, h: int, w: int, trouble: list[tuple[str, str]],
-                 chosen: list[tuple[int, int, RoleName]]) -> str:
-    """A pin that cannot be honoured, with the rules it conflicts with."""
-    household, worker = ex.households[h], ex.workers[w]
-    others = sorted(ex.households[c].id for c, cw, role in chosen if cw == w and role == "lead")
-    names = "; ".join(f"{RULE_LABELS[name]}: {reason}" for name, reason in trouble)
-    text = f"the pin of {household.id} to {worker.id} conflicts with {names}"
-    if others:
-        text += f" (with the pins of {', '.join(others)} to {worker.id})"
-    return text

@@ -21,12 +21,11 @@ from fractions import Fraction
 import numpy as np
 
 from allocopt.allocation.dealing import NO_CEILING, Dealer
-from allocopt.allocation.exact import ExactProblem, pct_units
-from allocopt.allocation.greedy import pinned, to_assignments
+from allocopt.allocation.exact import ExactProblem, pct_units, to_assignments
 from allocopt.allocation.objective import spread
-from allocopt.allocation.problem import Assignment
-from allocopt.allocation.rules import RoleName, Taken, allowed, still_allowed
-from allocopt.allocation.types import allowed_workers
+from allocopt.allocation.problem import Assignment, RoleName
+from allocopt.allocation.rules import Taken, allowed, pinned, still_allowed
+from allocopt.allocation.types import allowed_workers, waiting_order
 from allocopt.domain import Role
 
 
@@ -336,8 +335,6 @@ def fill_up(ex: ExactProblem, assignments: tuple[Assignment, ...]) -> tuple[Assi
     waiting) to the least-loaded worker every rule allows. Adding never lowers the
     priority level, so a solver's answer polished this way is at least as good.
     """
-    from allocopt.allocation.greedy import waiting_order
-
     dealer = Dealer(ex)
     placed = set()
     for a in assignments:

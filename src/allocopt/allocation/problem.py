@@ -208,11 +208,15 @@ class AllocationProblem:
     team_type: TeamType | None = None
 
 
+RoleName = Literal["lead", "secondary"]
+"""A worker's part in a household: its lead worker, or the secondary co-worker."""
+
+
 @dataclass(frozen=True, slots=True)
 class Assignment:
     household_id: str
     worker_id: str
-    role: Literal["lead", "secondary"]
+    role: RoleName
     points: float
 
 

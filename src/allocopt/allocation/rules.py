@@ -22,14 +22,11 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Literal
 
 from allocopt.allocation.exact import ExactProblem, decimal_fraction
-from allocopt.allocation.problem import HardRules, WaitingHousehold
+from allocopt.allocation.problem import HardRules, RoleName, WaitingHousehold
 from allocopt.capacity import load_pct, rag_band
 from allocopt.domain import Role, Status
-
-RoleName = Literal["lead", "secondary"]
 
 STATUS_WORDS = {
     Status.CIN: "CIN",
@@ -245,6 +242,50 @@ RULE_LABELS = {
     "count_caps": "count caps",
     "band_ceiling": "band ceiling",
 }
+
+# ------------------------------------------------------------------ pins
+
+
+def pinned(ex: ExactProblem) -> list[tuple[int, int]]:
+    """(household, worker) for each pin naming a waiting household and a team worker."""
+    if not ex.problem.policy.rules.pins:
+        return []
+    out = []
+    seen: set[int] = set()
+    for pin in ex.problem.policy.pins:
+        h = ex.household_index.get(pin.household)
+        w = ex.worker_index.get(pin.worker)
+        if h is not None and w is not None and h not in seen:
+            seen.add(h)
+            out.append((h, w))
+    return out
+
+
+def pin_clashes(ex: ExactProblem) -> list[str]:
+    """Households the policy pins to two different workers (both pins cannot hold)."""
+    if not ex.problem.policy.rules.pins:
+        return []
+    seen: dict[str, str] = {}
+    out = []
+    for pin in ex.problem.policy.pins:
+        if pin.household in seen and seen[pin.household] != pin.worker:
+            out.append(f"{pin.household} is pinned to both {seen[pin.household]} and {pin.worker}")
+        seen.setdefault(pin.household, pin.worker)
+    return out
+
+
+def pin_conflict(ex: ExactProblem, h: int, w: int, trouble: list[tuple[str, str]],
+                 chosen: list[tuple[int, int, RoleName]]) -> str:
+    """A pin that cannot be honoured, with the rules it conflicts with."""
+    household, worker = ex.households[h], ex.workers[w]
+    others = sorted(ex.households[c].id for c, cw, role in chosen if cw == w and role == "lead")
+    names = "; ".join(f"{RULE_LABELS[name]}: {reason}" for name, reason in trouble)
+    text = f"the pin of {household.id} to {worker.id} conflicts with {names}"
+    if others:
+        text += f" (with the pins of {', '.join(others)} to {worker.id})"
+    return text
+
+
 
 STATIC_RULES = frozenset({"unavailability", "pins", "exclusions", "eligibility", "nqsw_no_cp"})
 """Rules that do not depend on what else the worker takes."""

@@ -19,11 +19,10 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 
-from allocopt.allocation.exact import ExactProblem, pct_units
-from allocopt.allocation.greedy import pinned, to_assignments
+from allocopt.allocation.exact import ExactProblem, pct_units, to_assignments
 from allocopt.allocation.objective import Objective, evaluate, tier_count
-from allocopt.allocation.problem import Assignment
-from allocopt.allocation.rules import RoleName, Taken, still_allowed
+from allocopt.allocation.problem import Assignment, RoleName
+from allocopt.allocation.rules import Taken, pinned, still_allowed
 from allocopt.allocation.types import allowed_workers
 
 MAX_HOUSEHOLDS = 3

@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from typing import cast
 
 from allocopt.allocation.exact import ExactProblem
-from allocopt.allocation.problem import Policy, WaitingHousehold
-from allocopt.allocation.rules import RoleName, statically_allowed
+from allocopt.allocation.problem import Policy, RoleName, WaitingHousehold
+from allocopt.allocation.rules import statically_allowed
 from allocopt.domain import Role, Status
 
 
@@ -59,6 +59,14 @@ class LoadType:
 def waiting_key(ex: ExactProblem, h: int) -> tuple[int, str]:
     household = ex.households[h]
     return (-household.waiting_days, household.id)
+
+
+def waiting_order(ex: ExactProblem) -> list[int]:
+    """Households by priority: highest tier, then longest waiting, then id."""
+    households = ex.households
+    return sorted(range(len(households)),
+                  key=lambda h: (households[h].tier, -households[h].waiting_days,
+                                 households[h].id))
 
 
 def _special(ex: ExactProblem) -> set[str]:

@@ -14,9 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from allocopt.allocation.exact import ExactProblem, exact_problem
-from allocopt.allocation.greedy import pinned
 from allocopt.allocation.problem import AllocationProblem, AllocationResult, Assignment
-from allocopt.allocation.rules import Taken, active_rules
+from allocopt.allocation.rules import Taken, active_rules, pinned
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,4 @@
-"""The rebalancing plan as CP-SAT models, one per phase (see :mod:`.rebalance`).
+"""The rebalancing plan as CP-SAT models, one per phase (see :mod:`.plan`).
 
 Each phase is a small model: one Boolean per (holding of a worker over the
 target, worker allowed to receive it); each receiver's new load, count-cap
@@ -13,7 +13,7 @@ from __future__ import annotations
 from ortools.sat.python import cp_model
 
 from allocopt.allocation.exact import cap_weights
-from allocopt.allocation.rebalance import RebalanceProblem, age_weight
+from allocopt.allocation.rebalance.problem import RebalanceProblem, age_weight
 from allocopt.allocation.rules import statically_allowed
 from allocopt.domain import Role
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
-from allocopt.allocation.cpsat import upper
+from allocopt.allocation.cpsat.model import upper
 from allocopt.allocation.exact import PCT_UNITS, ExactProblem, pct_units, rule_rooms
 from allocopt.allocation.objective import tier_sizes, tier_weights
 from allocopt.allocation.problem import Assignment

@@ -15,8 +15,15 @@ from __future__ import annotations
 from ortools.sat.python import cp_model
 
 from allocopt.allocation.exact import ExactProblem, cap_weights
-from allocopt.allocation.greedy import pin_clashes, pin_conflict, pinned
-from allocopt.allocation.rules import RULE_LABELS, Taken, breaches, pct_text
+from allocopt.allocation.rules import (
+    RULE_LABELS,
+    Taken,
+    breaches,
+    pct_text,
+    pin_clashes,
+    pin_conflict,
+    pinned,
+)
 from allocopt.domain import Role
 
 

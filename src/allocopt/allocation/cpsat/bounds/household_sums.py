@@ -1,7 +1,7 @@
 """Bounds from the loads each worker can actually be given: sums of whole households.
 
-The optimiser's cheap bounds (:mod:`allocopt.allocation.cpsat`) treat new load as
-divisible into whole units. Households come in chunks of several points, so on a
+The optimiser's cheap bounds (:mod:`.levels`) treat new load as divisible into
+whole units. Households come in chunks of several points, so on a
 small team the proof that an allocation is the fairest possible is mostly a
 packing argument: the households do not divide so that nobody ends above the
 mean. CP-SAT proves it by search (most of the simulator's spread stages were

@@ -1,0 +1,302 @@
+"""The count model of one meeting: variables, every hard rule, the levels' expressions.
+
+For each load type (:mod:`allocopt.allocation.types`) and each worker the static
+rules allow, an integer *how many households of this type the worker leads* (and,
+for co-worked types, co-works), with every cumulative hard rule as a linear
+constraint in exact integers (:mod:`allocopt.allocation.exact`). Level 1's
+expressions are built with the model; levels 2 and 3 (:func:`add_load_levels`)
+and 4 (:func:`add_spread_stage`) are added when a stage needs them, level 5 by
+:mod:`allocopt.allocation.cpsat.preferences`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from ortools.sat.python import cp_model
+
+from allocopt.allocation.exact import PCT_UNITS, ExactProblem, pct_units, rule_rooms
+from allocopt.allocation.problem import Assignment
+from allocopt.allocation.types import LoadType
+
+if TYPE_CHECKING:
+    from allocopt.allocation.cpsat.preferences import PreferenceClass
+    from allocopt.allocation.cpsat.solution import Candidate
+
+BIG_PCT = 10**12
+"""Load % (in hundredths) of a worker with no benchmark who is given work."""
+
+SMALL_MODEL = 2_000
+"""Models with fewer integer variables than this are solved with one search worker."""
+
+
+def upper(var: cp_model.IntVar) -> int:
+    """A variable's upper bound (the proto's repeated field has no negative indexing)."""
+    domain = var.proto.domain
+    return int(domain[len(domain) - 1])
+
+
+@dataclass
+class CountModel:
+    """The CP-SAT model of one meeting, with handles on its variables."""
+
+    ex: ExactProblem
+    types: list[LoadType]
+    model: cp_model.CpModel
+    x: dict[tuple[int, int], cp_model.IntVar]
+    """(type, worker) -> households of the type the worker leads."""
+    s: dict[tuple[int, int], cp_model.IntVar]
+    """(type, worker) -> households of a co-worked type the worker co-works."""
+    added: dict[int, cp_model.IntVar]
+    added_ub: dict[int, int]
+    placed: list[cp_model.LinearExpr]
+    waited: dict[int, tuple[cp_model.IntVar, list[int]]]
+    """type -> (days the placed households waited, days waited by the first n placed)."""
+    amber: dict[int, cp_model.IntVar] = field(default_factory=dict)
+    receives: dict[int, cp_model.IntVar] = field(default_factory=dict)
+    top: cp_model.IntVar | None = None
+    """Levels 2 and 3 (:func:`add_load_levels`): moved into amber, given work, max load %."""
+    dev: dict[int, cp_model.IntVar] = field(default_factory=dict)
+    stage_exprs: dict[str, cp_model.LinearExprT] = field(default_factory=dict)
+    z: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)
+    classes: list[PreferenceClass] = field(default_factory=list)
+    excess: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)
+    type_of: dict[int, int] = field(default_factory=dict)
+    """household -> its load type."""
+    counted: dict[tuple[Assignment, ...], Candidate] = field(default_factory=dict)
+    """Allocations already counted (:func:`candidate`): the starting points, heuristics and
+    solves of one meeting meet the same allocations again and again."""
+    balanced: dict[tuple[Assignment, ...], tuple[Assignment, ...]] = field(default_factory=dict)
+    floors: dict[tuple[str, tuple[int, ...], int | None], int] = field(default_factory=dict)
+    """Bounds already worked out for this meeting (:func:`max_load_floor`,
+    :func:`least_load`): a stage's bound, heuristic and proof ask for the same ones."""
+    """Local search results (:func:`local_search`), settled ones also keyed by themselves."""
+
+    @property
+    def size(self) -> int:
+        return len(self.x) + len(self.s)
+
+
+class Model(cp_model.CpModel):
+    """A CP-SAT model without the deprecated camelCase aliases OR-Tools attaches to every
+    new model (about a third of the time to build a small meeting's model; the
+    simulator builds one per meeting). Nothing here uses those names."""
+
+    def _add_pre_pep8_methods(self) -> None:
+        return
+
+
+def build_model(ex: ExactProblem, types: list[LoadType]) -> CountModel:
+    """The count model with every hard rule and the expressions of level 1 (levels 2 and 3:
+    :func:`add_load_levels`; 4 and 5 are added by their stages)."""
+    m = Model()
+    ceiling, caps, students = rule_rooms(ex)
+    x: dict[tuple[int, int], cp_model.IntVar] = {}
+    s: dict[tuple[int, int], cp_model.IntVar] = {}
+    terms: dict[int, list[tuple[cp_model.IntVar, int]]] = {}
+    cap_terms: dict[tuple[int, int], list[tuple[cp_model.IntVar, int]]] = {}
+    child_terms: dict[int, list[tuple[cp_model.IntVar, int]]] = {}
+    placed: list[cp_model.LinearExpr] = []
+    waited: dict[int, tuple[cp_model.IntVar, list[int]]] = {}
+    waited_terms: list[cp_model.LinearExprT] = []
+    for k, t in enumerate(types):
+        counts = {st.value: n for st, n in t.by_status}
+        for w in t.leads:
+            ub = t.size
+            if ceiling[w] is not None and t.points > 0:
+                ub = min(ub, ceiling[w] // t.points)  # type: ignore[operator]
+            for weights, room in caps[w]:
+                used = sum(weights.get(st, 0) * n for st, n in counts.items())
+                if used > 0:
+                    ub = min(ub, room // used)
+            if students[w] is not None and t.children > 0:
+                ub = min(ub, students[w] // t.children)  # type: ignore[operator]
+            if ub <= 0:
+                continue
+            var = m.new_int_var(0, ub, f"x_{k}_{w}")
+            x[k, w] = var
+            terms.setdefault(w, []).append((var, t.points))
+            for i, (weights, _) in enumerate(caps[w]):
+                used = sum(weights.get(st, 0) * n for st, n in counts.items())
+                if used > 0:
+                    cap_terms.setdefault((w, i), []).append((var, used))
+            if students[w] is not None and t.children > 0:
+                child_terms.setdefault(w, []).append((var, t.children))
+        leads = [x[k, w] for w in t.leads if (k, w) in x]
+        total = cp_model.LinearExpr.sum(leads)
+        placed.append(total)
+        if leads:
+            m.add(total <= t.size)
+            days = [ex.households[h].waiting_days for h in t.households]
+            if len(set(days)) == 1:
+                waited_terms.append(days[0] * total)
+            else:
+                # The longest-waiting households of a type are placed first, so the days
+                # waited are a concave function of how many are placed: the minimum of
+                # its tangents, one per change of slope. (An element constraint here
+                # cost seconds of probing at 200 x 1,000.)
+                prefix = [0]
+                for d in days:
+                    prefix.append(prefix[-1] + d)
+                d_var = m.new_int_var(0, prefix[-1], f"waited_{k}")
+                for j, slope in enumerate(days):
+                    if j == 0 or slope != days[j - 1]:
+                        m.add(d_var <= prefix[j] + slope * (total - j))
+                waited[k] = (d_var, prefix)
+                waited_terms.append(d_var)
+        if t.pinned_to is not None:
+            m.add(total == 1)
+        if t.co_working:
+            seconds = []
+            for w in t.seconds:
+                ub = t.size
+                if ceiling[w] is not None and t.secondary > 0:
+                    ub = min(ub, ceiling[w] // t.secondary)  # type: ignore[operator]
+                if ub <= 0:
+                    continue
+                var = m.new_int_var(0, ub, f"s_{k}_{w}")
+                s[k, w] = var
+                seconds.append(var)
+                terms.setdefault(w, []).append((var, t.secondary))
+                if (k, w) in x:
+                    # nobody co-works their own case: a pairing exists iff no worker
+                    # holds more than the placed number as lead and co-worker together
+                    m.add(x[k, w] + var <= total)
+            m.add(cp_model.LinearExpr.sum(seconds) == total)
+    added: dict[int, cp_model.IntVar] = {}
+    added_ub: dict[int, int] = {}
+    for w in sorted(terms, key=lambda w: ex.workers[w].id):
+        most = sum(upper(v) * c for v, c in terms[w])
+        limit = ceiling[w]
+        if limit is not None:
+            most = min(most, limit)
+        var = m.new_int_var(0, most, f"added_{w}")
+        m.add(var == cp_model.LinearExpr.weighted_sum([v for v, _ in terms[w]],
+                                                      [c for _, c in terms[w]]))
+        added[w], added_ub[w] = var, most
+    for (w, i), row in cap_terms.items():
+        m.add(cp_model.LinearExpr.weighted_sum([v for v, _ in row], [c for _, c in row])
+              <= caps[w][i][1])
+    for w, row in child_terms.items():
+        m.add(cp_model.LinearExpr.weighted_sum([v for v, _ in row], [c for _, c in row])
+              <= (students[w] or 0))
+
+    cm = CountModel(ex, types, m, x, s, added, added_ub, placed, waited)
+    cm.type_of = {h: k for k, t in enumerate(types) for h in t.households}
+    cm.stage_exprs = {"waiting": cp_model.LinearExpr.sum(waited_terms)}
+    return cm
+
+
+def add_load_levels(cm: CountModel) -> None:
+    """Variables of levels 2 and 3: who is moved into amber, who is given work, the max
+    load % of those. Added when level 2 starts: levels 1 and 1b do not need them, and
+    without them their proofs search a smaller model (these variables restrict no
+    allocation)."""
+    if cm.top is not None:
+        return
+    ex, m = cm.ex, cm.model
+    top_ub = 0
+    for w, var in cm.added.items():
+        ub = cm.added_ub[w]
+        acc = ex.acceptable_max[w]
+        if acc is not None:
+            room = max(0, acc - ex.load[w])
+            if ub > room:
+                flag = m.new_bool_var(f"amber_{w}")
+                m.add(var <= room + (ub - room) * flag)
+                cm.amber[w] = flag
+        if ub > 0:
+            y = m.new_bool_var(f"receives_{w}")
+            m.add(var <= ub * y)
+            m.add(var >= y)
+            cm.receives[w] = y
+            top_ub = max(top_ub, pct_units(ex.load[w] + ub, ex.benchmark[w]))
+    top = cm.top = m.new_int_var(0, top_ub, "max_load")
+    for w, y in cm.receives.items():
+        if ex.benchmark[w] > 0:
+            add_max_load_row(cm, w, top).only_enforce_if(y)
+        else:
+            m.add(top >= BIG_PCT).only_enforce_if(y)
+    cm.stage_exprs["amber"] = cp_model.LinearExpr.sum(list(cm.amber.values()))
+    cm.stage_exprs["max_load"] = top
+
+
+def top_upper(cm: CountModel) -> int:
+    """Upper bound of the max load % variable: the highest load % any worker can reach."""
+    ex = cm.ex
+    return max((pct_units(ex.load[w] + ub, ex.benchmark[w])
+                for w, ub in cm.added_ub.items() if ub > 0), default=0)
+
+
+def add_max_load_row(cm: CountModel, w: int, top: cp_model.IntVar) -> cp_model.Constraint:
+    """10,000 x (L + A) <= B x T for worker `w`, divided through by gcd(B, 10,000) (the
+    same row with small coefficients; presolve, which would do it, is off for small
+    models)."""
+    ex = cm.ex
+    b = ex.benchmark[w]
+    g = math.gcd(b, PCT_UNITS)
+    row = cp_model.LinearExpr.weighted_sum([cm.added[w], top], [PCT_UNITS // g, -(b // g)])
+    return cm.model.add(row <= -(PCT_UNITS * ex.load[w]) // g)
+
+
+def amber_expr(cm: CountModel) -> cp_model.LinearExprT:
+    add_load_levels(cm)
+    return cm.stage_exprs["amber"]
+
+
+def top_var(cm: CountModel) -> cp_model.IntVar:
+    """The max load % variable (adding levels 2 and 3 if not yet there)."""
+    add_load_levels(cm)
+    assert cm.top is not None
+    return cm.top
+
+
+def add_spread_stage(cm: CountModel, total: int) -> cp_model.LinearExprT:
+    """Variables and expression of level 4, with the pool's new load kept at `total`.
+
+    With the total fixed the team mean is a constant, so each worker's load %
+    above it is one short linear inequality (d x B x SB >= 10,000 x (SB x (L + A)
+    - B x SL)); with the mean free, the same rows couple every worker and proofs
+    took 20-50 times longer on the 12 x 30 meeting. Keeping the total chooses
+    among allocations that place as much new load as the best one found so far.
+    """
+    ex, m = cm.ex, cm.model
+    pool = list(ex.pool)
+    if not pool:
+        return cp_model.LinearExpr.sum([])
+    m.add(cp_model.LinearExpr.sum([cm.added[w] for w in pool if w in cm.added]) == total)
+    sb = sum(ex.benchmark[w] for w in pool)
+    sl = sum(ex.load[w] for w in pool) + total
+    for w in pool:
+        b = ex.benchmark[w]
+        rhs = PCT_UNITS * (sb * ex.load[w] - b * sl)
+        mine = cm.added.get(w)
+        most = PCT_UNITS * (sb * (ex.load[w] + cm.added_ub.get(w, 0)) - b * sl)
+        if most <= 0:
+            continue  # never above the mean
+        above = m.new_int_var(0, -(-most // (b * sb)), f"dev_{w}")
+        if mine is None:
+            m.add(above >= -(-rhs // (b * sb)))
+        else:
+            # divided through by SB x gcd(B, 10,000), rounding the right-hand side up
+            # (the left is whole): the same row with small coefficients, which CP-SAT's
+            # propagation and LP handle far better (presolve, which would do this, is
+            # off for small models)
+            g = math.gcd(b, PCT_UNITS)
+            m.add(cp_model.LinearExpr.weighted_sum([above, mine], [b // g, -PCT_UNITS // g])
+                  >= -(-rhs // (sb * g)))
+        cm.dev[w] = above
+    return cp_model.LinearExpr.sum(list(cm.dev.values()))
+
+
+def tighten_max_load(cm: CountModel, floor: int) -> None:
+    """With T >= `floor`, a worker already at or below it needs no 'receives' switch."""
+    ex = cm.ex
+    top = top_var(cm)
+    cm.model.add(top >= floor)
+    for w in cm.receives:
+        b = ex.benchmark[w]
+        if b > 0 and PCT_UNITS * ex.load[w] <= floor * b:
+            add_max_load_row(cm, w, top)

@@ -1,0 +1,184 @@
+"""Level 5 as a model stage: which worker leads which placed household.
+
+The preferences (continuity, skills, locality, concentrations) see households
+more finely than load types do, so the stage works on *classes*: placed
+households of one load type that every preference sees alike. What stays as the
+incumbent has it (each worker's points per weight, their loads, or their counts
+per type) keeps every fairness level at its value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from dataclasses import dataclass
+
+from ortools.sat.python import cp_model
+
+from allocopt.allocation.cpsat.model import CountModel, upper
+from allocopt.allocation.cpsat.solution import Candidate
+from allocopt.allocation.exact import ExactProblem
+from allocopt.allocation.objective import (
+    concentration_limits,
+    kind_added,
+    kind_held,
+    preference_score,
+)
+from allocopt.allocation.types import LoadType, waiting_key
+
+
+@dataclass(frozen=True)
+class PreferenceClass:
+    """Placed households of one load type that every preference sees alike."""
+
+    type_index: int
+    households: tuple[int, ...]
+    kinds: tuple[int, int, int]
+
+
+def preference_classes(ex: ExactProblem, types: list[LoadType],
+                       placed: dict[int, list[int]]) -> list[PreferenceClass]:
+    out = []
+    for k in sorted(placed):
+        groups: dict[tuple[Hashable, ...], list[int]] = {}
+        for h in placed[k]:
+            household = ex.households[h]
+            key: tuple[Hashable, ...] = (household.locality, tuple(sorted(household.skills_needed)),
+                   household.previous_workers, kind_added(ex, h))
+            groups.setdefault(key, []).append(h)
+        for group in sorted(groups, key=repr):
+            members = tuple(sorted(groups[group], key=lambda h: waiting_key(ex, h)))
+            out.append(PreferenceClass(k, members, kind_added(ex, members[0])))
+    return out
+
+
+def add_preference_stage(cm: CountModel, incumbent: Candidate,
+                         keep: str) -> cp_model.LinearExprT:
+    """Variables and expression of level 5, keeping the placed households of `incumbent`.
+
+    `keep` says what else stays as the incumbent has it, so that every fairness level
+    keeps its value:
+
+    - "points": how many households of each weight each worker leads; households of
+      equal weight change hands (the default; proven in milliseconds at team size);
+    - "loads": each worker's new load; any households may change hands if the loads
+      add up the same (better matches, but its proofs took about 1 s at 12 x 30);
+    - "counts": how many households of each load type each worker leads (for the
+      largest meetings, where the other two grow too large).
+    """
+    free = keep in ("loads", "points")
+    ex, m = cm.ex, cm.model
+    placed: dict[int, list[int]] = {}
+    for h in incumbent.leads:
+        placed.setdefault(cm.type_of[h], []).append(h)
+    for k, t in enumerate(cm.types):
+        n = len(placed.get(k, ()))
+        leads = [cm.x[k, w] for w in t.leads if (k, w) in cm.x]
+        if leads:
+            m.add(cp_model.LinearExpr.sum(leads) == n)
+    if keep == "points":
+        counts: dict[tuple[int, int], int] = {}
+        for (k, w), n in incumbent.x.items():
+            key = (w, cm.types[k].points)
+            counts[key] = counts.get(key, 0) + n
+        rows: dict[tuple[int, int], list[cp_model.IntVar]] = {}
+        for (k, w), var in cm.x.items():
+            rows.setdefault((w, cm.types[k].points), []).append(var)
+        for key, group in rows.items():
+            m.add(cp_model.LinearExpr.sum(group) == counts.get(key, 0))
+        for key, var in cm.s.items():
+            m.add(var == incumbent.s.get(key, 0))
+    elif free:
+        added = {w: 0 for w in cm.added}
+        for (k, w), n in incumbent.x.items():
+            added[w] += n * cm.types[k].points
+        for (k, w), n in incumbent.s.items():
+            added[w] += n * cm.types[k].secondary
+        for w, var in cm.added.items():
+            m.add(var == added[w])
+    else:
+        for (k, w), var in cm.x.items():
+            m.add(var == incumbent.x.get((k, w), 0))
+    cm.classes = preference_classes(ex, cm.types, placed)
+    by_pair: dict[tuple[int, int], list[cp_model.IntVar]] = {}
+    kind_terms: dict[tuple[int, int], list[tuple[cp_model.IntVar, int]]] = {}
+    score_terms: list[tuple[cp_model.IntVar, int]] = []
+    held_points = {(w, cm.types[k].points) for (k, w), n in incumbent.x.items() if n}
+    for c, cls in enumerate(cm.classes):
+        members = []
+        points = cm.types[cls.type_index].points
+        for w in cm.types[cls.type_index].leads:
+            lead = cm.x.get((cls.type_index, w))
+            if lead is None or (not free and incumbent.x.get((cls.type_index, w), 0) == 0):
+                continue
+            if keep == "points" and (w, points) not in held_points:
+                continue
+            ub = min(len(cls.households), upper(lead))
+            var = m.new_int_var(0, ub, f"z_{c}_{w}")
+            cm.z[c, w] = var
+            members.append(var)
+            by_pair.setdefault((cls.type_index, w), []).append(var)
+            score = preference_score(ex, w, cls.households[0])
+            if score:
+                score_terms.append((var, score))
+            for kind, n in enumerate(cls.kinds):
+                if n:
+                    kind_terms.setdefault((w, kind), []).append((var, n))
+        m.add(cp_model.LinearExpr.sum(members) == len(cls.households))
+    for (k, w), vars_ in by_pair.items():
+        m.add(cp_model.LinearExpr.sum(vars_) == cm.x[k, w])
+    for (k, w), var in cm.x.items():
+        if (k, w) not in by_pair:
+            m.add(var == 0)
+    weight = ex.problem.policy.preferences.concentration
+    limits = concentration_limits(ex)
+    excess_terms = []
+    if weight:
+        for (w, kind), row in sorted(kind_terms.items()):
+            held = kind_held(ex, w)[kind]
+            most = held + sum(upper(v) * n for v, n in row)
+            limit = limits[w][kind]
+            if most <= limit:
+                continue
+            e = m.new_int_var(0, most - max(limit, 0), f"excess_{w}_{kind}")
+            m.add(e >= held - limit + cp_model.LinearExpr.weighted_sum(
+                [v for v, _ in row], [n for _, n in row]))
+            cm.excess[w, kind] = e
+            excess_terms.append(e)
+    return cp_model.LinearExpr.weighted_sum(
+        [v for v, _ in score_terms] + excess_terms,
+        [c for _, c in score_terms] + [-weight] * len(excess_terms))
+
+
+def preference_hints(cm: CountModel, cand: Candidate) -> dict[cp_model.IntVar, int]:
+    ex = cm.ex
+    lead_of = {ex.household_index[a.household_id]: ex.worker_index[a.worker_id]
+               for a in cand.assignments if a.role == "lead"}
+    values: dict[cp_model.IntVar, int] = {var: 0 for var in cm.z.values()}
+    kinds: dict[tuple[int, int], int] = {}
+    for c, cls in enumerate(cm.classes):
+        for h in cls.households:
+            w = lead_of.get(h)
+            if w is not None and (c, w) in cm.z:
+                values[cm.z[c, w]] += 1
+    for a in cand.assignments:
+        if a.role == "lead":
+            h, w = ex.household_index[a.household_id], ex.worker_index[a.worker_id]
+            for kind, n in enumerate(kind_added(ex, h)):
+                kinds[w, kind] = kinds.get((w, kind), 0) + n
+    limits = concentration_limits(ex)
+    for (w, kind), var in cm.excess.items():
+        values[var] = max(0, kind_held(ex, w)[kind] + kinds.get((w, kind), 0) - limits[w][kind])
+    return values
+
+
+def constant_excess(cm: CountModel) -> int:
+    """Concentration cost of workers the preference stage cannot change."""
+    ex = cm.ex
+    weight = ex.problem.policy.preferences.concentration
+    limits = concentration_limits(ex)
+    total = 0
+    for w in range(len(ex.workers)):
+        for kind in range(3):
+            if (w, kind) not in cm.excess:
+                total += max(0, kind_held(ex, w)[kind] - limits[w][kind])
+    return weight * total

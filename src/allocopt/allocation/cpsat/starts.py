@@ -1,0 +1,91 @@
+"""Starting points: complete allocations every stage starts from, and heuristics that
+improve them before the solver is asked.
+
+The first starting points are the greedy rule and the packing rules (heaviest
+first and lightest first, best fit); the best is the first incumbent. Before a
+stage's solve, its heuristic (if it has one) tries to meet the stage's bound
+cheaply with the same households placed: a balancing re-deal with local search
+(amber), a level-packing bisection (max load) and local search (spread). Each
+stage then passes the best allocation found to the solver as its hint, so a time
+limit always returns a complete allocation at least as good as greedy's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from allocopt.allocation.cpsat.bounds.levels import max_load_floor
+from allocopt.allocation.cpsat.model import CountModel
+from allocopt.allocation.cpsat.solution import Candidate, candidate
+from allocopt.allocation.cpsat.stages import Level
+from allocopt.allocation.exact import ExactProblem
+from allocopt.allocation.greedy import GreedyAllocator
+from allocopt.allocation.packing import (
+    balance_search,
+    balanced_assignments,
+    lowest_level,
+    packing_assignments,
+)
+from allocopt.allocation.problem import AllocationProblem, Assignment
+
+Heuristic = Callable[[CountModel, Candidate, float], Candidate]
+"""(model, incumbent, deadline as perf_counter) -> an allocation at least as good."""
+
+
+def starting_points(problem: AllocationProblem, ex: ExactProblem
+                    ) -> list[tuple[str, tuple[Assignment, ...]]]:
+    """(name, allocation) of the first starting points: greedy, and when greedy keeps
+    the pins (is feasible) the packing rules heaviest and lightest first."""
+    greedy = GreedyAllocator(objective=False).allocate(problem)
+    hints = [("greedy", greedy.assignments)]
+    if greedy.status == "feasible":
+        hints.append(("packing", packing_assignments(ex)))
+        hints.append(("packing, lightest first", packing_assignments(ex, True)))
+    return hints
+
+
+def local_search(cm: CountModel, assignments: tuple[Assignment, ...]) -> tuple[Assignment, ...]:
+    """:func:`allocopt.allocation.packing.improve_balance`, once per allocation and model:
+    the stages' heuristics of one meeting often start from the same allocation, or
+    from one the search already settled (which it would return unchanged)."""
+    found = cm.balanced.get(assignments)
+    if found is None:
+        found, settled = balance_search(cm.ex, assignments)
+        cm.balanced[assignments] = found
+        if settled:
+            cm.balanced[found] = found
+    return found
+
+
+def improve_by_local_search(cm: CountModel, best: Candidate, deadline: float) -> Candidate:
+    """Moves and swaps that lower amber, max load and spread (small meetings only)."""
+    other = candidate(cm, local_search(cm, best.assignments), "local search")
+    return other if other.objective.key() < best.objective.key() else best
+
+
+def improve_by_levels(cm: CountModel, best: Candidate, deadline: float) -> Candidate:
+    """Pack the incumbent's households under the lowest level found by bisection."""
+    floor = max_load_floor(cm, best.objective.placed, best.objective.amber)
+    packed = lowest_level(cm.ex, best.leads, floor, best.objective.max_load, deadline)
+    if packed is None:
+        return best
+    options = [best, candidate(cm, packed, "levels")]
+    options.append(candidate(cm, local_search(cm, packed), "levels + local search"))
+    return min(options, key=lambda c: c.objective.key())
+
+
+def improve_by_balancing(cm: CountModel, best: Candidate, deadline: float) -> Candidate:
+    """Re-deal the incumbent's placed households heaviest first to the lightest worker."""
+    options = [best, candidate(cm, local_search(cm, best.assignments), "local search")]
+    dealt = balanced_assignments(cm.ex, best.leads)
+    if dealt is not None:
+        options.append(candidate(cm, local_search(cm, dealt), "balancing"))
+    return min(options, key=lambda c: c.objective.key())
+
+
+HEURISTICS: dict[Level, Heuristic] = {
+    Level.AMBER: improve_by_balancing,
+    Level.MAX_LOAD: improve_by_levels,
+    Level.SPREAD: improve_by_local_search,
+}
+"""The heuristic tried before each level's solve (levels not listed have none)."""
