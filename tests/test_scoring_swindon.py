@@ -29,8 +29,8 @@ from allocopt.schemes.scoring import (
     CO_WORKING_COLUMN,
     score_case,
     unknown_item_kinds,
-    working_days_between,
 )
+from allocopt.working_days import working_days_between
 
 ON = date(2026, 12, 1)
 SWINDON = load_scheme("swindon")

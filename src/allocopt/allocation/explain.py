@@ -91,6 +91,9 @@ class Suggestion:
 
     `before` is the worker at the start of the meeting and `after` at its end, with
     everything the plan gives them (the same for each of their households).
+    `step_before` and `step_after` are the worker just before and just after this
+    household, taking the plan's households in the order listed: what a row of the
+    meeting's table shows.
     """
 
     household_id: str
@@ -105,6 +108,8 @@ class Suggestion:
     after: Standing
     why: str
     alternatives: tuple[Alternative, ...]
+    step_before: Standing
+    step_after: Standing
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,20 +185,22 @@ def _totals(ex: ExactProblem, assignments: Iterable[Assignment]) -> list[Taken]:
     return taken
 
 
-def _why(ex: ExactProblem, w: int, h: int, role: RoleName, taken: Taken,
+def _why(ex: ExactProblem, w: int, h: int, role: RoleName, step: tuple[Standing, Standing],
          alternatives: list[Alternative]) -> str:
-    """What speaks for a choice, briefly: the band it leaves the worker in, the matches,
-    and how many others could have taken it."""
-    after = standing(ex, w, taken.load)
+    """What speaks for a choice, briefly: the band this household leaves the worker in,
+    the matches, and how many others could have taken it."""
+    before, after = step
     top = ex.acceptable_max[w]
     parts = []
     if role == "secondary":
         parts.append("co-works it at the scheme's co-working share")
-    if top is not None and ex.load[w] + taken.load > top:
-        parts.append(f"ends the meeting in {after.band} ({after.pct:.1f}%), within the "
+    if top is not None and before.load <= ex.to_scheme(top) < after.load:
+        parts.append(f"takes them into {after.band} ({after.pct:.1f}%), within the "
                      f"{ex.problem.policy.ceiling_band} ceiling")
-    else:
+    elif after.band == before.band:
         parts.append(f"stays {after.band} ({after.pct:.1f}%)")
+    else:
+        parts.append(f"from {before.band} to {after.band} ({after.pct:.1f}%)")
     if role == "lead":
         parts += _match(ex, w, h)
     others = sum(1 for a in alternatives if a.eligible)
@@ -354,9 +361,13 @@ def explain(problem: AllocationProblem, result: AllocationResult) -> MeetingOutc
     ex = exact_problem(problem)
     assignments = result.assignments
     taken = _totals(ex, assignments)
+    running = [0] * len(ex.workers)  # each worker's load from the rows listed so far
     suggestions = []
     for a in assignments:
         h, w = ex.household_index[a.household_id], ex.worker_index[a.worker_id]
+        step_before = standing(ex, w, running[w])
+        running[w] += added_load(ex, h, a.role)
+        step = (step_before, standing(ex, w, running[w]))
         others = [t for t in taken]
         mine = Taken(taken[w].load, taken[w].children, taken[w].households,
                      dict(taken[w].by_status), taken[w].travel_children)
@@ -369,8 +380,8 @@ def explain(problem: AllocationProblem, result: AllocationResult) -> MeetingOutc
             tier=household.tier_name, waiting_days=household.waiting_days,
             children=household.children, statuses=household_words(ex, h), points=a.points,
             before=standing(ex, w, 0), after=standing(ex, w, taken[w].load),
-            why=_why(ex, w, h, a.role, taken[w], ranked),
-            alternatives=tuple(ranked[:ALTERNATIVES]),
+            why=_why(ex, w, h, a.role, step, ranked),
+            alternatives=tuple(ranked[:ALTERNATIVES]), step_before=step[0], step_after=step[1],
         ))
     placed = {a.household_id for a in assignments if a.role == "lead"}
     waiting = []

@@ -80,6 +80,8 @@ def meeting_dict(outcome: MeetingOutcome, warnings: list[str] | None = None) -> 
                 "points": _num(s.points),
                 "before": standing_dict(s.before),
                 "after": standing_dict(s.after),
+                "step_before": standing_dict(s.step_before),
+                "step_after": standing_dict(s.step_after),
                 "why": s.why,
                 "alternatives": [{"worker_id": a.worker_id, "eligible": a.eligible,
                                   "reason": a.reason, "after": standing_dict(a.after)}
@@ -127,8 +129,8 @@ def meeting_csv(outcome: MeetingOutcome) -> str:
     for s in outcome.suggestions:
         nxt = s.alternatives[0] if s.alternatives else None
         w.writerow(["allocate", s.household_id, s.role, s.worker_id, s.tier, s.waiting_days,
-                    s.children, _num(s.points), _num(s.before.pct), s.before.band,
-                    _num(s.after.pct), s.after.band, s.why, nxt.worker_id if nxt else "",
+                    s.children, _num(s.points), _num(s.step_before.pct), s.step_before.band,
+                    _num(s.step_after.pct), s.step_after.band, s.why, nxt.worker_id if nxt else "",
                     nxt.reason if nxt else ""])
     for x in outcome.waiting:
         w.writerow(["wait", x.household_id, "", "", x.tier, x.waiting_days, x.children,

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import date, timedelta
-
-import numpy as np
+from datetime import date
 
 from allocopt.domain import Child, Household, WorkItem, months_between
 from allocopt.schemes.model import (
@@ -23,6 +21,7 @@ from allocopt.schemes.model import (
     When,
     WorkItemsRule,
 )
+from allocopt.working_days import working_days_between
 
 CO_WORKING_COLUMN = "co_working"
 
@@ -111,13 +110,6 @@ def _held_children(household: Household, child_ids: tuple[str, ...] | None) -> t
         return household.children
     wanted = set(child_ids)
     return tuple(c for c in household.children if c.id in wanted)
-
-
-def working_days_between(start: date, end: date) -> int:
-    """Monday-to-Friday days after `start` up to and including `end` (bank holidays not known)."""
-    if end <= start:
-        return 0
-    return int(np.busday_count(start + timedelta(days=1), end + timedelta(days=1)))
 
 
 def _assessment_open(scheme: Scheme, household: Household, on: date) -> bool:

@@ -84,6 +84,7 @@ from allocopt.simulation.scenario import (
     scheme_with_benchmarks,
 )
 from allocopt.simulation.streams import Streams
+from allocopt.working_days import WorkingDayClock
 
 Process = Generator[simpy.Event, Any, None]
 
@@ -368,6 +369,7 @@ class Service:
         self.scheme = scenario.effective_scheme()
         self.policy = scenario.allocation.policy
         self.origin = scenario.start - timedelta(weeks=scenario.warmup_weeks)
+        self.clock = WorkingDayClock(self.origin)
         self.t0 = float(scenario.warmup_weeks * 7)
         self.t_end = self.t0 + scenario.weeks * 7
         self.book = PointsBook(self.scheme, self.policy, scenario, scenario.start)
@@ -418,22 +420,8 @@ class Service:
         return (self.origin.weekday() + day) % 7
 
     def working_days(self, t0: float, t1: float) -> float:
-        """Working time (Monday to Friday, in days) between two moments."""
-        if t1 <= t0:
-            return 0.0
-        d0, d1 = math.floor(t0), math.floor(t1)
-        if d0 == d1:
-            return (t1 - t0) if self.weekday(d0) < 5 else 0.0
-        total = (d0 + 1 - t0) if self.weekday(d0) < 5 else 0.0
-        total += (t1 - d1) if self.weekday(d1) < 5 else 0.0
-        between = d1 - d0 - 1
-        weeks, rest = divmod(between, 7)
-        total += 5 * weeks
-        first = self.weekday(d0 + 1 + 7 * weeks)
-        for k in range(rest):
-            total += (first + k) % 7 < 5
-        return total
-
+        """Working time (Monday to Friday except bank holidays, in days) between two moments."""
+        return self.clock.between(t0, t1)
 
     def event(self, kind: str, team: SimTeam | None, worker: SimWorker | None = None,
               household: SimHousehold | None = None, count: int = 1, detail: str = "") -> None:
@@ -738,11 +726,15 @@ class Service:
         alloc = self.scenario.allocation
         weekly_day = WEEKDAYS.index(alloc.weekday)
         day = 0
+        moved = False  # the weekly meeting fell on a bank holiday: held the next working day
         while True:
             yield self.env.timeout(max(day + MEETING_HOUR - self.env.now, 0.0))
             weekday = self.weekday(day)
-            if weekday < 5:
-                full = alloc.meetings == "daily" or weekday == weekly_day
+            if not self.clock.is_working(day):
+                moved = moved or weekday == weekly_day
+            else:
+                full = alloc.meetings == "daily" or weekday == weekly_day or moved
+                moved = False
                 if full or self.daily_tiers:
                     for team in self.teams:
                         self.meeting(team, None if full else self.daily_tiers, escalate=True,

@@ -21,6 +21,8 @@ from typing import Any, Literal
 
 import numpy as np
 
+from allocopt.confidence import t_quantile_95
+
 SERVICE = "ALL"
 """The team id of rows that sum the whole service."""
 
@@ -388,21 +390,6 @@ class Aggregate:
 
     def weekly_series(self, measure: str, team: str = SERVICE) -> list[WeekBand]:
         return [w for w in self.weekly if w.measure == measure and w.team == team]
-
-
-T_95 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306,
-        9: 2.262, 10: 2.228, 12: 2.179, 15: 2.131, 20: 2.086, 25: 2.060, 30: 2.042,
-        40: 2.021, 60: 2.000, 120: 1.980}
-
-
-def t_quantile_95(df: int) -> float:
-    """Two-sided 95 % Student t quantile (conservative between tabulated points)."""
-    if df <= 0:
-        return math.nan
-    for k in sorted(T_95):
-        if df <= k:
-            return T_95[k]
-    return 1.960
 
 
 def mean_ci(values: Sequence[float]) -> tuple[float, float, float, float]:

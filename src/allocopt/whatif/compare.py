@@ -16,8 +16,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from allocopt.confidence import t_quantile_95
 from allocopt.errors import InputError
-from allocopt.simulation.records import METRICS, Metric, mean_ci, t_quantile_95
+from allocopt.simulation.records import METRICS, Metric, mean_ci
 from allocopt.simulation.scenario import Scenario
 from allocopt.whatif.parallel import Progress, TaskPool
 from allocopt.whatif.runs import SERIES, RunSummary, Spread, metric_spread, run_scenarios
