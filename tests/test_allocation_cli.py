@@ -78,13 +78,14 @@ def test_json_follows_the_documented_schema(meeting_json: dict[str, object]) -> 
 
 def test_json_is_byte_identical_on_repeat_and_the_waiting_file_is_the_default() -> None:
     one = ok("allocate", TEAM, "--format", "json")
-    two = ok("allocate", TEAM, str(WAITING), "--policy", str(POLICY), "--format", "json")
+    two = ok("allocate", TEAM, "--waiting", str(WAITING), "--policy", str(POLICY), "--format",
+             "json")
     assert one == two
 
 
 def test_greedy_solver_and_csv(tmp_path: Path) -> None:
     target = tmp_path / "meeting.csv"
-    ok("allocate", TEAM, "--solver", "greedy", "--format", "csv", "--out", target)
+    ok("allocate", TEAM, "--solver", "greedy", "--out", target)
     rows = list(csv.DictReader(io.StringIO(target.read_text())))
     assert tuple(rows[0]) == CSV_FIELDS
     assert {r["decision"] for r in rows} == {"allocate", "wait"}
@@ -129,11 +130,14 @@ def test_a_pin_breaking_a_rule_is_explained(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["allocate", TEAM, EXAMPLES / "missing.csv"], "file not found"),
+    (["allocate", TEAM, "--waiting", EXAMPLES / "missing.csv"], "file not found"),
     (["allocate", TEAM, "--date", "31/31/2026"], "invalid --date"),
-    (["allocate", TEAM, "--out", "x.txt"], "--out needs --format"),
+    (["allocate", TEAM, "--out", "x.txt"], "cannot tell what to write from the file name"),
+    (["allocate", TEAM, "--out", "x.html", "--format", "md"], "--format does not match"),
+    (["allocate", TEAM, "--format", "xlsx"], "a workbook needs a file"),
+    (["rebalance", TEAM, "--out", "plan.csv"], "expected a file ending .json, .md"),
     (["recommend", TEAM, "R9999"], "no such waiting household"),
-    (["allocate", TEAM, EXAMPLES / "caseload.csv"], "already has a worker"),
+    (["allocate", TEAM, "--waiting", EXAMPLES / "caseload.csv"], "already has a worker"),
 ])
 def test_bad_input_exits_2(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
                            args: list[str | Path], message: str) -> None:

@@ -232,7 +232,7 @@ def test_several_problems_are_reported_together(monkeypatch, capsys, tmp_path):
     (["score", "missing.yaml"], "error: missing.yaml: file not found"),
     (["explain", "team.yaml", "W99"], "error: team.yaml: no such worker; found 'W99'; expected "
                                       "one of W01, W02"),
-    (["score", "team.yaml", "--out", "x.txt"], "error: --out needs --format json or csv"),
+    (["score", "team.yaml", "--out", "x.txt"], "error: x.txt, field '--out': cannot tell what to write"),
     (["template", "caseload.ods"], "error: caseload.ods: unknown template type"),
 ])
 def test_bad_command_line_values(monkeypatch, capsys, args, says):

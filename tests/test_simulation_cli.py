@@ -58,7 +58,7 @@ def test_set_and_policy_options(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path,
 ) -> None:
     code, text, err = run_cli(monkeypatch, capsys, "simulate", TEAM, "-n", "1", "-w", "4",
-                          "--policy", "cpsat", "--set", "referrals.rate=4")
+                          "--solver", "cpsat", "--set", "referrals.rate=4")
     assert code == 0, err
     assert "cp-sat policy" in text and "Add --out" in text
 
@@ -67,7 +67,7 @@ def test_set_and_policy_options(
     (["--set", "referrals.rate=-3"], "field 'referrals.rate': invalid value; found -3"),
     (["--set", "referals.rate=3"], "field 'referals.rate': unknown setting"),
     (["--runs", "0"], "invalid --runs"),
-    (["--policy", "random"], "Invalid value for '--policy'"),
+    (["--solver", "random"], "Invalid value for '--solver'"),
 ])
 def test_bad_options_exit_2_with_one_line(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],

@@ -195,12 +195,12 @@ def _why(ex: ExactProblem, w: int, h: int, role: RoleName, step: tuple[Standing,
     if role == "secondary":
         parts.append("co-works it at the scheme's co-working share")
     if top is not None and before.load <= ex.to_scheme(top) < after.load:
-        parts.append(f"takes them into {after.band} ({after.pct:.1f}%), within the "
+        parts.append(f"takes {ex.workers[w].id} into {after.band} ({after.pct:.1f}%), within the "
                      f"{ex.problem.policy.ceiling_band} ceiling")
     elif after.band == before.band:
         parts.append(f"stays {after.band} ({after.pct:.1f}%)")
     else:
-        parts.append(f"from {before.band} to {after.band} ({after.pct:.1f}%)")
+        parts.append(f"moves from {before.band} to {after.band} ({after.pct:.1f}%)")
     if role == "lead":
         parts += _match(ex, w, h)
     others = sum(1 for a in alternatives if a.eligible)

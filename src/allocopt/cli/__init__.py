@@ -6,10 +6,22 @@ Bad input ends with one clear line on stderr and exit status 2, never a tracebac
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import typer
+from typer.core import TyperOption
 
 from allocopt.errors import EXIT_INPUT, InputError
+
+_display_type = TyperOption.display_type_rich
+
+
+def _flag_takes_no_value(self: TyperOption, ctx: Any) -> str | None:
+    # Typer labels every on/off flag "<bool>", which reads as if it wanted a value.
+    return None if self.is_flag else _display_type(self, ctx)
+
+
+TyperOption.display_type_rich = _flag_takes_no_value  # type: ignore[method-assign]
 
 app = typer.Typer(
     name="allocopt",

@@ -14,25 +14,20 @@ from allocopt.allocation.greedy import GreedyAllocator
 from allocopt.allocation.problem import Allocator
 from allocopt.allocation.rebalance import plan_rebalance
 from allocopt.cli import app
-from allocopt.cli.options import parse_date, people_console
+from allocopt.cli.options import Solver, output_format, parse_date, people_console
 from allocopt.errors import InputError
 from allocopt.io.allocation_export import meeting_csv, meeting_json, rebalance_json, recommend_json
-from allocopt.io.atomic import write_text
+from allocopt.io.atomic import write_bytes, write_text
 from allocopt.io.inputs import load_inputs
 from allocopt.io.meeting import MeetingInputs, load_meeting, read_meeting_policy
 from allocopt.io.policy_file import check_policy
 from allocopt.report.allocation_view import (
-    meeting_minutes,
     meeting_renderables,
     rebalance_minutes,
     rebalance_renderables,
     recommend_table,
 )
-
-
-class Solver(StrEnum):
-    CPSAT = "cpsat"
-    GREEDY = "greedy"
+from allocopt.report.minutes import minutes_from_outcome, minutes_html, minutes_markdown
 
 
 class MeetingFormat(StrEnum):
@@ -40,6 +35,8 @@ class MeetingFormat(StrEnum):
     JSON = "json"
     CSV = "csv"
     MD = "md"
+    HTML = "html"
+    XLSX = "xlsx"
 
 
 TeamArg = Annotated[Path, typer.Argument(help="Team file (YAML or JSON) naming its caseload.")]
@@ -53,7 +50,8 @@ DateOpt = Annotated[str | None, typer.Option(
     "--date", "-d", help="Meeting date (default: the team file's as_of).")]
 TimeOpt = Annotated[float | None, typer.Option(
     "--time-limit", "-t", min=0.01, help="Seconds the optimiser may use (default: the policy's).")]
-OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="Write to this file.")]
+OutOpt = Annotated[Path | None, typer.Option(
+    "--out", "-o", help="Write to this file; its extension says what to write.")]
 
 
 def _meeting(team: Path, waiting: Path | None, policy: Path | None, scheme: str | None,
@@ -72,38 +70,46 @@ def _emit(text: str, out: Path | None) -> None:
 @app.command()
 def allocate(
     team: TeamArg,
-    waiting: Annotated[Path | None, typer.Argument(
-        help="Waiting list CSV/XLSX (default: the team file's 'waiting:').")] = None,
+    waiting: WaitingOpt = None,
     policy: PolicyOpt = None,
     solver: Annotated[Solver, typer.Option("--solver", help="cpsat (optimiser) or greedy "
                                            "(the manager's rule).")] = Solver.CPSAT,
     time_limit: TimeOpt = None,
-    format: Annotated[MeetingFormat, typer.Option(
-        "--format", "-f", help="table, json, csv or md (meeting minutes).")] = MeetingFormat.TABLE,
+    format: Annotated[MeetingFormat | None, typer.Option(
+        "--format", "-f", help="table, json, csv, or minutes as md, html or xlsx (default: "
+                               "from the --out file's extension, else table).")] = None,
     out: OutOpt = None,
     date: DateOpt = None,
     scheme: SchemeOpt = None,
 ) -> None:
     """Suggest who takes each waiting household, say why, and say what cannot be allocated."""
+    fmt = output_format(out, format, list(MeetingFormat))
+    if fmt == "xlsx" and out is None:
+        raise InputError(None, "a workbook needs a file", field="--format", found="xlsx",
+                         expected="--out minutes.xlsx")
     meeting = _meeting(team, waiting, policy, scheme, date, time_limit)
     allocator: Allocator = CpSatAllocator() if solver is Solver.CPSAT else GreedyAllocator()
     outcome = explain(meeting.problem, allocator.allocate(meeting.problem))
-    if format is MeetingFormat.TABLE:
-        if out is not None:
-            raise InputError(None, "--out needs --format json, csv or md")
+    if fmt == "table":
         console = people_console(140)
-        for part in meeting_renderables(outcome, meeting.title):
+        for part in meeting_renderables(outcome, meeting.title, console.width):
             console.print(part)
         for warning in meeting.inputs.warnings:
             console.print(f"warning: {warning}", style="yellow")
         return
-    if format is MeetingFormat.JSON:
-        text = meeting_json(outcome, meeting.inputs.warnings)
-    elif format is MeetingFormat.CSV:
-        text = meeting_csv(outcome)
+    if fmt == "json":
+        _emit(meeting_json(outcome, meeting.inputs.warnings), out)
+    elif fmt == "csv":
+        _emit(meeting_csv(outcome), out)
+    elif fmt == "xlsx":
+        from allocopt.report.minutes import minutes_xlsx
+
+        assert out is not None
+        write_bytes(out, minutes_xlsx(minutes_from_outcome(outcome, meeting.title)))
+        typer.echo(f"wrote {out}")
     else:
-        text = meeting_minutes(outcome, meeting.title)
-    _emit(text, out)
+        minutes = minutes_from_outcome(outcome, meeting.title)
+        _emit(minutes_html(minutes) if fmt == "html" else minutes_markdown(minutes), out)
 
 
 class RecommendFormat(StrEnum):
@@ -117,20 +123,23 @@ def recommend_case(
     case: Annotated[str, typer.Argument(help="Id of the waiting household.")],
     waiting: WaitingOpt = None,
     policy: PolicyOpt = None,
-    format: Annotated[RecommendFormat, typer.Option("--format", "-f", help="table or json.")
-                      ] = RecommendFormat.TABLE,
+    format: Annotated[RecommendFormat | None, typer.Option(
+        "--format", "-f", help="table or json (default: from the --out file's extension, "
+                               "else table).")] = None,
+    out: OutOpt = None,
     date: DateOpt = None,
     scheme: SchemeOpt = None,
 ) -> None:
     """Rank every worker for one waiting household, eligible or not, with the reason."""
+    fmt = output_format(out, format, list(RecommendFormat))
     meeting = _meeting(team, waiting, policy, scheme, date, None)
     ids = [h.id for h in meeting.problem.households]
     if case not in ids:
         raise InputError(meeting.inputs.team.waiting or team, "no such waiting household",
                          found=case, expected="one of " + ", ".join(ids[:20]))
     rows = recommend(meeting.problem, case)
-    if format is RecommendFormat.JSON:
-        typer.echo(recommend_json(case, rows), nl=False)
+    if fmt == "json":
+        _emit(recommend_json(case, rows), out)
     else:
         people_console(140).print(recommend_table(case, rows))
 
@@ -146,26 +155,25 @@ def rebalance(
     team: TeamArg,
     policy: PolicyOpt = None,
     time_limit: TimeOpt = None,
-    format: Annotated[RebalanceFormat, typer.Option("--format", "-f", help="table, json or md.")
-                      ] = RebalanceFormat.TABLE,
+    format: Annotated[RebalanceFormat | None, typer.Option(
+        "--format", "-f", help="table, json or md (the written plan; default: from the --out "
+                               "file's extension, else table).")] = None,
     out: OutOpt = None,
     date: DateOpt = None,
     scheme: SchemeOpt = None,
 ) -> None:
     """The fewest transfers that bring every worker out of red (then amber): the written plan."""
+    fmt = output_format(out, format, list(RebalanceFormat))
     inputs = load_inputs(team, scheme, parse_date(date))
     chosen, source = read_meeting_policy(inputs, policy)
     check_policy(chosen, inputs.scheme, (w.id for w in inputs.team.team.workers), None, source)
     plan = plan_rebalance(inputs.scheme, chosen, inputs.team.team, inputs.caseload.caseload,
                           inputs.on, time_limit)
     title = inputs.team.team.name or inputs.team.team.id
-    if format is RebalanceFormat.TABLE:
-        if out is not None:
-            raise InputError(None, "--out needs --format json or md")
+    if fmt == "table":
         colours = {b.name: b.colour for b in inputs.scheme.rag}
         console = people_console(140)
         for part in rebalance_renderables(plan, title, colours):
             console.print(part)
         return
-    _emit(rebalance_json(plan) if format is RebalanceFormat.JSON
-          else rebalance_minutes(plan, title), out)
+    _emit(rebalance_json(plan) if fmt == "json" else rebalance_minutes(plan, title), out)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from enum import StrEnum
@@ -21,6 +21,7 @@ class Format(StrEnum):
     TABLE = "table"
     JSON = "json"
     CSV = "csv"
+    XLSX = "xlsx"
 
 
 def parse_date(value: str | None, option: str = "--date") -> date | None:
@@ -33,9 +34,11 @@ def parse_date(value: str | None, option: str = "--date") -> date | None:
         raise InputError(None, f"invalid {option}", found=value, expected=e.expected) from None
 
 
-class PolicyName(StrEnum):
-    GREEDY = "greedy"
+class Solver(StrEnum):
+    """How each allocation is decided: the optimiser or the manager's rule."""
+
     CPSAT = "cpsat"
+    GREEDY = "greedy"
 
 
 RunsOpt = Annotated[int, typer.Option("--runs", "-n", help="Replications per scenario.")]
@@ -45,8 +48,42 @@ JobsOpt = Annotated[int | None, typer.Option(
     "--jobs", "-j", help="Local worker processes (default: every core).")]
 SchedulerOpt = Annotated[str | None, typer.Option(
     "--scheduler", help="Run on a Dask cluster at this address (tcp://host:8786).")]
-PolicyOpt = Annotated[PolicyName | None, typer.Option(
-    "--policy", help="Allocation policy at each meeting (default: the scenario's).")]
+SimSolverOpt = Annotated[Solver | None, typer.Option(
+    "--solver", help="cpsat (optimiser) or greedy (the manager's rule) at each meeting "
+                     "(default: the scenario's).")]
+
+
+def solver_name(solver: Solver | None) -> str | None:
+    """The allocator name the simulator takes (None: the scenario's own)."""
+    return solver.value if solver is not None else None
+
+
+FORMAT_BY_SUFFIX = {".json": "json", ".csv": "csv", ".xlsx": "xlsx", ".md": "md",
+                    ".html": "html", ".htm": "html"}
+
+
+def output_format(out: Path | None, format: str | None, allowed: Sequence[str],
+                  terminal: str = "table") -> str:
+    """The format to write: the one `--out`'s extension names, or the command refuses.
+
+    Without ``--out`` it is ``--format`` (default `terminal`). With it, the file's
+    extension decides; a ``--format`` that disagrees, or an extension the command
+    cannot write, is refused rather than silently writing something else.
+    """
+    if out is None:
+        return format or terminal
+    if out.is_dir():
+        raise InputError(out, "is a folder, not a file", expected="a file name to write to")
+    by_name = FORMAT_BY_SUFFIX.get(out.suffix.lower())
+    usable = [f for f in allowed if f != terminal]
+    if by_name is None or by_name not in usable:
+        suffixes = ", ".join(s for s, f in FORMAT_BY_SUFFIX.items() if f in usable and s != ".htm")
+        raise InputError(out, "cannot tell what to write from the file name", field="--out",
+                         found=out.suffix or "(no extension)", expected=f"a file ending {suffixes}")
+    if format is not None and format != by_name:
+        raise InputError(out, "--format does not match the file name", field="--format",
+                         found=str(format), expected=f"{by_name} (or leave --format out)")
+    return by_name
 
 
 def check_runs(runs: int, seed: int, jobs: int | None, least_runs: int = 1) -> int:

@@ -9,9 +9,9 @@ import typer
 
 from allocopt.board import score_team
 from allocopt.cli import app
-from allocopt.cli.options import Format, parse_date, people_console
+from allocopt.cli.options import Format, output_format, parse_date, people_console
 from allocopt.errors import InputError
-from allocopt.io.atomic import write_text
+from allocopt.io.atomic import write_bytes, write_text
 from allocopt.io.board_export import board_csv, board_json
 from allocopt.io.inputs import load_inputs
 from allocopt.io.schemes import load_scheme, shipped_names
@@ -46,18 +46,30 @@ def score(
     scheme: SchemeOpt = None,
     date: DateOpt = None,
     caseload: CaseloadOpt = None,
-    format: Annotated[Format, typer.Option("--format", "-f", help="table, json or csv.")] = Format.TABLE,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write to this file.")] = None,
+    format: Annotated[Format | None, typer.Option(
+        "--format", "-f", help="table, json, csv or xlsx (default: from the --out file's "
+                               "extension, else table).")] = None,
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", help="Write to this file; its extension says what to write.")] = None,
 ) -> None:
     """Score every worker: load against benchmark, RAG band and the action it requires."""
+    fmt = output_format(out, format, list(Format))
+    if fmt == "xlsx" and out is None:
+        raise InputError(None, "a workbook needs a file", field="--format", found="xlsx",
+                         expected="--out board.xlsx")
     inputs = load_inputs(team, scheme, parse_date(date), caseload)
     board = score_team(inputs.scheme, inputs.team.team, inputs.board_caseload, inputs.on)
-    if format is Format.TABLE:
-        if out is not None:
-            raise InputError(None, "--out needs --format json or csv")
+    if fmt == "table":
         print_board(people_console(), board, inputs.warnings, inputs.alerts)
         return
-    text = board_json(board, inputs.warnings) if format is Format.JSON else board_csv(board)
+    if fmt == "xlsx":
+        from allocopt.io.board_workbook import board_xlsx
+
+        assert out is not None
+        write_bytes(out, board_xlsx(board, inputs.warnings))
+        typer.echo(f"wrote {out}")
+        return
+    text = board_json(board, inputs.warnings) if fmt == "json" else board_csv(board)
     if out is not None:
         write_text(out, text)
     else:

@@ -13,13 +13,14 @@ from allocopt.cli import app
 from allocopt.cli.options import (
     JobsOpt,
     OutDir,
-    PolicyOpt,
     SchedulerOpt,
     SeedOpt,
+    SimSolverOpt,
     WeeksOpt,
     check_runs,
     people_console,
     progress_bar,
+    solver_name,
 )
 from allocopt.io.scenario_file import load_scenario
 from allocopt.io.simulation_export import write_results
@@ -78,7 +79,7 @@ def simulate(
     runs: Annotated[int, typer.Option("--runs", "-n", help="Monte Carlo replications.")] = 20,
     weeks: WeeksOpt = None,
     seed: SeedOpt = 1,
-    policy: PolicyOpt = None,
+    solver: SimSolverOpt = None,
     out: OutDir = None,
     set_: Annotated[list[str] | None, typer.Option(
         "--set", help="Change a setting: PATH=VALUE, e.g. referrals.rate=50 (repeatable).")] = None,
@@ -93,7 +94,7 @@ def simulate(
         overrides.append(f"weeks={weeks}")
     model = model.with_overrides(overrides)
     console = people_console()
-    name = policy.value if policy is not None else None
+    name = solver_name(solver)
     # Each replication carries its own seed stream, so who runs it does not matter.
     with progress_bar(f"Simulating {model.name}") as update:
         results = run_tasks(run_task, tasks(model, runs, seed, name), jobs, scheduler, update)

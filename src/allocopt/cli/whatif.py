@@ -19,15 +19,16 @@ from rich.table import Table
 from allocopt.cli import app
 from allocopt.cli.options import (
     JobsOpt,
-    PolicyOpt,
     RunsOpt,
     SchedulerOpt,
     SeedOpt,
+    SimSolverOpt,
     WeeksOpt,
     check_runs,
     parse_date,
     people_console,
     progress_bar,
+    solver_name,
 )
 from allocopt.errors import InputError
 from allocopt.io.atomic import write_bytes, write_text
@@ -151,7 +152,7 @@ def compare_command(
     seed: SeedOpt = 1,
     jobs: JobsOpt = None,
     scheduler: SchedulerOpt = None,
-    policy: PolicyOpt = None,
+    solver: SimSolverOpt = None,
     out: OutOpt = None,
     report: ReportOpt = None,
     question: QuestionOpt = None,
@@ -167,7 +168,7 @@ def compare_command(
         models.append(variant.with_overrides({"name": f"{model.name} with {label}"}, "--set"))
     elif at:
         raise InputError(None, "--at without --cut", expected="--cut N --at DATE")
-    name = policy.value if policy is not None else None
+    name = solver_name(solver)
     with TaskPool(jobs, scheduler) as pool, progress_bar("Comparing") as update:
         result = compare(model, models, runs, seed, pool, update, name)
         where = pool.where
@@ -229,7 +230,7 @@ def sweep_command(
     seed: SeedOpt = 1,
     jobs: JobsOpt = None,
     scheduler: SchedulerOpt = None,
-    policy: PolicyOpt = None,
+    solver: SimSolverOpt = None,
     out: OutOpt = None,
     report: ReportOpt = None,
     question: QuestionOpt = None,
@@ -238,7 +239,7 @@ def sweep_command(
     jobs = check_runs(runs, seed, jobs)
     model, _words = with_cuts(_load(scenario, weeks), cut, at, cut_team)
     parameters = [parse_parameter(text) for text in set_]
-    name = policy.value if policy is not None else None
+    name = solver_name(solver)
     with TaskPool(jobs, scheduler) as pool, progress_bar("Sweeping") as update:
         result = sweep(model, parameters, runs, seed, pool, update, name)
         where = pool.where
@@ -303,7 +304,7 @@ def plan_intake_command(
     seed: SeedOpt = 1,
     jobs: JobsOpt = None,
     scheduler: SchedulerOpt = None,
-    policy: PolicyOpt = None,
+    solver: SimSolverOpt = None,
     out: OutOpt = None,
     report: ReportOpt = None,
     question: QuestionOpt = None,
@@ -317,7 +318,7 @@ def plan_intake_command(
         on = parse_date(text, "--cohort")
         assert on is not None
         dates.append(on)
-    name = policy.value if policy is not None else None
+    name = solver_name(solver)
     with TaskPool(jobs, scheduler) as pool, progress_bar("Searching") as update:
         plan = plan_intake(model, targets, dates or None, runs, seed, largest, team, split,
                            every_size, pool, update, name)

@@ -35,8 +35,13 @@ def _band(s: Standing | None) -> Text:
     return band_text(s.band, s.colour)
 
 
-def meeting_renderables(outcome: MeetingOutcome, title: str) -> list[RenderableType]:
-    """Tables and lines for the terminal, in reading order."""
+WIDE = 110
+"""From this many columns the reasons sit in the table; below, they are listed under it."""
+
+
+def meeting_renderables(outcome: MeetingOutcome, title: str, width: int = 140
+                        ) -> list[RenderableType]:
+    """Tables and lines for a terminal `width` columns wide, in reading order."""
     scheme = outcome.problem.scheme
     d = scheme.decimals
     out: list[RenderableType] = []
@@ -49,22 +54,37 @@ def meeting_renderables(outcome: MeetingOutcome, title: str) -> list[RenderableT
         for c in outcome.conflicts:
             out.append(Text(f"  - {c}"))
         return out
+    wide = width >= WIDE
     t = Table(title="Suggested allocations", box=box.SIMPLE_HEAVY, title_justify="left",
               pad_edge=False, collapse_padding=True)
-    for name, kw in (("Household", {"no_wrap": True}), ("Priority", {}),
-                     ("Waited", {"justify": "right"}), ("Worker", {"no_wrap": True}),
-                     ("Points", {"justify": "right"}), ("Before", {"justify": "right"}),
-                     ("", {"justify": "center"}), ("After", {"justify": "right"}),
-                     ("", {"justify": "center"}), ("Why; next along", {"ratio": 1})):
+    columns: list[tuple[str, dict[str, Any]]] = [
+        ("Household", {"no_wrap": True}), ("Priority", {}), ("Waited", {"justify": "right"}),
+        ("Worker", {"no_wrap": True}), ("Points", {"justify": "right"}),
+        ("Before", {"justify": "right"}), ("", {"justify": "center"}),
+        ("After", {"justify": "right"}), ("", {"justify": "center"})]
+    if wide:
+        columns.append(("Why; next along", {"ratio": 1}))
+    for name, kw in columns:
         t.add_column(name, **kw)
+    reasons: list[RenderableType] = []
     for s in outcome.suggestions:
         role = "" if s.role == "lead" else " (co-worker)"
         nxt = "; ".join(f"{a.worker_id}: {a.reason}" for a in s.alternatives[:2])
-        t.add_row(s.household_id, s.tier, f"{s.waiting_days}d", s.worker_id + role,
-                  fmt(s.points, d), _pct(s.before), _band(s.before), _pct(s.after),
-                  _band(s.after), Text(s.why + (f". Next: {nxt}" if nxt else "")))
+        why = s.why + (f". Next: {nxt}" if nxt else "")
+        # Before and after are the worker's just before and after this household.
+        cells: list[RenderableType] = [
+            s.household_id, s.tier, f"{s.waiting_days}d", s.worker_id + role, fmt(s.points, d),
+            _pct(s.step_before), _band(s.step_before), _pct(s.step_after), _band(s.step_after)]
+        if wide:
+            cells.append(Text(why))
+        else:
+            reasons.append(Text.assemble((f"{s.household_id} to {s.worker_id}: ", "bold"), why))
+        t.add_row(*cells)
     if outcome.suggestions:
         out.append(t)
+        if reasons:
+            out.append(Text("Why, and who was next along", style="bold"))
+            out += reasons
     else:
         out.append(Text("No household can be allocated within the hard rules."))
     if outcome.waiting:

@@ -1,7 +1,10 @@
-"""One self-contained HTML page (plots embedded) for a service manager.
+"""Self-contained HTML pages for people who never open a terminal.
 
-No scripts, no external files: the page opens from an email attachment or a
-shared drive. The same inputs give the same bytes.
+No scripts, no external files: a page opens from an email attachment or a
+shared drive. The same inputs give the same bytes. Every page shares one
+stylesheet: RAG colours, a layout that fits a narrow screen (wide tables
+scroll inside their box, never the page), and print rules for A4 with each
+heading kept on the page of the table or figure it introduces.
 """
 
 from __future__ import annotations
@@ -9,34 +12,72 @@ from __future__ import annotations
 import base64
 import html
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-RAG_CSS = {
-    "blue": "#1f5fbf",
-    "green": "#2e8b57",
-    "amber": "#e68a00",
-    "red": "#c62828",
-}
+from allocopt.report.palette import RAG_COLOURS, RAG_LIGHT, RAG_TEXT
 
-_STYLE = """
-body { font-family: Arial, Helvetica, sans-serif; max-width: 60em; margin: 2em auto;
+_RAG_RULES = "\n".join(
+    f".rag-{name} {{ background: {fill}; color: {RAG_TEXT[name]}; }}\n"
+    f"td.band-{name} {{ background: {RAG_LIGHT[name]}; }}"
+    for name, fill in RAG_COLOURS.items())
+
+STYLE = """
+body { font-family: Arial, Helvetica, sans-serif; max-width: 62em; margin: 2em auto;
        padding: 0 1em; color: #1b1b1b; line-height: 1.45; }
-h1 { font-size: 1.6em; border-bottom: 3px solid #1f5fbf; padding-bottom: .3em; }
+h1 { font-size: 1.6em; border-bottom: 3px solid #2f6db5; padding-bottom: .3em; }
 h2 { font-size: 1.25em; margin-top: 1.8em; }
-.question { font-size: 1.1em; background: #eef3fb; padding: .8em 1em; border-left: 5px solid #1f5fbf; }
-.answer { font-size: 1.1em; background: #f3f8f1; padding: .8em 1em; border-left: 5px solid #2e8b57; }
-table { border-collapse: collapse; margin: .8em 0; font-size: .92em; }
-th, td { border: 1px solid #c8c8c8; padding: .3em .6em; text-align: right; }
+h3 { font-size: 1.05em; margin: 1.2em 0 .4em; }
+.question { font-size: 1.1em; background: #eef3fb; padding: .8em 1em; border-left: 5px solid #2f6db5; }
+.answer { font-size: 1.15em; background: #f3f8f1; padding: .8em 1em; border-left: 5px solid #2e8b57; }
+.precision { font-size: .95em; color: #333; margin-top: .4em; }
+.wrap { overflow-x: auto; max-width: 100%; }
+table { border-collapse: collapse; margin: .4em 0 .8em; font-size: .92em; }
+th, td { border: 1px solid #c8c8c8; padding: .3em .6em; text-align: right; vertical-align: top; }
 th:first-child, td:first-child { text-align: left; }
+td.text { text-align: left; }
 th { background: #f0f0f0; }
-figure { margin: 1em 0; }
-figure img { max-width: 100%; border: 1px solid #ddd; }
+figure { margin: .6em 0 1.2em; }
+figure img { max-width: 100%; height: auto; border: 1px solid #ddd; }
 figcaption { font-size: .9em; color: #444; }
-.caveats { background: #fff8e6; padding: .6em 1em; border-left: 5px solid #e68a00; }
+.caveats { background: #fff8e6; padding: .6em 1em; border-left: 5px solid #f0a030; }
 .small { font-size: .85em; color: #555; }
-.rag { display: inline-block; padding: 0 .4em; color: white; border-radius: 3px; font-weight: bold; }
+.rag { display: inline-block; padding: 0 .4em; border-radius: 3px; font-weight: bold; }
+.verdict-worse { color: #c8372d; font-weight: bold; }
+.verdict-better { color: #2e8b57; font-weight: bold; }
+.keep { break-inside: avoid; page-break-inside: avoid; }
+""" + _RAG_RULES + """
+@media (max-width: 820px) {
+  body { margin: 1em auto; padding: 0 .6em; }
+  h1 { font-size: 1.35em; }
+  table { font-size: .82em; }
+  th, td { padding: .25em .35em; }
+}
+@media print {
+  @page { size: A4; margin: 14mm 12mm; }
+  body { max-width: none; margin: 0; padding: 0; font-size: 10pt; }
+  h1, h2, h3 { break-after: avoid; page-break-after: avoid; }
+  .keep, figure, tr, .answer, .question { break-inside: avoid; page-break-inside: avoid; }
+  .wrap { overflow: visible; }
+  figure img { max-height: 230mm; width: auto; max-width: 100%; }
+  * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+}
 """
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A table cell: its text, and optionally a RAG band or verdict to colour it by."""
+
+    text: str
+    band: str | None = None
+    """A scheme band colour (blue, green, amber, red): the cell is tinted."""
+    verdict: str | None = None
+    """worse or better: the text is coloured."""
+
+
+CellLike = str | Cell
 
 
 @dataclass(frozen=True)
@@ -45,8 +86,10 @@ class TableBlock:
 
     title: str
     header: list[str]
-    rows: list[list[str]]
+    rows: Sequence[Sequence[CellLike]]
     note: str = ""
+    left: tuple[int, ...] = ()
+    """Columns of words, aligned left (the first column always is)."""
 
 
 @dataclass(frozen=True)
@@ -73,21 +116,54 @@ def figure_png(fig: Any, dpi: int = 110) -> bytes:
     return buf.getvalue()
 
 
-def _table(t: TableBlock) -> str:
+def rag_label(name: str, colour: str) -> str:
+    """A RAG band as a coloured label that reads without colour too."""
+    return f'<span class="rag rag-{html.escape(colour)}">{html.escape(name.upper())}</span>'
+
+
+def _cell(c: CellLike, left: bool) -> str:
+    classes = ["text"] if left else []
+    if isinstance(c, str):
+        c = Cell(c)
+    if c.band in RAG_COLOURS:
+        classes.append(f"band-{c.band}")
+    if c.verdict in ("worse", "better"):
+        classes.append(f"verdict-{c.verdict}")
+    attr = f' class="{" ".join(classes)}"' if classes else ""
+    return f"<td{attr}>{html.escape(c.text)}</td>"
+
+
+def table_html(t: TableBlock) -> str:
+    """A table with its title kept on the same printed page."""
     head = "".join(f"<th>{html.escape(h)}</th>" for h in t.header)
     body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in t.rows
-    )
+        "<tr>" + "".join(_cell(c, i in t.left) for i, c in enumerate(row)) + "</tr>"
+        for row in t.rows)
     note = f'<p class="small">{html.escape(t.note)}</p>' if t.note else ""
     title = f"<h3>{html.escape(t.title)}</h3>" if t.title else ""
-    return f"{title}<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{note}"
+    return (f'<div class="keep">{title}<div class="wrap"><table><thead><tr>{head}</tr></thead>'
+            f"<tbody>{body}</tbody></table></div>{note}</div>")
 
 
-def _figure(f: Figure) -> str:
+def figure_html(f: Figure) -> str:
+    """A figure with its title kept on the same printed page."""
     data = base64.b64encode(f.png).decode("ascii")
     caption = html.escape(f.caption or f.title)
-    return (f'<figure><img alt="{html.escape(f.title)}" src="data:image/png;base64,{data}">'
-            f"<figcaption>{caption}</figcaption></figure>")
+    return (f'<div class="keep"><h3>{html.escape(f.title)}</h3><figure>'
+            f'<img alt="{html.escape(f.title)}" src="data:image/png;base64,{data}">'
+            f"<figcaption>{caption}</figcaption></figure></div>")
+
+
+def html_page(title: str, body: str) -> str:
+    """A whole page around `body` (already HTML), with the shared stylesheet."""
+    return "\n".join([
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{html.escape(title)}</title><style>{STYLE}</style></head><body>",
+        body,
+        "</body></html>",
+    ]) + "\n"
 
 
 def html_report(
@@ -97,25 +173,28 @@ def html_report(
     sections: list[Section],
     caveats: list[str],
     footer: str = "",
+    precision: str = "",
 ) -> str:
-    """The whole page as text: question, answer, sections, caveats."""
+    """The whole page as text: question, answer (with its precision), sections, caveats."""
     parts = [
-        "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        f"<title>{html.escape(title)}</title><style>{_STYLE}</style></head><body>",
         f"<h1>{html.escape(title)}</h1>",
         f'<p class="question"><strong>Question.</strong> {html.escape(question)}</p>',
-        f'<p class="answer"><strong>Answer.</strong> {html.escape(answer)}</p>',
+        f'<div class="answer"><p><strong>Answer.</strong> {html.escape(answer)}</p>'
+        + (f'<p class="precision">{html.escape(precision)}</p>' if precision else "")
+        + "</div>",
     ]
     for s in sections:
-        parts.append(f"<h2>{html.escape(s.heading)}</h2>")
-        parts += [f"<p>{html.escape(p)}</p>" for p in s.paragraphs]
-        parts += [_table(t) for t in s.tables]
-        parts += [_figure(f) for f in s.figures]
+        lead = f"<h2>{html.escape(s.heading)}</h2>"
+        paragraphs = [f"<p>{html.escape(p)}</p>" for p in s.paragraphs]
+        blocks = [table_html(t) for t in s.tables] + [figure_html(f) for f in s.figures]
+        # The section heading stays with its first paragraph or block when printed.
+        first = paragraphs[:1] or blocks[:1]
+        parts.append(f'<div class="keep">{lead}{"".join(first)}</div>')
+        parts += paragraphs[1:] + (blocks if paragraphs else blocks[1:])
     if caveats:
         items = "".join(f"<li>{html.escape(c)}</li>" for c in caveats)
-        parts.append(f'<h2>Caveats</h2><div class="caveats"><ul>{items}</ul></div>')
+        parts.append(f'<div class="keep"><h2>Caveats</h2><div class="caveats"><ul>{items}'
+                     "</ul></div></div>")
     if footer:
         parts.append(f'<p class="small">{html.escape(footer)}</p>')
-    parts.append("</body></html>")
-    return "\n".join(parts) + "\n"
+    return html_page(title, "\n".join(parts))

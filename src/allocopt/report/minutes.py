@@ -147,10 +147,15 @@ def solver_words(outcome: MeetingOutcome) -> str:
 
 
 def suggestion_line(s: Suggestion, decided: Decided | None = None) -> HouseholdLine:
-    """A suggestion as a line of the minutes (with the meeting's decision, if any)."""
+    """A suggestion as a line of the minutes (with the meeting's decision, if any).
+
+    Before and after are the worker's just before and just after this household,
+    taking the households in the order listed.
+    """
     return HouseholdLine(
         household_id=s.household_id, tier=s.tier, waiting_days=s.waiting_days, points=s.points,
-        worker_id=s.worker_id, role=s.role, before=Load.of(s.before), after=Load.of(s.after),
+        worker_id=s.worker_id, role=s.role, before=Load.of(s.step_before),
+        after=Load.of(s.step_after),
         why=s.why, alternatives=tuple(f"{a.worker_id}: {a.reason}" for a in s.alternatives),
         decided=decided)
 
@@ -291,3 +296,115 @@ def templates() -> Environment:
 def minutes_html(m: Minutes) -> str:
     """The minutes as one self-contained HTML page with print styles (A4)."""
     return templates().get_template("minutes.html").render(m=m)
+
+
+# ----------------------------------------------------------------- workbook
+
+
+def _load_value(load: Load | None) -> float | None:
+    return None if load is None or load.pct is None else round(load.pct / 100, 6)
+
+
+def minutes_xlsx(m: Minutes) -> bytes:
+    """The minutes as a workbook: the text on a first sheet, then one sheet per table.
+
+    Load % cells are numbers in per-cent format tinted by their RAG band; every
+    text cell goes through the formula-injection guard. The same minutes give
+    the same bytes.
+    """
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    from allocopt.io.safe_cells import defuse, defuse_row
+    from allocopt.io.workbook import workbook_bytes
+    from allocopt.report.palette import RAG_LIGHT
+
+    book = Workbook()
+    text = book.active
+    assert text is not None
+    text.title = "Minutes"
+    rules = "" if not m.rules_off else "; rules switched off: " + ", ".join(m.rules_off)
+    lines: list[tuple[str, bool]] = [
+        (f"Allocation meeting: {m.title}, {m.on:%d %B %Y}", True),
+        (f"Scheme: {m.scheme} ({m.unit}). Decided with the {m.method}. Nobody is moved above "
+         f"{m.ceiling_band}{rules}.", False), ("", False)]
+    lines += [(n, False) for n in m.notes]
+    if m.conflicts:
+        lines += [("No plan: the pins conflict with the rules", True)]
+        lines += [(c, False) for c in m.conflicts]
+    lines += [("Escalation" if m.escalation_needed else "Summary", True), (m.escalation, False)]
+    if m.breaches:
+        lines += [("Validator", True)] + [(b, False) for b in m.breaches]
+    for value, bold in lines:
+        text.append([defuse(value)])
+        cell = text.cell(text.max_row, 1)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        if bold:
+            cell.font = Font(bold=True, size=13 if text.max_row == 1 else 11)
+    text.column_dimensions["A"].width = 110
+
+    def sheet(title: str, header: list[str], rows: list[list[object]],
+              loads: list[list[Load | None]], load_columns: tuple[int, ...],
+              wide: tuple[int, ...] = ()) -> None:
+        ws = book.create_sheet(title)
+        ws.append(header)
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+        for row, row_loads in zip(rows, loads, strict=True):
+            ws.append(defuse_row(row))
+            for col, load in zip(load_columns, row_loads, strict=True):
+                cell = ws.cell(ws.max_row, col)
+                cell.number_format = "0.0%"
+                light = RAG_LIGHT.get(load.colour) if load is not None else None
+                if light:
+                    cell.fill = PatternFill("solid", fgColor=light.lstrip("#").upper())
+                ws.cell(ws.max_row, col + 1).value = load.band if load is not None else None
+        for i, name in enumerate(header, start=1):
+            width = max([len(name)] + [len(str(ws.cell(r, i).value or ""))
+                                       for r in range(2, ws.max_row + 1)]) + 2
+            ws.column_dimensions[get_column_letter(i)].width = min(width, 70)
+            if i in wide:
+                for r in range(2, ws.max_row + 1):
+                    ws.cell(r, i).alignment = Alignment(wrap_text=True, vertical="top")
+        ws.freeze_panes = "A2"
+
+    decided = m.has_decisions
+    header = ["Household", "Priority", "Waited (days)", "Worker", "Points", "Load before",
+              "Band before", "Load after", "Band after"]
+    header += ["Decision", "Why", "Decided by"] if decided else ["Why"]
+    rows, loads = [], []
+    for x in m.lines:
+        row: list[object] = [x.household_id, x.tier, x.waiting_days, _who(x),
+                             round(x.points, m.decimals), _load_value(x.before), None,
+                             _load_value(x.after), None]
+        if decided:
+            dec = x.decided
+            row += [decision_words(dec) if dec else OUTCOME_WORDS["suggested"],
+                    x.why if dec is None or not dec.reason else f"{dec.reason} ({x.why})",
+                    (dec.decided_by or "") if dec else ""]
+        else:
+            row.append(x.why)
+        rows.append(row)
+        loads.append([x.before, x.after])
+    sheet("Decisions", header, rows, loads, (6, 8), wide=(11 if decided else 10,))
+    if m.lines:
+        considered = book.create_sheet("Other workers considered")
+        considered.append(["Household", "Allocated to", "Next along"])
+        for x in m.lines:
+            considered.append(defuse_row([x.household_id, x.worker_id or "",
+                                          "; ".join(x.alternatives) or "none"]))
+        considered.column_dimensions["C"].width = 110
+    if m.waiting:
+        sheet("Not allocated", ["#", "Household", "Priority", "Waited (days)", "Children",
+                                "Points", "Reason"],
+              [[w.rank, w.household_id, w.tier, w.waiting_days, w.children,
+                round(w.points, m.decimals), w.reason] for w in m.waiting],
+              [[] for _ in m.waiting], (), wide=(7,))
+    if m.workers:
+        sheet("Workers after the meeting", ["Worker", "Before", "Band before", "After",
+                                            "Band after", "Added", "Households"],
+              [[w.worker_id, _load_value(w.before), None, _load_value(w.after), None,
+                round(w.added, m.decimals), ", ".join(w.households)] for w in m.workers],
+              [[w.before, w.after] for w in m.workers], (2, 4))
+    return workbook_bytes(book)
