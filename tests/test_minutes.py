@@ -40,7 +40,7 @@ def test_cli_minutes_are_the_shared_minutes(outcome) -> None:  # type: ignore[no
     first = o.suggestions[0]
     row = next(line for line in text.splitlines() if line.startswith(f"| {first.household_id} |"))
     assert f"| {first.worker_id} |" in row
-    assert f"{first.after.pct:.1f}% {first.after.band}" in row
+    assert f"{first.step_after.pct:.1f}% {first.step_after.band}" in row  # after this household
     # the CLI's minutes have no decision column: nothing was decided
     assert "| Decision |" not in text
     assert "## Escalation" in text and o.escalation.summary in text
