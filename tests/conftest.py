@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-# The headless-browser fixtures (browser_page, chromium_browser) for every test module.
-pytest_plugins = ["tests.browser"]
+# The headless-browser fixtures (browser_page, chromium_browser) and the PostgreSQL
+# server (postgres_server, record_url) for every test module.
+pytest_plugins = ["tests.browser", "tests.postgres"]
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "scenarios" / "examples"

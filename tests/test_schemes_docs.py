@@ -23,7 +23,7 @@ DOC = (Path(__file__).parents[1] / "docs" / "schemes.md").read_text(encoding="ut
 MODELS = (model.Scheme, model.When, model.PerChildRule, model.PerHouseholdRule, model.LookupRule,
           model.RatingRule, model.RatingRange, model.WorkItemsRule, model.Column,
           model.ExperienceBand, model.Benchmark, model.DutyRule, model.RagBand, model.CountCap,
-          model.Protections, model.TeamView)
+          model.Protections, model.TeamView, model.ActionDue)
 
 
 def yaml_blocks() -> list[str]:
@@ -58,6 +58,8 @@ def test_the_settings_examples_are_valid_scheme_parts():
         model.DutyRule.model_validate(duty)
     model.Protections.model_validate(parts["protections"])
     model.TeamView.model_validate(parts["team_view"])
+    for due in parts["actions_due"]:
+        model.ActionDue.model_validate(due)
     for rule in parts["rules"].values():
         model.PerChildRule.model_validate(rule)
 

@@ -282,6 +282,29 @@ class Protections(SchemeModel):
     count_caps: tuple[CountCap, ...] = ()
 
 
+class ActionDue(SchemeModel):
+    """An action the bands require once a worker has stayed high for some weeks.
+
+    A worker counts while their load % is in `band` or a higher band at each
+    weekly meeting in a row; the action is due once that run reaches `weeks`.
+    """
+
+    band: str = Field(description="RAG band name; a worker in this band or a higher one counts.")
+    weeks: int = Field(ge=1, le=104, description="Weeks in a row before the action is due.")
+    action: str = Field(min_length=1, max_length=300, description="What is due, in words.")
+
+
+DEFAULT_ACTIONS_DUE = (
+    (1, 4, "Review the caseload in supervision and record what was agreed "
+           "(over the acceptable band for 4 weeks or more)"),
+    (-1, 1, "Agree a written plan to bring the load down: cases or tasks to remove, move "
+            "or de-prioritise"),
+    (-1, 4, "Escalate to the service manager: in the top band for 4 weeks or more"),
+)
+"""Default actions due, as (band position, weeks, action): position 1 is the first band
+above the acceptable one (amber), -1 the top band (red) [000 principles 7, 11, 14]."""
+
+
 class TeamView(SchemeModel):
     reference_band: str = Field(description="Band of an experienced full-time worker (for FTE).")
     concentration_factor: float = Field(
@@ -313,6 +336,12 @@ class Scheme(SchemeModel):
     rag: tuple[RagBand, ...]
     protections: Protections = Field(default_factory=Protections)
     team_view: TeamView
+    actions_due: tuple[ActionDue, ...] | None = Field(
+        default=None,
+        description="Actions due after weeks in a band (history); None: the defaults, "
+        "4 weeks above the acceptable band (review), 1 and 4 weeks in the top band "
+        "(written plan, escalation).",
+    )
 
     @model_validator(mode="after")
     def _coherent(self) -> Scheme:
@@ -355,7 +384,24 @@ class Scheme(SchemeModel):
             last = bound
         if not self.rag or self.rag[-1].bound is not None:
             raise ValueError("the last RAG band must be open-ended")
+        names = {b.name for b in self.rag}
+        for due in self.actions_due or ():
+            if due.band not in names:
+                raise ValueError(f"actions_due names unknown band {due.band!r}; expected one "
+                                 f"of {', '.join(b.name for b in self.rag)}")
         return self
+
+    def due_rules(self) -> tuple[ActionDue, ...]:
+        """The scheme's actions due, or the defaults placed on its own bands."""
+        if self.actions_due is not None:
+            return self.actions_due
+        acceptable = next((i for i, b in enumerate(self.rag) if b.contains(100.0)),
+                          len(self.rag) - 1)
+        out = []
+        for position, weeks, action in DEFAULT_ACTIONS_DUE:
+            i = len(self.rag) - 1 if position < 0 else min(acceptable + position, len(self.rag) - 1)
+            out.append(ActionDue(band=self.rag[i].name, weeks=weeks, action=action))
+        return tuple(out)
 
     def band_index(self, name: str) -> int:
         """Position of a RAG band by name (0 = lowest load)."""
