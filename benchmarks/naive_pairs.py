@@ -16,11 +16,10 @@ from dataclasses import dataclass
 from ortools.sat.python import cp_model
 
 from allocopt.allocation.cpsat.model import upper
-from allocopt.allocation.exact import PCT_UNITS, ExactProblem, pct_units, rule_rooms
+from allocopt.allocation.exact import PCT_UNITS, ExactProblem, pct_units
 from allocopt.allocation.objective import tier_sizes, tier_weights
 from allocopt.allocation.problem import Assignment
-from allocopt.allocation.rules import statically_allowed
-from allocopt.domain import Role
+from allocopt.allocation.rule_checks import load_rooms, other_limits, statically_allowed
 
 MAX_WEIGHT = 2**50
 
@@ -39,7 +38,7 @@ def naive_allocate(ex: ExactProblem, time_limit: float, workers: int = 2,
     """Build and solve the pair model; the time limit is for solving, shared by the stages."""
     start = time.perf_counter()
     m = cp_model.CpModel()
-    ceiling, caps, students = rule_rooms(ex)
+    ceiling = load_rooms(ex)
     x: dict[tuple[int, int], cp_model.IntVar] = {}
     s: dict[tuple[int, int], cp_model.IntVar] = {}
     for h, household in enumerate(ex.households):
@@ -75,15 +74,11 @@ def naive_allocate(ex: ExactProblem, time_limit: float, workers: int = 2,
         m.add(var == cp_model.LinearExpr.weighted_sum([v for v, _ in weighted],
                                                       [c for _, c in weighted]))
         added[w] = var
-        mine = [h for (ww, h) in x if ww == w]
-        for cap_w, cap_room in caps[w]:
-            cap_terms = [(x[w, h], sum(cap_w.get(st.value, 0) * n
-                                       for st, n in ex.households[h].by_status.items()))
-                         for h in mine]
-            m.add(sum(c * v for v, c in cap_terms if c) <= cap_room)
-        child_room = students[w]
-        if child_room is not None and ex.workers[w].role is Role.STUDENT:
-            m.add(sum(ex.households[h].children * x[w, h] for h in mine) <= child_room)
+        # every other row of the hard rules' linear forms (count caps, ...)
+        for limit in other_limits(ex)[w]:
+            terms = [(x[w, h], limit.weight(ex, h, "lead")) for (ww, h) in x if ww == w]
+            terms += [(s[w, h], limit.weight(ex, h, "secondary")) for (ww, h) in s if ww == w]
+            m.add(sum(c * v for v, c in terms if c) <= limit.room)
     tiers = tier_weights(ex)
     stages: list[tuple[cp_model.LinearExprT, bool]] = []
     total_weight = sum(t * n for t, n in zip(tiers, tier_sizes(ex), strict=True))

@@ -15,10 +15,10 @@ from allocopt.allocation.problem import (
     AllocationProblem,
     Assignment,
     Policy,
+    RoleName,
     WaitingHousehold,
     WorkerState,
 )
-from allocopt.allocation.rules import RoleName
 from allocopt.allocation.validate import validate_exact
 from allocopt.domain import Role, Status
 from allocopt.io.schemes import load_scheme
@@ -54,6 +54,7 @@ def worker(
     locality: str | None = None,
     skills: frozenset[str] = frozenset(),
     long_travel: int = 0,
+    court_households: int = 0,
 ) -> WorkerState:
     counts = counts or {}
     return WorkerState(
@@ -62,6 +63,7 @@ def worker(
         households=sum(counts.values()), caps=caps, unavailable=unavailable,
         locality=locality, skills=skills, cp_households=counts.get(Status.CP, 0),
         cla_children=counts.get(Status.CLA, 0), long_travel=long_travel,
+        court_households=court_households,
     )
 
 

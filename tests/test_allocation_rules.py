@@ -1,8 +1,8 @@
 """Each hard rule, alone: a case that breaks it and one that keeps it.
 
-The rule functions are what greedy, CP-SAT, the explanations and the validator
-all share, so each is checked here directly, and the validator is checked to
-report a breaking allocation under the rule's policy name.
+The rule declarations (allocation/rules.py) are what every engine reads, so each
+is checked here directly as a predicate, and the validator is checked to report a
+breaking allocation under the rule's policy name.
 """
 
 from __future__ import annotations
@@ -11,10 +11,12 @@ import inspect
 
 import pytest
 
-from allocopt.allocation import rules
 from allocopt.allocation.exact import exact_problem, max_load_in_band, pct_units
 from allocopt.allocation.problem import Assignment, Exclusion, Pin, Policy
-from allocopt.allocation.rules import HARD_RULES, SOFT_RULES, Taken, breaches
+from allocopt.allocation.rule_checks import breaches
+from allocopt.allocation.rule_forms import Taken
+from allocopt.allocation.rules import HARD_RULES
+from allocopt.allocation.soft_rules import SOFT_RULES
 from allocopt.allocation.validate import validate
 from allocopt.capacity import within_band
 from allocopt.domain import Role, Status
@@ -46,21 +48,26 @@ CASES = {
         [worker("W1", 10, benchmark=35, months=8, nqsw=True, counts={Status.CIN: 14},
                 caps=(NQSW_CAP,)), worker("W2", 30)],
         household("H1", children=2), Policy(), "W1", "W2"),
+    "court_limit": (
+        [worker("W1", 10, court_households=2), worker("W2", 30, court_households=1)],
+        household("H1", status=Status.CLA, court=True), Policy(court_max_households=2),
+        "W1", "W2"),
     "band_ceiling": (
         [worker("W1", 48), worker("W2", 30)], household("H1", points=8), Policy(), "W1", "W2"),
 }
+RULE = {rule.name: rule for rule in HARD_RULES}
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_rule_breaks_and_keeps(name: str) -> None:
     workers, h, policy, bad, good = CASES[name]
     ex = exact_problem(problem(workers, [h], policy))
-    rule = dict(HARD_RULES)[name]
+    rule = RULE[name]
     w_bad, w_good = ex.worker_index[bad], ex.worker_index[good]
-    reason = rule(ex, w_bad, 0, "lead", Taken())
+    reason = rule.check(ex, w_bad, 0, "lead", Taken())
     assert reason is not None and (bad in reason or "H1" in reason)
-    assert rule(ex, w_good, 0, "lead", Taken()) is None
-    assert [n for n, _ in breaches(ex, w_bad, 0, "lead", Taken())] == [name]
+    assert rule.check(ex, w_good, 0, "lead", Taken()) is None
+    assert [r.rule for r in breaches(ex, w_bad, 0, "lead", Taken())] == [name]
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -74,11 +81,16 @@ def test_validator_reports_the_rule_by_name(name: str) -> None:
     assert validate(problem(workers, [h], off), (Assignment("H1", bad, "lead", h.points),)) == []
 
 
-def test_every_rule_has_a_case_and_a_switch_and_says_hard_or_soft() -> None:
-    assert set(CASES) == {n for n, _ in HARD_RULES}
+def test_every_rule_has_a_case_a_switch_words_and_a_form_engines_read() -> None:
+    assert set(CASES) == set(RULE)
     assert set(CASES) == set(type(Policy().rules).model_fields)
-    for _, fn in HARD_RULES:
-        assert (inspect.getdoc(fn) or "").startswith("Hard:")
+    for rule in HARD_RULES:
+        assert rule.label and rule.keeps and rule.concerns
+        # an eligibility part or a linear part (or both): a bare predicate no engine
+        # but the validator could read
+        assert rule.static is not None or rule.limits is not None, rule.name
+        assert (rule.static is None) == (rule.worker_facts is None), rule.name
+        assert (rule.limits is None) == (rule.over is None), rule.name
     for _, fn in SOFT_RULES:
         assert (inspect.getdoc(fn) or "").startswith("Soft:")
 
@@ -88,24 +100,24 @@ def test_band_ceiling_counts_what_was_already_taken() -> None:
     ex = exact_problem(problem([worker("W1", 40)], [household("H1", 8), household("H2", 1)]))
     taken = Taken()
     taken.load = ex.to_units(6)
-    assert rules.band_ceiling(ex, 0, 0, "lead", taken) is None
+    assert RULE["band_ceiling"].check(ex, 0, 0, "lead", taken) is None
     taken.add(ex, 0, "lead")
-    reason = rules.band_ceiling(ex, 0, 1, "lead", taken)
+    reason = RULE["band_ceiling"].check(ex, 0, 1, "lead", taken)
     assert reason == "W1 would go to 110.0% (red), above the amber ceiling"
 
 
 def test_a_worker_already_above_the_ceiling_may_take_nothing_that_weighs() -> None:
     ex = exact_problem(problem([worker("W1", 60)], [household("H1", 1), household("H2", 0)]))
-    assert rules.band_ceiling(ex, 0, 0, "lead", Taken()) is not None
-    assert rules.band_ceiling(ex, 0, 1, "lead", Taken()) is None
+    assert RULE["band_ceiling"].check(ex, 0, 0, "lead", Taken()) is not None
+    assert RULE["band_ceiling"].check(ex, 0, 1, "lead", Taken()) is None
 
 
 def test_ceiling_green_keeps_workers_out_of_amber() -> None:
     p = problem([worker("W1", 45)], [household("H1", 5), household("H2", 6)],
                 Policy(ceiling_band="green"))
     ex = exact_problem(p)
-    assert rules.band_ceiling(ex, 0, 0, "lead", Taken()) is None  # 50/50 = 100 % green
-    assert rules.band_ceiling(ex, 0, 1, "lead", Taken()) is not None  # 102 % amber
+    assert RULE["band_ceiling"].check(ex, 0, 0, "lead", Taken()) is None  # 50/50 = 100 % green
+    assert RULE["band_ceiling"].check(ex, 0, 1, "lead", Taken()) is not None  # 102 % amber
 
 
 def test_count_cap_mixes_statuses_exactly() -> None:
@@ -113,27 +125,27 @@ def test_count_cap_mixes_statuses_exactly() -> None:
     w = worker("W1", 0, 35, nqsw=True, counts={Status.CIN: 10, Status.CLA: 3}, caps=(NQSW_CAP,))
     ex = exact_problem(problem([w], [household("H1", 1, Status.CLA),
                                      household("H2", 1, Status.CLA, 2)]))
-    assert rules.count_caps(ex, 0, 0, "lead", Taken()) is None
-    assert "over the NQSW caseload cap" in (rules.count_caps(ex, 0, 1, "lead", Taken()) or "")
+    assert RULE["count_caps"].check(ex, 0, 0, "lead", Taken()) is None
+    assert "over the NQSW caseload cap" in (RULE["count_caps"].check(ex, 0, 1, "lead", Taken()) or "")
     # CP children are not capped by this rule, so a CP household never breaks it.
     ex2 = exact_problem(problem([w], [household("H3", 1, Status.CP, 3)]))
-    assert rules.count_caps(ex2, 0, 0, "lead", Taken()) is None
+    assert RULE["count_caps"].check(ex2, 0, 0, "lead", Taken()) is None
 
 
 def test_student_takes_low_risk_work_only() -> None:
     student = worker("W1", 0, 15, role=Role.STUDENT)
     ex = exact_problem(problem([student], [household("H1", court=True),
                                            household("H2", tier="S47")]))
-    assert "court proceedings" in (rules.student_limit(ex, 0, 0, "lead", Taken()) or "")
-    assert "S47" in (rules.student_limit(ex, 0, 1, "lead", Taken()) or "")
+    assert "court proceedings" in (RULE["student_limit"].check(ex, 0, 0, "lead", Taken()) or "")
+    assert "S47" in (RULE["student_limit"].check(ex, 0, 1, "lead", Taken()) or "")
 
 
 def test_secondary_role_uses_the_co_working_share() -> None:
     # W1 at 50/50 = 100 %: a 6-point case as lead is 56/50 = 112 % (red); as secondary
     # co-worker it weighs half, 53/50 = 106 % (amber, allowed).
     ex = exact_problem(problem([worker("W1", 50)], [household("H1", 6, co_working=True)]))
-    assert rules.band_ceiling(ex, 0, 0, "lead", Taken()) is not None
-    assert rules.band_ceiling(ex, 0, 0, "secondary", Taken()) is None
+    assert RULE["band_ceiling"].check(ex, 0, 0, "lead", Taken()) is not None
+    assert RULE["band_ceiling"].check(ex, 0, 0, "secondary", Taken()) is None
     assert ex.secondary[0] == ex.to_units(3)
 
 
@@ -165,9 +177,9 @@ def test_team_type_eligibility() -> None:
                                          household("H2", status=Status.CARE_LEAVER)], policy),
                 team_type=TeamType.LEAVING_CARE)
     ex = exact_problem(p)
-    assert rules.eligibility(ex, 0, 0, "lead", Taken()) == (
+    assert RULE["eligibility"].check(ex, 0, 0, "lead", Taken()) == (
         "a leaving care team does not take CP work")
-    assert rules.eligibility(ex, 0, 1, "lead", Taken()) is None
+    assert RULE["eligibility"].check(ex, 0, 1, "lead", Taken()) is None
 
 
 def test_validator_checks_the_shape_of_an_allocation() -> None:

@@ -5,7 +5,7 @@
   validator accepts, and the optimiser's stage-by-stage model agrees with it on
   every level it proves optimal in absolute terms (priority, days waited, amber,
   max load) and is never better on the others;
-- when nobody has room for even the lightest household (exact.fits_nobody), no
+- when nobody has room for even the lightest household (rule_checks.fits_nobody), no
   policy places anything.
 """
 
@@ -16,10 +16,11 @@ from hypothesis import strategies as st
 
 from allocopt.allocation.cpsat import CpSatAllocator
 from allocopt.allocation.cpsat.solve import solve
-from allocopt.allocation.exact import FINEST, ExactProblem, exact_problem, fits_nobody, room_in_band
+from allocopt.allocation.exact import FINEST, ExactProblem, exact_problem, room_in_band
 from allocopt.allocation.greedy import GreedyAllocator
 from allocopt.allocation.objective import Objective, evaluate
 from allocopt.allocation.problem import AllocationProblem, Policy
+from allocopt.allocation.rule_checks import fits_nobody
 from allocopt.allocation.small import small_meeting
 from allocopt.allocation.validate import validate
 from tests.test_allocation_builders import household, problem, valid_allocations, worker

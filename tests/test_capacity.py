@@ -69,7 +69,33 @@ def test_experience_counts_from_the_start_date_when_unqualified():
     assert not is_nqsw(TOWER, fsp, date(2026, 12, 1))  # not a qualified role
     new_fsp = fsp.model_copy(update={"started_on": date(2026, 9, 1)})
     cap = capacity(TOWER, new_fsp, LT, date(2026, 12, 1))
-    assert cap.band.nqsw and not cap.nqsw  # in the first band, but not newly qualified
+    # 3 months in post, but not newly qualified: not the NQSW band's reduced benchmark
+    # (30) without its count caps, the first band after the NQSW bands (1-2 years, 40)
+    assert (cap.months, cap.band.name, cap.benchmark, cap.nqsw) == (3, "year_2", 40, False)
+
+
+@pytest.mark.parametrize("role", [Role.FAMILY_SUPPORT_PRACTITIONER, Role.LEAVING_CARE_ADVISER,
+                                  Role.SOCIAL_WORKER, Role.SENIOR])
+@pytest.mark.parametrize("months", [0, 5, 6, 11, 12, 30])
+def test_the_nqsw_benchmark_comes_with_every_nqsw_protection(role: Role, months: int) -> None:
+    # One definition of "newly qualified": whoever gets a band's NQSW benchmark also gets
+    # the NQSW count cap (issue 11: first-year FSPs and leaving-care advisers got the
+    # benchmark but not the cap) and, in their first 12 months, the CP protection.
+    from allocopt.allocation.problem import Policy, build_problem
+
+    on = date(2026, 12, 1)
+    year, month = divmod(2026 * 12 + 11 - months, 12)
+    start = date(year, month + 1, 1)
+    w = Worker(id="W", role=role, started_on=start,
+               qualified_on=start if role in (Role.SOCIAL_WORKER, Role.SENIOR) else None)
+    cap = capacity(TOWER, w, LT, on)
+    assert cap.months == months
+    nqsw_benchmark = cap.band.nqsw
+    state = build_problem(TOWER, Policy(), Team(id="T", workers=(w,)), Caseload(), (), on
+                          ).workers[0]
+    capped = any(c.applies_to == "nqsw" for c in state.caps)
+    assert nqsw_benchmark == capped == state.nqsw == is_nqsw(TOWER, w, on)
+    assert state.cp_protected == (nqsw_benchmark and months < 12)
 
 
 def test_a_worker_without_dates_is_warned_about():

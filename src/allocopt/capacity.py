@@ -58,17 +58,36 @@ def experience_band(scheme: Scheme, months: int) -> ExperienceBand:
     return chosen
 
 
+_NQSW_ROLES = frozenset({Role.SOCIAL_WORKER, Role.SENIOR, Role.CONSULTANT})
+"""Qualified social work roles: the only ones that can be newly qualified (ASYE)."""
+
+
+def role_band(scheme: Scheme, role: Role, months: int) -> ExperienceBand:
+    """The experience band whose benchmark, duties and protections apply to a worker.
+
+    The bands a scheme marks ``nqsw`` (the first year of practice) carry the
+    newly qualified social worker's package: the reduced benchmark, the count caps
+    that apply to ``nqsw`` and the CP protection [004]. That is one definition,
+    :func:`is_nqsw`: a qualified role in such a band. Other roles (family support
+    practitioners, leaving-care advisers, students) in their first months are not
+    NQSWs; they take the first band after the NQSW bands, or a benchmark of their
+    own role where the scheme lists one.
+    """
+    band = experience_band(scheme, months)
+    if not band.nqsw or role in _NQSW_ROLES:
+        return band
+    later = [b for b in scheme.experience_bands if not b.nqsw and b.from_months >= months]
+    return min(later, key=lambda b: b.from_months) if later else band
+
+
 def band_of(scheme: Scheme, worker: Worker, on: date) -> ExperienceBand:
-    """The worker's experience band at `on`, from their qualification or start date."""
-    return experience_band(scheme, worker.experience_months(on))
+    """The worker's band at `on` (:func:`role_band`), from their qualification or start date."""
+    return role_band(scheme, worker.role, worker.experience_months(on))
 
 
 def is_nqsw(scheme: Scheme, worker: Worker, on: date) -> bool:
     """Newly qualified: a qualified role in a band the scheme marks as NQSW."""
-    return worker.role in _NQSW_ROLES and band_of(scheme, worker, on).nqsw
-
-
-_NQSW_ROLES = frozenset({Role.SOCIAL_WORKER, Role.SENIOR, Role.CONSULTANT})
+    return worker.role in _NQSW_ROLES and experience_band(scheme, worker.experience_months(on)).nqsw
 
 
 def cp_protected(scheme: Scheme, worker: Worker, on: date) -> bool:
@@ -96,7 +115,7 @@ def reference_benchmark(scheme: Scheme, team_type: TeamType = TeamType.LONG_TERM
 def capacity(scheme: Scheme, worker: Worker, team_type: TeamType, on: date) -> Capacity:
     """Work out a worker's personal benchmark at `on`."""
     months = worker.experience_months(on)
-    band = experience_band(scheme, months)
+    band = role_band(scheme, worker.role, months)
     entry = matching_benchmark(scheme, worker.role, team_type, band.name)
     full_time = entry.benchmark
     pct = scheme.protections.nqsw_benchmark_percent

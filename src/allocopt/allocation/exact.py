@@ -14,8 +14,7 @@ Load % itself is measured in hundredths of a percent, rounded up: a worker at
 from __future__ import annotations
 
 import functools
-import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -27,7 +26,6 @@ from allocopt.allocation.problem import (
     WorkerState,
 )
 from allocopt.capacity import acceptable_band, band_upper_bound
-from allocopt.domain import Role, Status
 from allocopt.schemes.model import Scheme
 
 MAX_DECIMALS = 4
@@ -206,61 +204,6 @@ def room_in_band(scheme: Scheme, band: str, load: float, benchmark: float) -> in
     """
     top = max_load_in_band(scheme, band, round(benchmark * FINEST))
     return None if top is None else top - round(load * FINEST)
-
-
-def fits_nobody(ex: ExactProblem) -> bool:
-    """True when no worker may take even the lightest waiting household: everyone the
-    unavailability rule leaves would go above the ceiling band. Then no allocation
-    places anything, whatever the policy (the simulator skips such meetings)."""
-    rules = ex.problem.policy.rules
-    if not rules.band_ceiling or not ex.points:
-        return False
-    lightest = min(ex.points)
-    if lightest <= 0:
-        return False
-    for w, worker in enumerate(ex.workers):
-        if rules.unavailability and worker.unavailable:
-            continue
-        top = ex.ceiling_max[w]
-        if top is None or ex.load[w] + lightest <= top:
-            return False
-    return True
-
-
-def rule_rooms(ex: ExactProblem) -> tuple[list[int | None], list[list[tuple[dict[str, int], int]]],
-                                      list[int | None]]:
-    """Per worker: room under the ceiling band, count-cap rows (whole-number weights by
-    status, room left) and room left under the student limit, for the rules switched on."""
-    rules = ex.problem.policy.rules
-    ceiling: list[int | None] = []
-    caps: list[list[tuple[dict[str, int], int]]] = []
-    students: list[int | None] = []
-    for w, worker in enumerate(ex.workers):
-        top = ex.ceiling_max[w]
-        ceiling.append(max(0, top - ex.load[w]) if rules.band_ceiling and top is not None else None)
-        rows = []
-        if rules.count_caps:
-            for cap in worker.caps:
-                weights, whole = cap_weights(cap.limits)
-                used = sum(weights[s.value] * worker.counts.get(s, 0) for s in cap.limits)
-                rows.append((weights, max(0, whole - used)))
-        caps.append(rows)
-        if rules.student_limit and worker.role is Role.STUDENT:
-            held = sum(worker.counts.values())
-            students.append(max(0, ex.problem.policy.student_max_children - held))
-        else:
-            students.append(None)
-    return ceiling, caps, students
-
-
-def cap_weights(limits: Mapping[Status, float]) -> tuple[dict[str, int], int]:
-    """Whole-number weights for a count cap: sum(n_s / limit_s) <= 1 as sum(c_s n_s) <= C."""
-    fracs = {s.value: Fraction(repr(float(lim))) for s, lim in limits.items()}
-    whole = 1
-    for f in fracs.values():
-        whole = math.lcm(whole, f.numerator)
-    weights = {s: int(whole / f) for s, f in fracs.items()}
-    return weights, whole
 
 
 def to_assignments(ex: ExactProblem, chosen: Iterable[tuple[int, int, RoleName]]

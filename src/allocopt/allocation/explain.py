@@ -33,17 +33,12 @@ from allocopt.allocation.problem import (
     Assignment,
     RoleName,
 )
-from allocopt.allocation.rules import (
-    RULE_LABELS,
-    STATUS_WORDS,
-    Taken,
-    added_load,
-    breaches,
-    continuity,
-    locality,
-    skills,
-)
+from allocopt.allocation.rule_checks import Refusal, breaches
+from allocopt.allocation.rule_forms import Taken, household_measure
+from allocopt.allocation.rules import RULE_LABELS
+from allocopt.allocation.soft_rules import continuity, locality, skills
 from allocopt.allocation.validate import Breach, validate_exact
+from allocopt.allocation.words import STATUS_WORDS
 from allocopt.capacity import load_pct, rag_band, reference_benchmark
 from allocopt.domain import TeamType
 
@@ -220,7 +215,7 @@ def rank_workers(ex: ExactProblem, h: int, role: RoleName, taken: list[Taken],
     load % after, then by preference; then the workers a hard rule forbids.
     """
     rows: list[tuple[tuple[float, ...], Alternative]] = []
-    chosen_after = (standing(ex, chosen, taken[chosen].load + added_load(ex, h, role))
+    chosen_after = (standing(ex, chosen, taken[chosen].load + household_measure(ex, h, role, "load"))
                     if chosen is not None else None)
     for w, worker in enumerate(ex.workers):
         if w == chosen:
@@ -228,18 +223,17 @@ def rank_workers(ex: ExactProblem, h: int, role: RoleName, taken: list[Taken],
         found = breaches(ex, w, h, role, taken[w], first=True)
         if found:
             # closest to fitting first: no room (by how far over), limits, then not eligible
-            rule_name = found[0][0]
-            would = standing(ex, w, taken[w].load + added_load(ex, h, role))
-            order = {"band_ceiling": 2.0, "count_caps": 3.0, "student_limit": 3.0}.get(
-                rule_name, 4.0)
-            text = (f"no room: would go to {pct_words(would)}" if rule_name == "band_ceiling"
-                    else refusal(*found[0]))
+            first = found[0]
+            would = standing(ex, w, taken[w].load + household_measure(ex, h, role, "load"))
+            order = {"room": 2.0, "limit": 3.0}.get(first.kind, 4.0)
+            text = (f"no room: would go to {pct_words(would)}" if first.kind == "room"
+                    else refusal(first))
             rows.append(((order, would.pct if math.isfinite(would.pct) else 1e9, 0.0),
                          Alternative(worker.id, False, text, None)))
             continue
-        after = standing(ex, w, taken[w].load + added_load(ex, h, role))
+        after = standing(ex, w, taken[w].load + household_measure(ex, h, role, "load"))
         top = ex.acceptable_max[w]
-        amber = top is not None and ex.load[w] + taken[w].load + added_load(ex, h, role) > top
+        amber = top is not None and ex.load[w] + taken[w].load + household_measure(ex, h, role, "load") > top
         pref = preference_score(ex, w, h) if role == "lead" else 0
         reasons = []
         if amber:
@@ -263,13 +257,13 @@ def rank_workers(ex: ExactProblem, h: int, role: RoleName, taken: list[Taken],
     return [alt for _, alt in rows]
 
 
-def refusal(rule: str, reason: str) -> str:
+def refusal(found: Refusal) -> str:
     """A hard rule's reason as a ranking line: no room, over a limit, or not eligible."""
-    if rule == "band_ceiling":
-        return f"no room: {reason}"
-    if rule in ("count_caps", "student_limit"):
-        return f"over a limit: {reason}"
-    return f"not eligible: {reason}"
+    if found.kind == "room":
+        return f"no room: {found.reason}"
+    if found.kind == "limit":
+        return f"over a limit: {found.reason}"
+    return f"not eligible: {found.reason}"
 
 
 def _days(n: int) -> str:
@@ -280,13 +274,19 @@ def waiting_reason(ex: ExactProblem, h: int, taken: list[Taken]) -> str:
     """The binding reason nobody takes household `h` in the final plan."""
     household = ex.households[h]
     counts: Counter[str] = Counter()
+    kinds: Counter[str] = Counter()
     examples: dict[str, str] = {}
+    room_rule = None
     free = []
     for w in range(len(ex.workers)):
         found = breaches(ex, w, h, "lead", taken[w], first=True)
         if found:
-            counts[found[0][0]] += 1
-            examples.setdefault(found[0][0], found[0][1])
+            first = found[0]
+            counts[first.rule] += 1
+            kinds[first.kind] += 1
+            examples.setdefault(first.rule, first.reason)
+            if first.kind == "room":
+                room_rule = first.rule
         else:
             free.append(w)
     if free:
@@ -297,12 +297,10 @@ def waiting_reason(ex: ExactProblem, h: int, taken: list[Taken]) -> str:
         return f"{names} could still take it; the solver stopped at its time limit first"
     if not counts:
         return "there are no workers in the team"
-    allowed_static = sum(n for rule, n in counts.items()
-                         if rule in ("band_ceiling", "count_caps", "student_limit"))
-    if counts.get("band_ceiling") and counts["band_ceiling"] == allowed_static:
+    if room_rule is not None and not kinds["limit"]:
         band = ex.problem.policy.ceiling_band
-        example = examples["band_ceiling"].split(", above the")[0]
-        n = counts["band_ceiling"]
+        example = examples[room_rule].split(", above the")[0]
+        n = kinds["room"]
         who = "the one worker" if n == 1 else f"each of the {n} workers"
         return f"no room: {who} who may take it would go above the {band} ceiling (e.g. {example})"
     rule, n = counts.most_common(1)[0]
@@ -366,11 +364,10 @@ def explain(problem: AllocationProblem, result: AllocationResult) -> MeetingOutc
     for a in assignments:
         h, w = ex.household_index[a.household_id], ex.worker_index[a.worker_id]
         step_before = standing(ex, w, running[w])
-        running[w] += added_load(ex, h, a.role)
+        running[w] += household_measure(ex, h, a.role, "load")
         step = (step_before, standing(ex, w, running[w]))
         others = [t for t in taken]
-        mine = Taken(taken[w].load, taken[w].children, taken[w].households,
-                     dict(taken[w].by_status), taken[w].travel_children)
+        mine = taken[w].copy()
         mine.remove(ex, h, a.role)
         others[w] = mine
         household = ex.households[h]

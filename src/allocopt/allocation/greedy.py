@@ -20,7 +20,9 @@ from allocopt.allocation.dealing import Dealer
 from allocopt.allocation.exact import exact_problem
 from allocopt.allocation.objective import evaluate
 from allocopt.allocation.problem import AllocationProblem, AllocationResult
-from allocopt.allocation.rules import Taken, breaches, pin_clashes, pin_conflict, pinned
+from allocopt.allocation.rule_checks import breaches, pin_conflict, required
+from allocopt.allocation.rule_forms import Taken
+from allocopt.allocation.rules import pin_clashes
 from allocopt.allocation.types import waiting_order
 
 
@@ -41,7 +43,7 @@ class GreedyAllocator:
         start = time.perf_counter()
         ex = exact_problem(problem)
         dealer = Dealer(ex)
-        pins = pinned(ex)
+        pins = required(ex)
         conflicts: list[str] = pin_clashes(ex)
         for h, w in pins:
             trouble = breaches(ex, w, h, "lead", dealer.taken[w])

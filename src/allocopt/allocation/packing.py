@@ -24,9 +24,15 @@ from allocopt.allocation.dealing import NO_CEILING, Dealer
 from allocopt.allocation.exact import ExactProblem, pct_units, to_assignments
 from allocopt.allocation.objective import spread
 from allocopt.allocation.problem import Assignment, RoleName
-from allocopt.allocation.rules import Taken, allowed, pinned, still_allowed
+from allocopt.allocation.rule_checks import (
+    allowed,
+    load_ceilings,
+    other_limits,
+    required,
+    still_allowed,
+)
+from allocopt.allocation.rule_forms import Taken
 from allocopt.allocation.types import allowed_workers, waiting_order
-from allocopt.domain import Role
 
 
 def packing_order(ex: ExactProblem, lightest_first: bool = False) -> list[int]:
@@ -46,7 +52,7 @@ def packing_assignments(ex: ExactProblem, lightest_first: bool = False
     counts).
     """
     dealer = Dealer(ex)
-    pins = pinned(ex)
+    pins = required(ex)
     for h, w in pins:
         if allowed(ex, w, h, "lead", dealer.taken[w]):
             dealer.place(h, w)
@@ -68,7 +74,7 @@ def balanced_assignments(ex: ExactProblem, leads: tuple[int, ...]) -> tuple[Assi
     finds no worker (the set came from a different packing).
     """
     dealer = Dealer(ex)
-    pins = dict(pinned(ex))
+    pins = dict(required(ex))
     wanted = set(leads)
     for h, w in pins.items():
         if h in wanted and not (allowed(ex, w, h, "lead", dealer.taken[w])
@@ -132,15 +138,11 @@ class _Balance:
         self.ex = ex
         n = len(ex.workers)
         self.static = static_leads(ex)
-        rules = ex.problem.policy.rules
-        self.ceiling = [c if (c is not None and rules.band_ceiling) else None
-                        for c in ex.ceiling_max]
-        # Count caps and the student limit look at what a worker holds by status:
+        self.ceiling = load_ceilings(ex)
+        # Rows beyond load (count caps, the student limit) look at what a worker holds:
         # only workers they concern keep a full tally.
-        self.taken: list[Taken | None] = [
-            Taken() if (w.caps and rules.count_caps)
-            or (w.role is Role.STUDENT and rules.student_limit) else None
-            for w in ex.workers]
+        self.taken: list[Taken | None] = [Taken() if rows else None
+                                          for rows in other_limits(ex)]
         self.added = [0] * n
         self.lead_of: dict[int, int] = {}
         self.second_of: dict[int, int] = {}
@@ -154,7 +156,7 @@ class _Balance:
                 self.lead_of[h] = w
             else:
                 self.second_of[h] = w
-        self.fixed = {h for h, _ in pinned(ex)}
+        self.fixed = {h for h, _ in required(ex)}
         self.amber = [0] * n
         self.pct = [0] * n
         for w in range(n):
@@ -294,7 +296,7 @@ def level_assignments(ex: ExactProblem, leads: tuple[int, ...], level: int
     where the solver's own search is slow.
     """
     dealer = Dealer(ex)
-    pins = dict(pinned(ex))
+    pins = dict(required(ex))
     wanted = set(leads)
     for h, w in pins.items():
         if h in wanted and not (allowed(ex, w, h, "lead", dealer.taken[w])
@@ -342,7 +344,7 @@ def fill_up(ex: ExactProblem, assignments: tuple[Assignment, ...]) -> tuple[Assi
         dealer.take(h, w, a.role)
         dealer.chosen.append((h, w, a.role))
         placed.add(h)
-    pins = {h for h, _ in pinned(ex)}
+    pins = {h for h, _ in required(ex)}
     for h in waiting_order(ex):
         if h in placed or h in pins:
             continue

@@ -56,6 +56,8 @@ class HardRules(BaseModel):
     student_limit: bool = Field(default=True, description="Students hold few, low-risk cases.")
     pins: bool = True
     exclusions: bool = True
+    court_limit: bool = Field(
+        default=True, description="At most `court_max_households` court households each (if set).")
 
 
 class Preferences(BaseModel):
@@ -121,6 +123,9 @@ class Policy(BaseModel):
         description="Statuses each role may take as lead.",
     )
     student_max_children: int = Field(default=8, ge=0, description="Students 5-8 cases [004].")
+    court_max_households: int | None = Field(
+        default=None, ge=0,
+        description="Most households in court proceedings a worker may lead (none: no limit).")
     tiers: tuple[str, ...] = Field(
         default=("S47", "CP", "court", "CLA", "care_leaver", "CIN"),
         description="Priority tiers, highest first; each outranks any number of the next.",
@@ -161,6 +166,8 @@ class WorkerState:
     cp_households: int = 0
     cla_children: int = 0
     long_travel: int = 0
+    court_households: int = 0
+    """Households in court proceedings the worker leads now (the court limit counts them)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -329,11 +336,10 @@ def build_problem(
             or (c.applies_to == "nqsw" and row.capacity.nqsw)
             or (isinstance(c.applies_to, tuple) and w.role in c.applies_to)
         )
-        cp_households = sum(
-            1 for h in by_worker.get(w.id, ())
-            if h.role == "lead" and any(index[h.household_id].child(c).status is Status.CP
-                                        for c in h.child_ids)
-        )
+        leads = [h for h in by_worker.get(w.id, ()) if h.role == "lead"]
+        cp_households = sum(1 for h in leads if any(
+            index[h.household_id].child(c).status is Status.CP for c in h.child_ids))
+        court_households = sum(1 for h in leads if index[h.household_id].court is not None)
         workers.append(WorkerState(
             id=w.id,
             role=w.role,
@@ -352,6 +358,7 @@ def build_problem(
             cp_households=cp_households,
             cla_children=row.counts.by_status.get(Status.CLA, 0),
             long_travel=row.counts.long_travel,
+            court_households=court_households,
         ))
     households = tuple(waiting_household(scheme, policy, h, on) for h in waiting)
     return AllocationProblem(scheme, policy, on, tuple(workers), households, team.type)

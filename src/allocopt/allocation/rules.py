@@ -1,120 +1,79 @@
-"""The allocation rules, one function each, in the words a manager would use.
+"""The hard rules of the allocation policy, each declared once, here.
 
-A hard rule answers "why can this worker not take this household?" with a short
-plain-English reason, or None when the rule allows it. A soft rule answers "why
-is this worker a poorer match?" the same way. Every function takes the same
-arguments: the exact problem, the worker's and the household's positions, the
-role (lead or secondary co-worker), and what the worker has already been given
-in this allocation (:class:`Taken`, never including this household).
+Each :class:`~allocopt.allocation.rule_forms.HardRule` says, next to its name in
+the policy file (``rules: {band_ceiling: false}`` switches it off) and its
+plain-English predicate, which workers and households it concerns and its form:
+an eligibility part (may this worker take this household at all?) and/or a
+linear part (per worker, rows of *per-household weight <= room*). Every engine
+reads :data:`HARD_RULES` through :mod:`allocopt.allocation.rule_checks`: the
+greedy rule and its dealing and packing, the small-meeting search, the CP-SAT
+model and its bounds, the conflict explanation, rebalancing, the validator and
+the simulator. A new rule is a declaration here, its switch and settings in
+:class:`~allocopt.allocation.problem.Policy`, and whatever it needs to know of a
+worker's current holdings in :class:`~allocopt.allocation.problem.WorkerState`
+(filled by ``build_problem`` and by the simulator).
 
-The greedy rule, the CP-SAT model's eligibility, the explanations and the
-independent validator of final assignments all call these functions, so a rule
-is written once. Cumulative rules (band ceiling, count caps, the student limit)
-judge the worker's state *after* taking the household on top of `taken`.
-
-Rules are switched by name in the policy file (``rules: {band_ceiling: false}``);
-:data:`HARD_RULES` lists them in the order a reason is reported, most basic first.
+Reasons are short and plain: "W05 is an NQSW at 3 months and R0001 has a CP
+child (no CP work before 12 months)". Rules are listed in the order a reason is
+reported, most basic first.
 """
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
-from dataclasses import dataclass, field
+import math
+from collections.abc import Hashable, Mapping
 from fractions import Fraction
 
-from allocopt.allocation.exact import ExactProblem, decimal_fraction
-from allocopt.allocation.problem import HardRules, RoleName, WaitingHousehold
-from allocopt.capacity import load_pct, rag_band
+from allocopt.allocation.exact import ExactProblem
+from allocopt.allocation.problem import RoleName
+from allocopt.allocation.rule_forms import LOAD_ONLY, HardRule, Limit
+from allocopt.allocation.words import (
+    ROLE_WORDS,
+    STATUS_ORDER,
+    STATUS_WORDS,
+    pct_text,
+    status_words,
+    statuses,
+)
 from allocopt.domain import Role, Status
 
-STATUS_WORDS = {
-    Status.CIN: "CIN",
-    Status.CP: "CP",
-    Status.CLA: "CLA",
-    Status.CARE_LEAVER: "care leaver",
-    Status.SUPERVISION_ORDER: "supervision order",
-}
-ROLE_WORDS = {
-    Role.SOCIAL_WORKER: "a social worker",
-    Role.SENIOR: "a senior practitioner",
-    Role.CONSULTANT: "a consultant social worker",
-    Role.FAMILY_SUPPORT_PRACTITIONER: "a family support practitioner",
-    Role.LEAVING_CARE_ADVISER: "a leaving-care adviser",
-    Role.STUDENT: "a student",
-}
 LOW_RISK = frozenset({Status.CIN, Status.SUPERVISION_ORDER})
 """Statuses a student may hold: low-risk child-in-need work [004: students 5-8 cases]."""
-STATUS_ORDER = {s: i for i, s in enumerate(Status)}
-"""Statuses in the domain's order (how reasons list them)."""
 
 
-@dataclass(slots=True)
-class Taken:
-    """What one worker has been given so far in this allocation."""
-
-    load: int = 0
-    children: int = 0
-    households: int = 0
-    by_status: dict[Status, int] = field(default_factory=dict)
-    travel_children: int = 0
-
-    def add(self, ex: ExactProblem, h: int, role: RoleName) -> None:
-        """Record household `h` taken in `role`."""
-        self._change(ex, h, role, 1)
-
-    def remove(self, ex: ExactProblem, h: int, role: RoleName) -> None:
-        """Undo :meth:`add`."""
-        self._change(ex, h, role, -1)
-
-    def _change(self, ex: ExactProblem, h: int, role: RoleName, sign: int) -> None:
-        if role == "secondary":
-            self.load += sign * ex.secondary[h]
-            return
-        household = ex.households[h]
-        self.load += sign * ex.points[h]
-        self.children += sign * household.children
-        self.households += sign
-        self.travel_children += sign * household.travel_children
-        by_status = self.by_status
-        for status, n in household.by_status.items():
-            by_status[status] = by_status.get(status, 0) + sign * n
+def _pinned_worker(ex: ExactProblem, w: int) -> Hashable:
+    worker = ex.workers[w].id
+    return worker if any(p.worker == worker for p in ex.problem.policy.pins) else None
 
 
-def added_load(ex: ExactProblem, h: int, role: RoleName) -> int:
-    """The household's weight for this role, in scaled units."""
-    return ex.secondary[h] if role == "secondary" else ex.points[h]
+def _excluded_worker(ex: ExactProblem, w: int) -> Hashable:
+    worker = ex.workers[w].id
+    return worker if any(e.worker == worker for e in ex.problem.policy.exclusions) else None
 
 
-def statuses(household: WaitingHousehold) -> list[Status]:
-    return sorted((s for s, n in household.by_status.items() if n > 0), key=STATUS_ORDER.__getitem__)
+# ------------------------------------------------------------ unavailability
 
 
-def status_words(found: list[Status]) -> str:
-    return ", ".join(STATUS_WORDS[s] for s in found)
-
-
-def pct_text(ex: ExactProblem, w: int, extra: int) -> str:
-    """A worker's load % and band with `extra` scaled units added, e.g. '108.0% (amber)'."""
-    scheme = ex.problem.scheme
-    pct = load_pct(ex.to_scheme(ex.load[w] + extra), ex.to_scheme(ex.benchmark[w]))
-    band = rag_band(scheme, pct)
-    return f"{pct:.1f}% ({band.name})" if pct != float("inf") else f"no capacity ({band.name})"
-
-
-# ------------------------------------------------------------------ hard rules
-
-
-def unavailability(ex: ExactProblem, w: int, h: int, role: RoleName, taken: Taken) -> str | None:
-    """Hard: no new work to a worker on leave over the horizon or leaving soon."""
+def _unavailable(ex: ExactProblem, w: int, h: int, role: RoleName) -> str | None:
     worker = ex.workers[w]
     if worker.unavailable:
         return f"{worker.id} is {worker.unavailable}"
     return None
 
 
-def pins(ex: ExactProblem, w: int, h: int, role: RoleName, taken: Taken) -> str | None:
-    """Hard: a household the manager pinned to a worker is led by that worker only."""
+UNAVAILABILITY = HardRule(
+    name="unavailability", label="unavailability (leave, leaving)",
+    keeps="no new work to a worker on leave within the horizon or leaving soon",
+    concerns="workers on leave over the next `horizon_days` or leaving within "
+             "`leaving_within_days` (in the simulator also off sick); every household",
+    static=_unavailable,
+    worker_facts=lambda ex, w: ex.workers[w].unavailable is not None,
+)
+
+# ---------------------------------------------------------------------- pins
+
+
+def _pin_breach(ex: ExactProblem, w: int, h: int, role: RoleName) -> str | None:
     household = ex.households[h]
     if role != "lead":
         return None
@@ -122,128 +81,6 @@ def pins(ex: ExactProblem, w: int, h: int, role: RoleName, taken: Taken) -> str 
         if pin.household == household.id and pin.worker != ex.workers[w].id:
             return f"{household.id} is pinned to {pin.worker} by the manager"
     return None
-
-
-def exclusions(ex: ExactProblem, w: int, h: int, role: RoleName, taken: Taken) -> str | None:
-    """Hard: never this worker for this household (a conflict of interest, say)."""
-    household, worker = ex.households[h], ex.workers[w]
-    for rule in ex.problem.policy.exclusions:
-        if rule.household == household.id and rule.worker == worker.id:
-            return f"{worker.id} is excluded from {household.id}: {rule.reason}"
-    return None
-
-
-def eligibility(ex: ExactProblem, w: int, h: int, role: RoleName, taken: Taken) -> str | None:
-    """Hard: each role (and the team's type) takes only the statuses the policy allows."""
-    policy = ex.problem.policy
-    household, worker = ex.households[h], ex.workers[w]
-    found = statuses(household)
-    team_type = ex.problem.team_type
-    if team_type is not None and team_type in policy.team_eligibility:
-        allowed_team = set(policy.team_eligibility[team_type])
-        outside = [s for s in found if s not in allowed_team]
-        if outside:
-            return (f"a {team_type.value.replace('_', ' ')} team does not take "
-                    f"{status_words(outside)} work")
-    allowed = set(policy.eligibility.get(worker.role, ()))
-    outside = [s for s in found if s not in allowed]
-    if outside:
-        takes = status_words(sorted(allowed, key=STATUS_ORDER.__getitem__)) or "no cases"
-        return (f"{worker.id} is {ROLE_WORDS[worker.role]}, who takes {takes} only; "
-                f"{household.id} has {status_words(outside)}")
-    return None
-
-
-def nqsw_no_cp(ex: ExactProblem, w: int, h: int, role: RoleName, taken: Taken) -> str | None:
-    """Hard: no CP case for an NQSW before the scheme's month of practice (default 12)."""
-    worker, household = ex.workers[w], ex.households[h]
-    if worker.cp_protected and household.has_cp:
-        months = ex.problem.scheme.protections.nqsw_no_cp_months
-        return (f"{worker.id} is an NQSW at {worker.months} months and {household.id} has "
-                f"a CP child (no CP work before {months} months)")
-    return None
-
-
-def student_limit(ex: ExactProblem, w: int, h: int, role: RoleName, taken: Taken) -> str | None:
-    """Hard: a student holds only a few low-risk (CIN, no court, no S47) cases."""
-    worker, household = ex.workers[w], ex.households[h]
-    if worker.role is not Role.STUDENT:
-        return None
-    risky = [s for s in statuses(household) if s not in LOW_RISK]
-    if risky or household.court or household.tier_name == "S47":
-        what = status_words(risky) if risky else (
-            "court proceedings" if household.court else "an S47 enquiry")
-        return f"{worker.id} is a student, who takes low-risk cases only; {household.id} has {what}"
-    if role == "lead" and household.children:
-        limit = ex.problem.policy.student_max_children
-        held = sum(worker.counts.values()) + taken.children + household.children
-        if held > limit:
-            return f"{worker.id} is a student and would hold {held} children (limit {limit})"
-    return None
-
-
-def count_caps(ex: ExactProblem, w: int, h: int, role: RoleName, taken: Taken) -> str | None:
-    """Hard: the scheme's count caps hold (e.g. an NQSW holds 15 CIN or 12 CLA children)."""
-    if role != "lead":
-        return None
-    worker, household = ex.workers[w], ex.households[h]
-    for cap in worker.caps:
-        if not any(household.by_status.get(s, 0) for s in cap.limits):
-            continue
-        used = Fraction(0)
-        for status, limit in cap.limits.items():
-            held = worker.counts.get(status, 0) + taken.by_status.get(status, 0)
-            held += household.by_status.get(status, 0)
-            used += held / decimal_fraction(limit)
-        if used > 1:
-            limits = " or ".join(f"{lim:g} {STATUS_WORDS[s]}" for s, lim in cap.limits.items())
-            return (f"{household.id} would take {worker.id} over the {cap.name} cap "
-                    f"({limits}): {float(used):.0%} of it")
-    return None
-
-
-def over_ceiling(ex: ExactProblem, w: int, extra: int) -> bool:
-    """True if `extra` new load would take worker `w` above the ceiling band."""
-    ceiling = ex.ceiling_max[w]
-    return ceiling is not None and extra > 0 and ex.load[w] + extra > ceiling
-
-
-def band_ceiling(ex: ExactProblem, w: int, h: int, role: RoleName, taken: Taken) -> str | None:
-    """Hard: nobody is pushed above the policy's ceiling band (default: not into red)."""
-    extra = taken.load + added_load(ex, h, role)
-    if over_ceiling(ex, w, extra):
-        worker = ex.workers[w]
-        band = ex.problem.policy.ceiling_band
-        return f"{worker.id} would go to {pct_text(ex, w, extra)}, above the {band} ceiling"
-    return None
-
-
-HardRule = Callable[[ExactProblem, int, int, RoleName, Taken], "str | None"]
-
-HARD_RULES: tuple[tuple[str, HardRule], ...] = (
-    ("unavailability", unavailability),
-    ("pins", pins),
-    ("exclusions", exclusions),
-    ("eligibility", eligibility),
-    ("nqsw_no_cp", nqsw_no_cp),
-    ("student_limit", student_limit),
-    ("count_caps", count_caps),
-    ("band_ceiling", band_ceiling),
-)
-"""Every hard rule by its policy name (``HardRules`` field), most basic first."""
-
-RULE_LABELS = {
-    "unavailability": "unavailability (leave, leaving)",
-    "pins": "the manager's pins",
-    "exclusions": "the manager's exclusions",
-    "eligibility": "eligibility by role and team type",
-    "nqsw_no_cp": "NQSW protection (no CP work)",
-    "student_limit": "student limit",
-    "count_caps": "count caps",
-    "band_ceiling": "band ceiling",
-}
-
-# ------------------------------------------------------------------ pins
 
 
 def pinned(ex: ExactProblem) -> list[tuple[int, int]]:
@@ -274,124 +111,236 @@ def pin_clashes(ex: ExactProblem) -> list[str]:
     return out
 
 
-def pin_conflict(ex: ExactProblem, h: int, w: int, trouble: list[tuple[str, str]],
-                 chosen: list[tuple[int, int, RoleName]]) -> str:
-    """A pin that cannot be honoured, with the rules it conflicts with."""
-    household, worker = ex.households[h], ex.workers[w]
-    others = sorted(ex.households[c].id for c, cw, role in chosen if cw == w and role == "lead")
-    names = "; ".join(f"{RULE_LABELS[name]}: {reason}" for name, reason in trouble)
-    text = f"the pin of {household.id} to {worker.id} conflicts with {names}"
-    if others:
-        text += f" (with the pins of {', '.join(others)} to {worker.id})"
-    return text
-
-
-
-STATIC_RULES = frozenset({"unavailability", "pins", "exclusions", "eligibility", "nqsw_no_cp"})
-"""Rules that do not depend on what else the worker takes."""
-
-
-def active_rules(ex: ExactProblem) -> tuple[tuple[str, HardRule], ...]:
-    """The hard rules the policy switches on."""
-    return _active(ex.problem.policy.rules)
-
-
-@functools.lru_cache(maxsize=64)
-def _active(switches: HardRules) -> tuple[tuple[str, HardRule], ...]:
-    # Asked for at every rule check; a policy's switches are a handful of booleans.
-    return tuple((name, rule) for name, rule in HARD_RULES if getattr(switches, name))
-
-
-def breaches(
-    ex: ExactProblem, w: int, h: int, role: RoleName, taken: Taken, *, first: bool = False
-) -> list[tuple[str, str]]:
-    """(rule name, reason) for every active hard rule that forbids worker `w` household `h`."""
-    out = []
-    for name, rule in active_rules(ex):
-        reason = rule(ex, w, h, role, taken)
-        if reason is not None:
-            out.append((name, reason))
-            if first:
-                break
-    return out
-
-
-def allowed(ex: ExactProblem, w: int, h: int, role: RoleName, taken: Taken) -> bool:
-    """True when every active hard rule lets worker `w` take household `h` in `role`."""
-    return not breaches(ex, w, h, role, taken, first=True)
-
-
-def statically_allowed(ex: ExactProblem, w: int, h: int, role: RoleName) -> bool:
-    """The rules that do not depend on the rest of the allocation, alone."""
-    empty = Taken()
-    return all(rule(ex, w, h, role, empty) is None for rule in _static(ex.problem.policy.rules))
-
-
-@functools.lru_cache(maxsize=64)
-def _static(switches: HardRules) -> tuple[HardRule, ...]:
-    return tuple(rule for name, rule in _active(switches) if name in STATIC_RULES)
-
-
-# ------------------------------------------------------------------ soft rules
-
-
-def continuity(ex: ExactProblem, w: int, h: int, role: RoleName, taken: Taken) -> str | None:
-    """Soft: a worker who held the family before knows it; others start afresh."""
-    household, worker = ex.households[h], ex.workers[w]
-    if household.previous_workers and worker.id not in household.previous_workers:
-        return f"did not hold {household.id} before ({', '.join(household.previous_workers)} did)"
-    return None
-
-
-def locality(ex: ExactProblem, w: int, h: int, role: RoleName, taken: Taken) -> str | None:
-    """Soft: a worker covering the family's locality travels less."""
-    household, worker = ex.households[h], ex.workers[w]
-    if household.locality and worker.locality and household.locality != worker.locality:
-        return f"works in {worker.locality}; the family lives in {household.locality}"
-    return None
-
-
-def skills(ex: ExactProblem, w: int, h: int, role: RoleName, taken: Taken) -> str | None:
-    """Soft: the case's needs match the worker's skills."""
-    household, worker = ex.households[h], ex.workers[w]
-    missing = sorted(household.skills_needed - worker.skills)
-    if missing:
-        return f"lacks {', '.join(missing)}"
-    return None
-
-
-def into_amber(ex: ExactProblem, w: int, h: int, role: RoleName, taken: Taken) -> str | None:
-    """Soft: taking the household would leave the worker above the acceptable band."""
-    top = ex.acceptable_max[w]
-    extra = taken.load + added_load(ex, h, role)
-    if top is not None and extra > 0 and ex.load[w] + extra > top:
-        return f"would go to {pct_text(ex, w, extra)}"
-    return None
-
-
-SOFT_RULES: tuple[tuple[str, HardRule], ...] = (
-    ("into_amber", into_amber),
-    ("continuity", continuity),
-    ("skills", skills),
-    ("locality", locality),
+PINS = HardRule(
+    name="pins", label="the manager's pins",
+    keeps="a pinned household is led by its pinned worker, and is allocated",
+    concerns="the households the policy pins, and every worker (only the pinned one may lead)",
+    static=_pin_breach, worker_facts=_pinned_worker,
+    names=lambda ex: {p.household for p in ex.problem.policy.pins},
+    required=pinned,
 )
-"""Soft rules in the order a ranking explains them (concentration: see objective.py)."""
+
+# ---------------------------------------------------------------- exclusions
 
 
+def _excluded(ex: ExactProblem, w: int, h: int, role: RoleName) -> str | None:
+    household, worker = ex.households[h], ex.workers[w]
+    for rule in ex.problem.policy.exclusions:
+        if rule.household == household.id and rule.worker == worker.id:
+            return f"{worker.id} is excluded from {household.id}: {rule.reason}"
+    return None
 
-def still_allowed(ex: ExactProblem, w: int, h: int, role: RoleName, taken: Taken) -> bool:
-    """The rules that depend on what the worker has taken, for a worker the static rules allow.
 
-    The fast path of dealing households one at a time: the band ceiling by
-    arithmetic alone, the student limit and count caps only for workers they
-    concern. Same answers as :func:`allowed` for a statically allowed worker.
-    """
-    switches = ex.problem.policy.rules
-    if switches.band_ceiling and over_ceiling(ex, w, taken.load + added_load(ex, h, role)):
-        return False
+EXCLUSIONS = HardRule(
+    name="exclusions", label="the manager's exclusions",
+    keeps="never this worker for this household (a conflict of interest, say), as lead or "
+          "co-worker",
+    concerns="the (household, worker) pairs the policy excludes",
+    static=_excluded, worker_facts=_excluded_worker,
+    names=lambda ex: {e.household for e in ex.problem.policy.exclusions},
+)
+
+# --------------------------------------------------------------- eligibility
+
+
+def _eligible(ex: ExactProblem, w: int, h: int, role: RoleName) -> str | None:
+    policy = ex.problem.policy
+    household, worker = ex.households[h], ex.workers[w]
+    found = statuses(household)
+    team_type = ex.problem.team_type
+    if team_type is not None and team_type in policy.team_eligibility:
+        allowed_team = set(policy.team_eligibility[team_type])
+        outside = [s for s in found if s not in allowed_team]
+        if outside:
+            return (f"a {team_type.value.replace('_', ' ')} team does not take "
+                    f"{status_words(outside)} work")
+    allowed = set(policy.eligibility.get(worker.role, ()))
+    outside = [s for s in found if s not in allowed]
+    if outside:
+        takes = status_words(sorted(allowed, key=STATUS_ORDER.__getitem__)) or "no cases"
+        return (f"{worker.id} is {ROLE_WORDS[worker.role]}, who takes {takes} only; "
+                f"{household.id} has {status_words(outside)}")
+    return None
+
+
+ELIGIBILITY = HardRule(
+    name="eligibility", label="eligibility by role and team type",
+    keeps="each role (and the team's type) leads and co-works only the statuses the policy "
+          "allows",
+    concerns="every worker by role; every household by the statuses of its children",
+    static=_eligible, worker_facts=lambda ex, w: ex.workers[w].role,
+)
+
+# ---------------------------------------------------------------- nqsw_no_cp
+
+
+def _nqsw_cp(ex: ExactProblem, w: int, h: int, role: RoleName) -> str | None:
+    worker, household = ex.workers[w], ex.households[h]
+    if worker.cp_protected and household.has_cp:
+        months = ex.problem.scheme.protections.nqsw_no_cp_months
+        return (f"{worker.id} is an NQSW at {worker.months} months and {household.id} has "
+                f"a CP child (no CP work before {months} months)")
+    return None
+
+
+NQSW_NO_CP = HardRule(
+    name="nqsw_no_cp", label="NQSW protection (no CP work)",
+    keeps="no CP case for an NQSW before the scheme's month of practice (12 by default) [004]",
+    concerns="NQSWs before that month (`WorkerState.cp_protected`); households with a CP child",
+    static=_nqsw_cp, worker_facts=lambda ex, w: ex.workers[w].cp_protected,
+)
+
+# ------------------------------------------------------------- student_limit
+
+
+def _low_risk(ex: ExactProblem, w: int, h: int, role: RoleName) -> str | None:
+    worker, household = ex.workers[w], ex.households[h]
+    if worker.role is not Role.STUDENT:
+        return None
+    risky = [s for s in statuses(household) if s not in LOW_RISK]
+    if risky or household.court or household.tier_name == "S47":
+        what = status_words(risky) if risky else (
+            "court proceedings" if household.court else "an S47 enquiry")
+        return f"{worker.id} is a student, who takes low-risk cases only; {household.id} has {what}"
+    return None
+
+
+def _student_facts(ex: ExactProblem) -> list[tuple[Hashable, ...]]:
+    if not any(w.role is Role.STUDENT for w in ex.workers):
+        return [()] * len(ex.households)
+    return [(h.children, h.court, h.tier_name == "S47") for h in ex.households]
+
+
+def _student_rows(ex: ExactProblem, w: int) -> tuple[Limit, ...]:
     worker = ex.workers[w]
-    if switches.student_limit and worker.role is Role.STUDENT and student_limit(
-            ex, w, h, role, taken) is not None:
-        return False
-    return not (switches.count_caps and worker.caps
-                and count_caps(ex, w, h, role, taken) is not None)
+    if worker.role is not Role.STUDENT:
+        return ()
+    return (Limit("student_limit", ex.problem.policy.student_max_children,
+                  sum(worker.counts.values()), (("children", 1),)),)
+
+
+def _student_over(ex: ExactProblem, w: int, h: int | None, row: Limit, total: int) -> str:
+    return (f"{ex.workers[w].id} is a student and would hold {row.held + total} children "
+            f"(limit {row.capacity})")
+
+
+STUDENT_LIMIT = HardRule(
+    name="student_limit", label="student limit",
+    keeps="students take low-risk work only (CIN, no court, no S47) and hold at most "
+          "`student_max_children` children as lead",
+    concerns="students; every household (its statuses, court flag, S47 enquiry, children)",
+    static=_low_risk, worker_facts=lambda ex, w: ex.workers[w].role is Role.STUDENT,
+    household_facts=_student_facts, limits=_student_rows, over=_student_over,
+)
+
+# ---------------------------------------------------------------- count_caps
+
+
+def cap_weights(limits: Mapping[Status, float]) -> tuple[dict[str, int], int]:
+    """Whole-number weights for a count cap: sum(n_s / limit_s) <= 1 as sum(c_s n_s) <= C."""
+    fracs = {s.value: Fraction(repr(float(lim))) for s, lim in limits.items()}
+    whole = 1
+    for f in fracs.values():
+        whole = math.lcm(whole, f.numerator)
+    weights = {s: int(whole / f) for s, f in fracs.items()}
+    return weights, whole
+
+
+def _cap_rows(ex: ExactProblem, w: int) -> tuple[Limit, ...]:
+    worker = ex.workers[w]
+    rows = []
+    for cap in worker.caps:
+        weights, whole = cap_weights(cap.limits)
+        held = sum(weights[s.value] * worker.counts.get(s, 0) for s in cap.limits)
+        words = " or ".join(f"{lim:g} {STATUS_WORDS[s]}" for s, lim in cap.limits.items())
+        rows.append(Limit("count_caps", whole, held, tuple(weights.items()),
+                          f"{cap.name} cap ({words})"))
+    return tuple(rows)
+
+
+def _cap_facts(ex: ExactProblem) -> list[tuple[Hashable, ...]]:
+    capped = frozenset(s for w in ex.workers for cap in w.caps for s in cap.limits)
+    return [(tuple(sorted((s.value, n) for s, n in h.by_status.items() if s in capped)),)
+            for h in ex.households]
+
+
+def _cap_over(ex: ExactProblem, w: int, h: int | None, row: Limit, total: int) -> str:
+    worker = ex.workers[w]
+    share = f"{(row.held + total) / row.capacity:.0%} of it"
+    if h is None:
+        return f"{worker.id} would be over the {row.what}: {share}"
+    return f"{ex.households[h].id} would take {worker.id} over the {row.what}: {share}"
+
+
+COUNT_CAPS = HardRule(
+    name="count_caps", label="count caps",
+    keeps="the scheme's count caps hold as a mix (an NQSW holds at most 15 CIN or 12 CLA "
+          "children: 4 x CIN + 5 x CLA <= 60) [004]",
+    concerns="workers a cap of the scheme applies to (`WorkerState.caps`); the children of "
+             "the capped statuses a household brings as lead",
+    household_facts=_cap_facts, limits=_cap_rows, over=_cap_over,
+)
+
+# ---------------------------------------------------------------- court_limit
+
+
+def _court_rows(ex: ExactProblem, w: int) -> tuple[Limit, ...]:
+    most = ex.problem.policy.court_max_households
+    if most is None:
+        return ()
+    return (Limit("court_limit", most, ex.workers[w].court_households, (("court", 1),)),)
+
+
+def _court_facts(ex: ExactProblem) -> list[tuple[Hashable, ...]]:
+    if ex.problem.policy.court_max_households is None:
+        return [()] * len(ex.households)
+    return [(h.court,) for h in ex.households]
+
+
+def _court_over(ex: ExactProblem, w: int, h: int | None, row: Limit, total: int) -> str:
+    return (f"{ex.workers[w].id} would lead {row.held + total} households in court "
+            f"proceedings (limit {row.capacity})")
+
+
+COURT_LIMIT = HardRule(
+    name="court_limit", label="court households limit",
+    keeps="nobody leads more than `court_max_households` households in court proceedings "
+          "(off unless the policy sets the number)",
+    concerns="every worker (`WorkerState.court_households` held now); households in court "
+             "proceedings, as lead",
+    household_facts=_court_facts, limits=_court_rows, over=_court_over,
+)
+
+# -------------------------------------------------------------- band_ceiling
+
+
+def _ceiling_rows(ex: ExactProblem, w: int) -> tuple[Limit, ...]:
+    top = ex.ceiling_max[w]
+    if top is None:
+        return ()
+    return (Limit("band_ceiling", top, ex.load[w], LOAD_ONLY),)
+
+
+def _ceiling_over(ex: ExactProblem, w: int, h: int | None, row: Limit, total: int) -> str:
+    band = ex.problem.policy.ceiling_band
+    return f"{ex.workers[w].id} would go to {pct_text(ex, w, total)}, above the {band} ceiling"
+
+
+BAND_CEILING = HardRule(
+    name="band_ceiling", label="band ceiling",
+    keeps="nobody is pushed above `ceiling_band` (not into red by default); a worker already "
+          "above it gets nothing that weighs",
+    concerns="every worker with a benchmark band above the ceiling; every household's points "
+             "as lead and its co-working share as co-worker",
+    limits=_ceiling_rows, over=_ceiling_over,
+)
+
+
+HARD_RULES: tuple[HardRule, ...] = (
+    UNAVAILABILITY, PINS, EXCLUSIONS, ELIGIBILITY, NQSW_NO_CP, STUDENT_LIMIT, COUNT_CAPS,
+    COURT_LIMIT, BAND_CEILING,
+)
+"""Every hard rule, most basic first (the order reasons are reported in); each name is a
+field of ``HardRules``."""
+
+RULE_LABELS = {rule.name: rule.label for rule in HARD_RULES}

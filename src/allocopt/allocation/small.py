@@ -22,7 +22,8 @@ from collections.abc import Iterator
 from allocopt.allocation.exact import ExactProblem, pct_units, to_assignments
 from allocopt.allocation.objective import Objective, evaluate, tier_count
 from allocopt.allocation.problem import Assignment, RoleName
-from allocopt.allocation.rules import Taken, pinned, still_allowed
+from allocopt.allocation.rule_checks import required, still_allowed
+from allocopt.allocation.rule_forms import Taken
 from allocopt.allocation.types import allowed_workers
 
 MAX_HOUSEHOLDS = 3
@@ -47,7 +48,7 @@ def small_meeting(ex: ExactProblem, limit: int = MAX_NODES) -> Best | None:
     `limit` placements searched.
     """
     n = len(ex.households)
-    if pinned(ex) or not n or n > MAX_HOUSEHOLDS:
+    if required(ex) or not n or n > MAX_HOUSEHOLDS:
         return None
     choices = [_choices(ex, h) for h in range(n)]
     search = _Search(ex, choices, limit)

@@ -2,14 +2,16 @@
 
 Two waiting households are of the same *load type* when no hard rule and no
 load objective can tell them apart: same priority tier, same points as lead and
-as co-worker, same statuses (eligibility, NQSW protection), same children of the
-statuses the workers' count caps count, and, where students may take work, the
-same number of children and the same court or S47 flags. The optimiser then
+as co-worker, same statuses, and the same of whatever else each active hard rule
+declares it looks at in a household (the children of the statuses the count caps
+count; where students may take work, the children and the court and S47 flags;
+with a court limit, the court flag: see :mod:`allocopt.allocation.rules`). The
+optimiser then
 decides how many households of each type each worker leads (an integer), so the
 model grows with workers x types rather than workers x households; at 200 x 1,000
 that is about 40 thousand small integers instead of 200 thousand Booleans.
 
-A household that is pinned or has an exclusion is a type of its own. Within a
+A household a rule names (a pin, an exclusion) is a type of its own. Within a
 type, the households waiting longest are placed first (then by id); which
 worker leads which placed household is decided afterwards by the preference
 stage, on finer *classes* that also tell locality, skills, previous workers,
@@ -24,8 +26,14 @@ from typing import cast
 
 from allocopt.allocation.exact import ExactProblem
 from allocopt.allocation.problem import Policy, RoleName, WaitingHousehold
-from allocopt.allocation.rules import statically_allowed
-from allocopt.domain import Role, Status
+from allocopt.allocation.rule_checks import (
+    household_facts,
+    named_households,
+    required,
+    static_worker_facts,
+    statically_allowed,
+)
+from allocopt.domain import Status
 
 
 @dataclass(frozen=True)
@@ -69,35 +77,16 @@ def waiting_order(ex: ExactProblem) -> list[int]:
                                  households[h].id))
 
 
-def _special(ex: ExactProblem) -> set[str]:
-    policy = ex.problem.policy
-    out: set[str] = set()
-    if policy.rules.pins:
-        out |= {p.household for p in policy.pins}
-    if policy.rules.exclusions:
-        out |= {e.household for e in policy.exclusions}
-    return out
-
-
-def load_type_key(ex: ExactProblem, h: int, capped: frozenset[Status], students: bool,
-                  special: set[str]) -> tuple[Hashable, ...]:
+def load_type_key(ex: ExactProblem, h: int, named: set[str]) -> tuple[Hashable, ...]:
+    """What tells household `h` apart for the hard rules and the load levels: its tier,
+    points as lead and co-worker, co-working, statuses and whatever else the active
+    rules declare they look at (:func:`allocopt.allocation.rule_checks.household_facts`);
+    a household a rule names (a pin, an exclusion) is a type of its own."""
     household = ex.households[h]
-    if household.id in special:
+    if household.id in named:
         return ("household", household.id)
-    statuses = tuple(sorted((s.value for s, n in household.by_status.items() if n > 0)))
-    caps = tuple(sorted((s.value, n) for s, n in household.by_status.items() if s in capped))
-    key: tuple[Hashable, ...] = (household.tier, ex.points[h], ex.secondary[h],
-                                 household.co_working, statuses, caps)
-    if students:
-        key += (household.children, household.court, household.tier_name == "S47")
-    return key
-
-
-def _profile(ex: ExactProblem, w: int, named: set[str]) -> tuple[Hashable, ...]:
-    """What the static rules look at in a worker (workers alike share one check)."""
-    worker = ex.workers[w]
-    return (worker.role, worker.cp_protected, worker.unavailable is not None,
-            worker.id if worker.id in named else None)
+    return (household.tier, ex.points[h], ex.secondary[h], household.co_working,
+            _statuses(household), *household_facts(ex)[h])
 
 
 def load_types(ex: ExactProblem) -> list[LoadType]:
@@ -145,30 +134,30 @@ def allowed_workers(ex: ExactProblem) -> list[tuple[tuple[int, ...], tuple[int, 
 
 
 class _StaticRules:
-    """The static rules' verdicts for a problem, asked once per kind of worker and of
+    """The eligibility parts' verdicts for a problem, asked once per kind of worker and of
     household (see :func:`_load_types`)."""
 
     def __init__(self, ex: ExactProblem) -> None:
-        policy = ex.problem.policy
         self.ex = ex
-        self.special = _special(ex)
-        named = {p.worker for p in policy.pins} | {e.worker for e in policy.exclusions}
+        self.special = named_households(ex)
+        self.facts = household_facts(ex, static_only=True)
         self.by_id = sorted(range(len(ex.workers)), key=lambda w: ex.workers[w].id)
         self.rank = {w: i for i, w in enumerate(self.by_id)}
         self.profiles: dict[tuple[Hashable, ...], list[int]] = {}
         for w in self.by_id:
-            self.profiles.setdefault(_profile(ex, w, named), []).append(w)
-        self.verdicts = _verdicts(policy)
+            self.profiles.setdefault(static_worker_facts(ex, w), []).append(w)
+        self.verdicts = _verdicts(ex.problem.policy)
         self.team_type = ex.problem.team_type
 
-    def allowed(self, w: int, h: int, role: RoleName, key: tuple[Hashable, ...] | None) -> bool:
-        # The static rules look only at the worker's profile and, for a household no
-        # pin or exclusion names, at its statuses: remember their verdict by those.
+    def allowed(self, w: int, profile: tuple[Hashable, ...], h: int, role: RoleName,
+                key: tuple[Hashable, ...] | None) -> bool:
+        # The eligibility parts look only at the worker's declared facts and, for a
+        # household no rule names, at its statuses and declared facts: remember their
+        # verdict by those.
         ex = self.ex
         if key is None:
             return statically_allowed(ex, w, h, role)
-        worker = ex.workers[w]
-        full = (*key, role, worker.role, worker.cp_protected, worker.unavailable is not None)
+        full = (*key, role, *profile)
         verdict = self.verdicts.get(full)
         if verdict is None:
             verdict = self.verdicts[full] = statically_allowed(ex, w, h, role)
@@ -178,13 +167,14 @@ class _StaticRules:
                                                                   tuple[int, ...]]:
         """(leads, co-workers) allowed for household `h`, in worker id order."""
         household = self.ex.households[h]
-        kind = None if household.id in self.special else (self.team_type, statuses)
+        kind = (None if household.id in self.special
+                else (self.team_type, statuses, *self.facts[h]))
         leads: list[int] = []
         seconds: list[int] = []
-        for group in self.profiles.values():
-            if self.allowed(group[0], h, "lead", kind):
+        for profile, group in self.profiles.items():
+            if self.allowed(group[0], profile, h, "lead", kind):
                 leads += group
-            if household.co_working and self.allowed(group[0], h, "secondary", kind):
+            if household.co_working and self.allowed(group[0], profile, h, "secondary", kind):
                 seconds += group
         return (tuple(sorted(leads, key=self.rank.__getitem__)),
                 tuple(sorted(seconds, key=self.rank.__getitem__)))
@@ -203,7 +193,7 @@ def _allowed_workers(ex: ExactProblem) -> list[tuple[tuple[int, ...], tuple[int,
         if household.id in rules.special:
             out.append(rules.workers(h, statuses))
             continue
-        key = (statuses, household.co_working)
+        key = (statuses, household.co_working, *rules.facts[h])
         found = seen.get(key)
         if found is None:
             found = seen[key] = rules.workers(h, statuses)
@@ -212,14 +202,11 @@ def _allowed_workers(ex: ExactProblem) -> list[tuple[tuple[int, ...], tuple[int,
 
 
 def _load_types(ex: ExactProblem) -> list[LoadType]:
-    capped = frozenset(s for w in ex.workers for cap in w.caps for s in cap.limits)
-    policy = ex.problem.policy
-    students = policy.rules.student_limit and any(w.role is Role.STUDENT for w in ex.workers)
-    special = _special(ex)
+    named = named_households(ex)
     groups: dict[tuple[Hashable, ...], list[int]] = {}
     for h in range(len(ex.households)):
-        groups.setdefault(load_type_key(ex, h, capped, students, special), []).append(h)
-    pins = {p.household: p.worker for p in policy.pins} if policy.rules.pins else {}
+        groups.setdefault(load_type_key(ex, h, named), []).append(h)
+    pins = {h: w for h, w in required(ex)}
     rules = _StaticRules(ex)
     out = []
     for key in sorted(groups, key=repr):
@@ -227,7 +214,6 @@ def _load_types(ex: ExactProblem) -> list[LoadType]:
         rep = members[0]
         household = ex.households[rep]
         leads, seconds = rules.workers(rep, _statuses(household))
-        pinned = pins.get(household.id)
         out.append(LoadType(
             key=key,
             households=members,
@@ -239,6 +225,6 @@ def _load_types(ex: ExactProblem) -> list[LoadType]:
             by_status=tuple(sorted(household.by_status.items())),
             leads=leads,
             seconds=seconds,
-            pinned_to=ex.worker_index.get(pinned) if pinned is not None else None,
+            pinned_to=pins.get(rep),
         ))
     return out

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 from allocopt.allocation.exact import ExactProblem, exact_problem
 from allocopt.allocation.problem import AllocationProblem, AllocationResult, Assignment
-from allocopt.allocation.rules import Taken, active_rules, pinned
+from allocopt.allocation.rule_checks import active_rules
+from allocopt.allocation.rule_forms import Taken
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,17 +77,19 @@ def validate_exact(ex: ExactProblem, assignments: tuple[Assignment, ...]) -> lis
         if ex.households[h].co_working and h not in second:
             out.append(Breach("shape", ex.households[h].id, None,
                               "a co-worked household without a secondary worker"))
-    for h, w in pinned(ex):
-        if h not in lead:  # given to someone else: the pins rule itself reports it
-            out.append(Breach("pins", ex.households[h].id, ex.workers[w].id,
-                              f"pinned to {ex.workers[w].id} but not allocated to them"))
     rules = active_rules(ex)
+    for rule in rules:
+        for h, w in rule.required(ex) if rule.required is not None else ():
+            if h not in lead:  # given to someone else: the rule itself reports it
+                out.append(Breach(rule.name, ex.households[h].id, ex.workers[w].id,
+                                  f"{rule.label} require {ex.workers[w].id} to lead it, and "
+                                  "it is not allocated to them"))
     for h, w, a in counted:
         others = totals[w]
         others.remove(ex, h, a.role)
-        for name, rule in rules:
-            reason = rule(ex, w, h, a.role, others)
+        for rule in rules:
+            reason = rule.check(ex, w, h, a.role, others)
             if reason is not None:
-                out.append(Breach(name, a.household_id, a.worker_id, reason))
+                out.append(Breach(rule.name, a.household_id, a.worker_id, reason))
         others.add(ex, h, a.role)
     return out

@@ -769,6 +769,7 @@ class Service:
             cp_protected=w.cp_protected, fte=w.fte, benchmark=w.benchmark, load=w.total_load,
             counts=dict(w.by_status), households=len(w.households), caps=w.caps,
             unavailable=reason, cp_households=w.cp_households, cla_children=w.cla_children,
+            court_households=sum(1 for hh in w.households.values() if hh.court),
         )
         w.state = (key, state)
         return state

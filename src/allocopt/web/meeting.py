@@ -40,9 +40,12 @@ from allocopt.allocation.problem import (
     build_problem,
 )
 from allocopt.allocation.rebalance import RebalancePlan, plan_rebalance
-from allocopt.allocation.rules import RULE_LABELS, Taken, added_load, breaches, continuity
-from allocopt.allocation.rules import locality as locality_rule
-from allocopt.allocation.rules import skills as skills_rule
+from allocopt.allocation.rule_checks import breaches
+from allocopt.allocation.rule_forms import Taken, household_measure
+from allocopt.allocation.rules import RULE_LABELS
+from allocopt.allocation.soft_rules import continuity
+from allocopt.allocation.soft_rules import locality as locality_rule
+from allocopt.allocation.soft_rules import skills as skills_rule
 from allocopt.allocation.validate import validate, validate_exact
 from allocopt.board import score_team
 from allocopt.capacity import load_pct, rag_band
@@ -506,12 +509,11 @@ class MeetingBoard:
             # a correction: the household's own decision does not count against it
             mine = self._decided_assignments({household_id: row.state})
             if any(a.worker_id == worker_id for a in mine):
-                taken = Taken(taken.load, taken.children, taken.households,
-                              dict(taken.by_status), taken.travel_children)
+                taken = taken.copy()
                 for a in mine:
                     if a.worker_id == worker_id:
                         taken.remove(ex, h, a.role)
-        found = list(breaches(ex, w, h, "lead", taken))
+        found = [(r.rule, r.reason) for r in breaches(ex, w, h, "lead", taken)]
         if worker_id in row.state.excluded:
             found.append(("exclusions", f"{worker_id} was excluded from {household_id} at the "
                                         "meeting"))
@@ -520,7 +522,7 @@ class MeetingBoard:
                                   "at the meeting"))
         suggested = self.suggested_worker(row)
         return Preview(household_id, worker_id, self._standing(w, taken.load),
-                       self._standing(w, taken.load + added_load(ex, h, "lead")),
+                       self._standing(w, taken.load + household_measure(ex, h, "lead", "load")),
                        tuple(found), self._against(h, w, suggested), suggested)
 
     def suggested_worker(self, row: Row) -> str | None:

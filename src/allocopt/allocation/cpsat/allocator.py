@@ -18,7 +18,7 @@ from allocopt.allocation.cpsat.starts import starting_points
 from allocopt.allocation.exact import ExactProblem, exact_problem
 from allocopt.allocation.objective import Objective, tier_sizes
 from allocopt.allocation.problem import AllocationProblem, AllocationResult
-from allocopt.allocation.rules import pinned
+from allocopt.allocation.rule_checks import required
 from allocopt.allocation.small import small_meeting
 from allocopt.allocation.types import waiting_order
 
@@ -62,7 +62,7 @@ class CpSatAllocator:
         limit = self.time_limit_s if self.time_limit_s is not None else policy.time_limit_s
         seed = self.seed if self.seed is not None else policy.seed
         order = [ex.households[h].id for h in waiting_order(ex)]
-        if pinned(ex):
+        if required(ex):
             conflicts = pin_conflicts(ex, time_limit=max(limit / 4, 1.0))
             if conflicts:
                 return AllocationResult(

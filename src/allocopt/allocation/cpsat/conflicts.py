@@ -14,17 +14,17 @@ from __future__ import annotations
 
 from ortools.sat.python import cp_model
 
-from allocopt.allocation.exact import ExactProblem, cap_weights
-from allocopt.allocation.rules import (
-    RULE_LABELS,
-    Taken,
+from allocopt.allocation.exact import ExactProblem
+from allocopt.allocation.problem import RoleName
+from allocopt.allocation.rule_checks import (
+    active_rules,
     breaches,
-    pct_text,
-    pin_clashes,
     pin_conflict,
-    pinned,
+    required,
+    worker_limits,
 )
-from allocopt.domain import Role
+from allocopt.allocation.rule_forms import Limit, Taken
+from allocopt.allocation.rules import pin_clashes
 
 
 def _static_conflicts(ex: ExactProblem, pins: list[tuple[int, int]]) -> list[str]:
@@ -41,70 +41,58 @@ def pin_conflicts(ex: ExactProblem, time_limit: float = 5.0) -> list[str]:
     clashes = pin_clashes(ex)
     if clashes:
         return clashes
-    pins = pinned(ex)
+    pins = required(ex)
     static = _static_conflicts(ex, pins)
     if static:
         return static
     m = cp_model.CpModel()
     pin_lits = [m.new_bool_var(f"pin_{i}") for i in range(len(pins))]
-    load: dict[int, list[tuple[cp_model.IntVar, int]]] = {}
-    counts: dict[int, list[tuple[cp_model.IntVar, int]]] = {}
+    taken: dict[int, list[tuple[cp_model.IntVar, int, RoleName]]] = {}
     for i, (h, w) in enumerate(pins):
-        load.setdefault(w, []).append((pin_lits[i], ex.points[h]))
-        counts.setdefault(w, []).append((pin_lits[i], h))
+        taken.setdefault(w, []).append((pin_lits[i], h, "lead"))
         if ex.households[h].co_working:
             options = []
             for v in range(len(ex.workers)):
                 if v != w and not breaches(ex, v, h, "secondary", Taken(), first=True):
                     lit = m.new_bool_var(f"second_{i}_{v}")
                     options.append(lit)
-                    load.setdefault(v, []).append((lit, ex.secondary[h]))
+                    taken.setdefault(v, []).append((lit, h, "secondary"))
             m.add(sum(options) == 1).only_enforce_if(pin_lits[i])
-    rules = ex.problem.policy.rules
-    named: list[tuple[cp_model.IntVar, str, int]] = []
-    for w in sorted(load, key=lambda w: ex.workers[w].id):
-        top = ex.ceiling_max[w]
-        if rules.band_ceiling and top is not None:
-            lit = m.new_bool_var(f"ceiling_{w}")
-            m.add(sum(v * c for v, c in load[w]) <= max(0, top - ex.load[w])).only_enforce_if(lit)
-            named.append((lit, "band_ceiling", w))
-    for w in sorted(counts, key=lambda w: ex.workers[w].id):
-        worker = ex.workers[w]
-        if rules.count_caps:
-            for cap in worker.caps:
-                weights, whole = cap_weights(cap.limits)
-                used = sum(weights[s.value] * worker.counts.get(s, 0) for s in cap.limits)
-                terms = [(lit, sum(weights[s.value] * ex.households[h].by_status.get(s, 0)
-                                   for s in cap.limits)) for lit, h in counts[w]]
-                lit = m.new_bool_var(f"cap_{w}")
-                m.add(sum(v * c for v, c in terms) <= max(0, whole - used)).only_enforce_if(lit)
-                named.append((lit, "count_caps", w))
-        if rules.student_limit and worker.role is Role.STUDENT:
-            room = max(0, ex.problem.policy.student_max_children - sum(worker.counts.values()))
-            lit = m.new_bool_var(f"student_{w}")
-            m.add(sum(v * ex.households[h].children for v, h in counts[w]) <= room
-                  ).only_enforce_if(lit)
-            named.append((lit, "student_limit", w))
+    # one literal per row of each worker's limits the pins weigh on: load-only rows
+    # (the band ceiling) first, then the others
+    limits = worker_limits(ex)
+    named: list[tuple[cp_model.IntVar, Limit, int]] = []
+    workers = sorted(taken, key=lambda w: ex.workers[w].id)
+    for load_only in (True, False):
+        for w in workers:
+            for row in limits[w]:
+                if row.load_only != load_only:
+                    continue
+                terms = [(lit, row.weight(ex, h, role)) for lit, h, role in taken[w]]
+                terms = [(lit, c) for lit, c in terms if c > 0]
+                if not terms:
+                    continue
+                lit = m.new_bool_var(f"{row.rule}_{w}")
+                m.add(sum(v * c for v, c in terms) <= row.room).only_enforce_if(lit)
+                named.append((lit, row, w))
     everything = list(pin_lits) + [lit for lit, _, _ in named]
     core = _core(m, everything, time_limit)
     if core is None:
         return []
     index = {lit.index: i for i, lit in enumerate(pin_lits)}
-    rule_of = {lit.index: (name, w) for lit, name, w in named}
     pin_text = [f"{ex.households[pins[index[i]][0]].id} to {ex.workers[pins[index[i]][1]].id}"
                 for i in sorted(index) if i in core]
+    rules = {rule.name: rule for rule in active_rules(ex)}
     rule_text = []
-    for i in sorted(rule_of):
-        if i not in core:
+    for lit, row, w in sorted(named, key=lambda n: n[0].index):
+        if lit.index not in core:
             continue
-        name, w = rule_of[i]
-        extra = sum(ex.points[pins[index[lit.index]][0]] for lit, _ in load.get(w, [])
-                    if lit.index in index and lit.index in core)
-        detail = f"{ex.workers[w].id}"
-        if name == "band_ceiling":
-            detail += (f" would go to {pct_text(ex, w, extra)}, above the "
-                       f"{ex.problem.policy.ceiling_band} ceiling")
-        rule_text.append(f"{RULE_LABELS[name]} for {detail}")
+        # what the pins in the conflict weigh on this row
+        total = sum(row.weight(ex, h, role) for pin, h, role in taken[w]
+                    if pin.index in index and pin.index in core)
+        rule = rules[row.rule]
+        assert rule.over is not None
+        rule_text.append(f"{rule.label} for {rule.over(ex, w, None, row, total)}")
     return [f"the pins of {', '.join(pin_text)} cannot all hold with "
             + "; ".join(rule_text) if rule_text else
             f"the pins of {', '.join(pin_text)} cannot all hold"]

@@ -17,8 +17,10 @@ from typing import TYPE_CHECKING
 
 from ortools.sat.python import cp_model
 
-from allocopt.allocation.exact import PCT_UNITS, ExactProblem, pct_units, rule_rooms
-from allocopt.allocation.problem import Assignment
+from allocopt.allocation.exact import PCT_UNITS, ExactProblem, pct_units
+from allocopt.allocation.problem import Assignment, RoleName
+from allocopt.allocation.rule_checks import load_rooms, other_limits
+from allocopt.allocation.rule_forms import Limit
 from allocopt.allocation.types import LoadType
 
 if TYPE_CHECKING:
@@ -30,6 +32,23 @@ BIG_PCT = 10**12
 
 SMALL_MODEL = 2_000
 """Models with fewer integer variables than this are solved with one search worker."""
+
+
+class _TypeWeights:
+    """A row's weight for a load type's households, once per kind of row and type (many
+    workers share the same rows: every NQSW the same cap)."""
+
+    def __init__(self, ex: ExactProblem, types: list[LoadType]) -> None:
+        self.ex = ex
+        self.types = types
+        self.known: dict[tuple[tuple[tuple[str, int], ...], int, RoleName], int] = {}
+
+    def of(self, row: Limit, k: int, role: RoleName) -> int:
+        key = (row.weights, k, role)
+        found = self.known.get(key)
+        if found is None:
+            found = self.known[key] = row.weight(self.ex, self.types[k].rep, role)
+        return found
 
 
 def upper(var: cp_model.IntVar) -> int:
@@ -90,40 +109,51 @@ class Model(cp_model.CpModel):
 
 def build_model(ex: ExactProblem, types: list[LoadType]) -> CountModel:
     """The count model with every hard rule and the expressions of level 1 (levels 2 and 3:
-    :func:`add_load_levels`; 4 and 5 are added by their stages)."""
+    :func:`add_load_levels`; 4 and 5 are added by their stages).
+
+    The eligibility parts of the rules decide which variables exist (the load types'
+    allowed workers); every row of their linear parts
+    (:func:`allocopt.allocation.rule_checks.worker_limits`) becomes a constraint on a
+    worker's counts: load-only rows as the domain of the worker's new load, the
+    others as rows of their own."""
     m = Model()
-    ceiling, caps, students = rule_rooms(ex)
+    load_room = load_rooms(ex)
+    others = other_limits(ex)
+    weights = _TypeWeights(ex, types)
     x: dict[tuple[int, int], cp_model.IntVar] = {}
     s: dict[tuple[int, int], cp_model.IntVar] = {}
     terms: dict[int, list[tuple[cp_model.IntVar, int]]] = {}
-    cap_terms: dict[tuple[int, int], list[tuple[cp_model.IntVar, int]]] = {}
-    child_terms: dict[int, list[tuple[cp_model.IntVar, int]]] = {}
+    row_terms: dict[tuple[int, int], list[tuple[cp_model.IntVar, int]]] = {}
     placed: list[cp_model.LinearExpr] = []
     waited: dict[int, tuple[cp_model.IntVar, list[int]]] = {}
     waited_terms: list[cp_model.LinearExprT] = []
+
+    def count(k: int, w: int, role: RoleName, name: str, load: int) -> cp_model.IntVar | None:
+        """A (type, worker) count within every row of the worker's limits, or None if
+        not one household of the type fits."""
+        ub = types[k].size
+        room = load_room[w]
+        if room is not None and load > 0:
+            ub = min(ub, room // load)
+        mine = []
+        for i, row in enumerate(others[w]):
+            used = weights.of(row, k, role)
+            if used > 0:
+                ub = min(ub, row.room // used)
+                mine.append((i, used))
+        if ub <= 0:
+            return None
+        var = m.new_int_var(0, ub, f"{name}_{k}_{w}")
+        terms.setdefault(w, []).append((var, load))
+        for i, used in mine:
+            row_terms.setdefault((w, i), []).append((var, used))
+        return var
+
     for k, t in enumerate(types):
-        counts = {st.value: n for st, n in t.by_status}
         for w in t.leads:
-            ub = t.size
-            if ceiling[w] is not None and t.points > 0:
-                ub = min(ub, ceiling[w] // t.points)  # type: ignore[operator]
-            for weights, room in caps[w]:
-                used = sum(weights.get(st, 0) * n for st, n in counts.items())
-                if used > 0:
-                    ub = min(ub, room // used)
-            if students[w] is not None and t.children > 0:
-                ub = min(ub, students[w] // t.children)  # type: ignore[operator]
-            if ub <= 0:
-                continue
-            var = m.new_int_var(0, ub, f"x_{k}_{w}")
-            x[k, w] = var
-            terms.setdefault(w, []).append((var, t.points))
-            for i, (weights, _) in enumerate(caps[w]):
-                used = sum(weights.get(st, 0) * n for st, n in counts.items())
-                if used > 0:
-                    cap_terms.setdefault((w, i), []).append((var, used))
-            if students[w] is not None and t.children > 0:
-                child_terms.setdefault(w, []).append((var, t.children))
+            var = count(k, w, "lead", "x", t.points)
+            if var is not None:
+                x[k, w] = var
         leads = [x[k, w] for w in t.leads if (k, w) in x]
         total = cp_model.LinearExpr.sum(leads)
         placed.append(total)
@@ -151,15 +181,11 @@ def build_model(ex: ExactProblem, types: list[LoadType]) -> CountModel:
         if t.co_working:
             seconds = []
             for w in t.seconds:
-                ub = t.size
-                if ceiling[w] is not None and t.secondary > 0:
-                    ub = min(ub, ceiling[w] // t.secondary)  # type: ignore[operator]
-                if ub <= 0:
+                var = count(k, w, "secondary", "s", t.secondary)
+                if var is None:
                     continue
-                var = m.new_int_var(0, ub, f"s_{k}_{w}")
                 s[k, w] = var
                 seconds.append(var)
-                terms.setdefault(w, []).append((var, t.secondary))
                 if (k, w) in x:
                     # nobody co-works their own case: a pairing exists iff no worker
                     # holds more than the placed number as lead and co-worker together
@@ -169,19 +195,16 @@ def build_model(ex: ExactProblem, types: list[LoadType]) -> CountModel:
     added_ub: dict[int, int] = {}
     for w in sorted(terms, key=lambda w: ex.workers[w].id):
         most = sum(upper(v) * c for v, c in terms[w])
-        limit = ceiling[w]
+        limit = load_room[w]
         if limit is not None:
             most = min(most, limit)
         var = m.new_int_var(0, most, f"added_{w}")
         m.add(var == cp_model.LinearExpr.weighted_sum([v for v, _ in terms[w]],
                                                       [c for _, c in terms[w]]))
         added[w], added_ub[w] = var, most
-    for (w, i), row in cap_terms.items():
+    for (w, i), row in row_terms.items():
         m.add(cp_model.LinearExpr.weighted_sum([v for v, _ in row], [c for _, c in row])
-              <= caps[w][i][1])
-    for w, row in child_terms.items():
-        m.add(cp_model.LinearExpr.weighted_sum([v for v, _ in row], [c for _, c in row])
-              <= (students[w] or 0))
+              <= others[w][i].room)
 
     cm = CountModel(ex, types, m, x, s, added, added_ub, placed, waited)
     cm.type_of = {h: k for k, t in enumerate(types) for h in t.households}

@@ -1,8 +1,9 @@
 """The rebalancing plan as CP-SAT models, one per phase (see :mod:`.plan`).
 
 Each phase is a small model: one Boolean per (holding of a worker over the
-target, worker allowed to receive it); each receiver's new load, count-cap
-weights and (for students) children stay within their room; each giver has a
+target, worker the eligibility parts of the hard rules allow to receive it); each
+receiver stays within every row of the rules' linear forms (new load under the
+receiving ceiling, count caps, a student's children, ...); each giver has a
 switch "still over", on only if the holdings they give up are not enough.
 Stages, each fixed before the next: fewest workers still over, fewest
 transfers, most recently allocated work first.
@@ -12,10 +13,11 @@ from __future__ import annotations
 
 from ortools.sat.python import cp_model
 
-from allocopt.allocation.exact import cap_weights
 from allocopt.allocation.rebalance.problem import RebalanceProblem, age_weight
-from allocopt.allocation.rules import statically_allowed
-from allocopt.domain import Role
+from allocopt.allocation.rule_checks import load_ceilings, statically_allowed, worker_limits
+
+NO_LIMIT = 10**15
+"""Room of a receiver no load-only row limits."""
 
 
 def solve_rebalance(rp: RebalanceProblem, time_limit: float, seed: int
@@ -89,7 +91,7 @@ def _phase(rp: RebalanceProblem, givers: set[int], skip: set[int], change: list[
                 continue
             if not statically_allowed(ex, v, i, "lead"):
                 continue
-            if _room(rp, v, change, received) < ex.points[i]:
+            if _room(rp, v, change) < ex.points[i]:
                 continue
             move[i, v] = m.new_bool_var(f"move_{i}_{v}")
         options = [var for (j, _), var in move.items() if j == i]
@@ -137,41 +139,30 @@ def _phase(rp: RebalanceProblem, givers: set[int], skip: set[int], change: list[
     return chosen, proven, notes
 
 
-def _room(rp: RebalanceProblem, v: int, change: list[int], received: dict[int, list[int]]) -> int:
-    ex = rp.exact
-    top = ex.ceiling_max[v]
-    if top is None or not ex.problem.policy.rules.band_ceiling:
-        return 10**15
-    return top - ex.load[v] - change[v]
+def _room(rp: RebalanceProblem, v: int, change: list[int]) -> int:
+    """New load worker `v` may still receive under the load-only rows (the ceiling of
+    ``rebalancing.receive_up_to``), after earlier phases."""
+    top = load_ceilings(rp.exact)[v]
+    return NO_LIMIT if top is None else top - rp.exact.load[v] - change[v]
 
 
 def _receiver_limits(rp: RebalanceProblem, m: cp_model.CpModel,
                      move: dict[tuple[int, int], cp_model.IntVar], change: list[int],
                      received: dict[int, list[int]]) -> None:
-    """Each receiver's ceiling room, count caps and student limit, after earlier phases."""
+    """Each receiver's rows of every hard rule's linear form (room under the ceiling,
+    count caps, the student limit, ...), after what earlier phases gave them."""
     ex = rp.exact
-    rules = ex.problem.policy.rules
     by_receiver: dict[int, list[tuple[int, cp_model.IntVar]]] = {}
     for (i, v), var in move.items():
         by_receiver.setdefault(v, []).append((i, var))
+    limits = worker_limits(ex)
     for v, row in by_receiver.items():
-        worker = ex.workers[v]
-        room = _room(rp, v, change, received)
-        if room < 10**15:
+        room = _room(rp, v, change)
+        if room < NO_LIMIT:
             m.add(sum(ex.points[i] * var for i, var in row) <= room)
-        before = [ex.households[i] for i in received.get(v, [])]
-        if rules.count_caps:
-            for cap in worker.caps:
-                weights, whole = cap_weights(cap.limits)
-                used = sum(weights[s.value] * (worker.counts.get(s, 0)
-                                               + sum(h.by_status.get(s, 0) for h in before))
-                           for s in cap.limits)
-                terms = [(var, sum(weights[s.value] * ex.households[i].by_status.get(s, 0)
-                                   for s in cap.limits)) for i, var in row]
-                m.add(sum(c * var for var, c in terms) <= max(0, whole - used))
-        if rules.student_limit and worker.role is Role.STUDENT:
-            held = sum(worker.counts.values()) + sum(h.children for h in before)
-            room_children = max(0, ex.problem.policy.student_max_children - held)
-            m.add(sum(ex.households[i].children * var for i, var in row) <= room_children)
-
-
+        for limit in limits[v]:
+            if limit.load_only:
+                continue
+            before = sum(limit.weight(ex, i, "lead") for i in received.get(v, []))
+            terms = [(limit.weight(ex, i, "lead"), var) for i, var in row]
+            m.add(sum(c * var for c, var in terms) <= max(0, limit.room - before))

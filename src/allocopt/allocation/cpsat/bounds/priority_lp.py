@@ -17,8 +17,10 @@ from dataclasses import dataclass
 
 from ortools.linear_solver import pywraplp  # type: ignore[import-untyped]
 
-from allocopt.allocation.exact import ExactProblem, rule_rooms
+from allocopt.allocation.exact import ExactProblem
 from allocopt.allocation.objective import tier_sizes, tier_weights
+from allocopt.allocation.problem import RoleName
+from allocopt.allocation.rule_checks import load_rooms, other_limits
 from allocopt.allocation.types import LoadType
 
 TOLERANCE = 1e-6
@@ -54,14 +56,14 @@ def priority_bound(ex: ExactProblem, types: list[LoadType], placed: tuple[int, .
                                                                       strict=True)))
     solver = pywraplp.Solver.CreateSolver("GLOP")
     infinity = solver.infinity()
-    ceiling, caps, students = rule_rooms(ex)
+    load_room = load_rooms(ex)
+    others = other_limits(ex)
     # Rows are built with the solver's own objects rather than Python expressions: the
     # simulator asks for this bound at every meeting, and the expression layer cost
     # more than the LP.
     lead: dict[int, list[pywraplp.Variable]] = {}
     load: dict[Hashable, pywraplp.Constraint] = {}
-    cap_rows: dict[Hashable, pywraplp.Constraint] = {}
-    child_rows: dict[Hashable, pywraplp.Constraint] = {}
+    limit_rows: dict[Hashable, pywraplp.Constraint] = {}
 
     def row(rows: dict[Hashable, pywraplp.Constraint], key: Hashable,
             top: float) -> pywraplp.Constraint:
@@ -70,19 +72,19 @@ def priority_bound(ex: ExactProblem, types: list[LoadType], placed: tuple[int, .
             found = rows[key] = solver.Constraint(-infinity, top)
         return found
 
+    def count(k: int, w: int, role: RoleName, points: int) -> pywraplp.Variable:
+        var = solver.NumVar(0, types[k].size, "")
+        room = load_room[w]
+        row(load, w, infinity if room is None else room).SetCoefficient(var, points)
+        for i, limit in enumerate(others[w]):
+            used = limit.weight(ex, types[k].rep, role)
+            if used:
+                row(limit_rows, (w, i), limit.room).SetCoefficient(var, used)
+        return var
+
     for k, t in enumerate(types):
-        counts = {s.value: n for s, n in t.by_status}
         for w in t.leads:
-            var = solver.NumVar(0, t.size, "")
-            lead.setdefault(k, []).append(var)
-            room = ceiling[w]
-            row(load, w, infinity if room is None else room).SetCoefficient(var, t.points)
-            for i, (cap_w, room_left) in enumerate(caps[w]):
-                used = sum(cap_w.get(s, 0) * n for s, n in counts.items())
-                if used:
-                    row(cap_rows, (w, i), room_left).SetCoefficient(var, used)
-            if students[w] is not None and t.children:
-                row(child_rows, w, students[w] or 0).SetCoefficient(var, t.children)
+            lead.setdefault(k, []).append(count(k, w, "lead", t.points))
         if k in lead:
             total = solver.Constraint(-infinity, t.size)
             for var in lead[k]:
@@ -92,10 +94,7 @@ def priority_bound(ex: ExactProblem, types: list[LoadType], placed: tuple[int, .
             for var in lead[k]:
                 pairing.SetCoefficient(var, -1)
             for w in t.seconds:
-                var = solver.NumVar(0, t.size, "")
-                pairing.SetCoefficient(var, 1)
-                room = ceiling[w]
-                row(load, w, infinity if room is None else room).SetCoefficient(var, t.secondary)
+                pairing.SetCoefficient(count(k, w, "secondary", t.secondary), 1)
     found: list[float] = []
     floors: list[int] = []
     objective = solver.Objective()

@@ -1,0 +1,197 @@
+"""How every engine asks the hard rules: one reading of :data:`~allocopt.allocation.rules.HARD_RULES`.
+
+- :func:`breaches` / :func:`allowed`: every active rule as a predicate (the
+  validator, the explanations, pins);
+- :func:`statically_allowed` and the facts of :func:`static_worker_facts` and
+  :func:`household_facts`: the eligibility parts, asked once per kind of worker and
+  household (load types, dealing);
+- :func:`worker_limits`, :func:`load_ceilings`, :func:`other_limits`: the linear
+  parts, per worker (the CP-SAT model and its LP bound, conflicts, rebalancing,
+  the fast paths of dealing, packing and the small-meeting search through
+  :func:`still_allowed`);
+- :func:`required`: placements a rule requires (pins) and :func:`named_households`:
+  households a rule names one by one.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Hashable
+from typing import NamedTuple, cast
+
+from allocopt.allocation.exact import ExactProblem
+from allocopt.allocation.problem import HardRules, RoleName
+from allocopt.allocation.rule_forms import HardRule, Kind, Limit, Taken
+from allocopt.allocation.rules import HARD_RULES, RULE_LABELS
+
+
+class Refusal(NamedTuple):
+    """A hard rule that forbids a choice: its policy name, the reason, how to word it."""
+
+    rule: str
+    reason: str
+    kind: Kind
+
+
+def active_rules(ex: ExactProblem) -> tuple[HardRule, ...]:
+    """The hard rules the policy switches on, most basic first."""
+    return _active(ex.problem.policy.rules)
+
+
+@functools.lru_cache(maxsize=64)
+def _active(switches: HardRules) -> tuple[HardRule, ...]:
+    # Asked for at every rule check; a policy's switches are a handful of booleans.
+    return tuple(rule for rule in HARD_RULES if getattr(switches, rule.name))
+
+
+@functools.lru_cache(maxsize=64)
+def _static(switches: HardRules) -> tuple[HardRule, ...]:
+    return tuple(rule for rule in _active(switches) if rule.static is not None)
+
+
+def static_rules(ex: ExactProblem) -> tuple[HardRule, ...]:
+    """The active rules with an eligibility part."""
+    return _static(ex.problem.policy.rules)
+
+
+def breaches(ex: ExactProblem, w: int, h: int, role: RoleName, taken: Taken, *,
+             first: bool = False) -> list[Refusal]:
+    """Every active hard rule that forbids worker `w` household `h` in `role` on top of
+    `taken` (only the first with `first`)."""
+    out = []
+    for rule in active_rules(ex):
+        found = rule.refusal(ex, w, h, role, taken)
+        if found is not None:
+            out.append(Refusal(rule.name, *found))
+            if first:
+                break
+    return out
+
+
+def allowed(ex: ExactProblem, w: int, h: int, role: RoleName, taken: Taken) -> bool:
+    """True when every active hard rule lets worker `w` take household `h` in `role`."""
+    return not breaches(ex, w, h, role, taken, first=True)
+
+
+def statically_allowed(ex: ExactProblem, w: int, h: int, role: RoleName) -> bool:
+    """The eligibility parts alone (they do not depend on the rest of the allocation)."""
+    return all(rule.static(ex, w, h, role) is None  # type: ignore[misc]
+               for rule in static_rules(ex))
+
+
+def static_worker_facts(ex: ExactProblem, w: int) -> tuple[Hashable, ...]:
+    """What the eligibility parts look at in worker `w` (workers alike get one verdict)."""
+    return tuple(rule.worker_facts(ex, w) if rule.worker_facts is not None else w
+                 for rule in static_rules(ex))
+
+
+def household_facts(ex: ExactProblem, static_only: bool = False) -> list[tuple[Hashable, ...]]:
+    """Per household, what the active rules (or their eligibility parts) look at beyond
+    its tier, points, co-working and statuses: households alike in these and those are
+    alike for every rule. Worked out once per problem."""
+    key = "static household facts" if static_only else "household facts"
+    known = ex.derived.get(key)
+    if known is None:
+        facts: list[tuple[Hashable, ...]] = [() for _ in ex.households]
+        for rule in active_rules(ex):
+            if rule.household_facts is None or (static_only and rule.static is None):
+                continue
+            for h, more in enumerate(rule.household_facts(ex)):
+                facts[h] += more
+        known = ex.derived[key] = facts
+    return cast(list[tuple[Hashable, ...]], known)
+
+
+def named_households(ex: ExactProblem) -> set[str]:
+    """Households an active rule names one by one (pins, exclusions)."""
+    out: set[str] = set()
+    for rule in active_rules(ex):
+        if rule.names is not None:
+            out |= rule.names(ex)
+    return out
+
+
+def required(ex: ExactProblem) -> list[tuple[int, int]]:
+    """(household, worker) placements the active rules require (the pins)."""
+    out: list[tuple[int, int]] = []
+    for rule in active_rules(ex):
+        if rule.required is not None:
+            out += rule.required(ex)
+    return out
+
+
+def worker_limits(ex: ExactProblem) -> list[tuple[Limit, ...]]:
+    """Per worker, the rows of every active rule's linear form (once per problem)."""
+    known = ex.derived.get("worker_limits")
+    if known is None:
+        rules = active_rules(ex)
+        known = ex.derived["worker_limits"] = [
+            tuple(row for rule in rules for row in rule.rows(ex, w)) for w in range(len(ex.workers))]
+    return cast(list[tuple[Limit, ...]], known)
+
+
+def load_ceilings(ex: ExactProblem) -> list[int | None]:
+    """Per worker, the highest total load the load-only rows allow (None: no such row).
+    Engines check these by arithmetic (a worker already beyond gets nothing that weighs)."""
+    known = ex.derived.get("load_ceilings")
+    if known is None:
+        out: list[int | None] = []
+        for rows in worker_limits(ex):
+            tops = [row.held + row.room for row in rows if row.load_only]
+            out.append(min(tops) if tops else None)
+        known = ex.derived["load_ceilings"] = out
+    return cast(list[int | None], known)
+
+
+def load_rooms(ex: ExactProblem) -> list[int | None]:
+    """Per worker, the new load the load-only rows leave room for (None: no such row)."""
+    return [None if top is None else top - ex.load[w]
+            for w, top in enumerate(load_ceilings(ex))]
+
+
+def other_limits(ex: ExactProblem) -> list[tuple[Limit, ...]]:
+    """Per worker, the rows that are not on load alone (caps, limits on children, ...)."""
+    known = ex.derived.get("other_limits")
+    if known is None:
+        known = ex.derived["other_limits"] = [
+            tuple(row for row in rows if not row.load_only) for rows in worker_limits(ex)]
+    return cast(list[tuple[Limit, ...]], known)
+
+
+def still_allowed(ex: ExactProblem, w: int, h: int, role: RoleName, taken: Taken) -> bool:
+    """The linear parts alone, for a worker the eligibility parts allow: does household
+    `h` in `role` still fit every row of worker `w` on top of `taken`? Same answers as
+    :func:`allowed` for a statically allowed worker."""
+    for row in worker_limits(ex)[w]:
+        weight = row.weight(ex, h, role)
+        if weight > 0 and row.used(taken) + weight > row.room:
+            return False
+    return True
+
+
+def pin_conflict(ex: ExactProblem, h: int, w: int, trouble: list[Refusal],
+                 chosen: list[tuple[int, int, RoleName]]) -> str:
+    """A pin that cannot be honoured, with the rules it conflicts with."""
+    household, worker = ex.households[h], ex.workers[w]
+    others = sorted(ex.households[c].id for c, cw, role in chosen if cw == w and role == "lead")
+    names = "; ".join(f"{RULE_LABELS[r.rule]}: {r.reason}" for r in trouble)
+    text = f"the pin of {household.id} to {worker.id} conflicts with {names}"
+    if others:
+        text += f" (with the pins of {', '.join(others)} to {worker.id})"
+    return text
+
+
+def fits_nobody(ex: ExactProblem) -> bool:
+    """True when no waiting household fits any worker on its own: each is one the
+    eligibility parts forbid the worker, or would take them beyond a load-only row (the
+    band ceiling). Then no allocation places anything, whatever the policy (the
+    simulator's shortcut for a full team, ``Service._clearly_full``, says the same)."""
+    tops = load_ceilings(ex)
+    for w in range(len(ex.workers)):
+        top = tops[w]
+        for h in range(len(ex.households)):
+            points = ex.points[h]
+            fits = top is None or points <= 0 or ex.load[w] + points <= top
+            if fits and statically_allowed(ex, w, h, "lead"):
+                return False
+    return True
