@@ -161,10 +161,14 @@ class SimHousehold:
         "case",
         "children",
         "closed",
+        "conference",
         "court",
+        "family",
         "first_allocated",
+        "generation",
         "held_days",
         "held_since",
+        "holds",
         "key",
         "path",
         "referred",
@@ -173,6 +177,7 @@ class SimHousehold:
         "sid",
         "started",
         "status",
+        "steps",
         "team",
         "wait_reason",
         "waiting_since",
@@ -200,6 +205,15 @@ class SimHousehold:
         self.held_since = 0.0
         self.held_days = 0.0
         self.path: list[str] = []
+        # The family (the first referral's id) and which referral of it this is: a
+        # closed case referred again is a new household of the same family.
+        self.family = sid
+        self.generation = 0
+        self.conference = False
+        # (time, what): referral, assessment or S47 start, ICPC, each status, close.
+        self.steps: list[tuple[float, str]] = []
+        # Who held it when: [from, worker id, until or None].
+        self.holds: list[list[Any]] = []
 
 
 # --------------------------------------------------------------- the people
@@ -527,11 +541,28 @@ class Service:
         self.referred += 1
         rng = self.streams.household(number)
         hh = self.new_household(f"H{number:06d}", team, rng)
+        self._referred(hh)
+
+    def _referred(self, hh: SimHousehold) -> None:
         hh.referred = self.env.now
+        hh.steps.append((self.env.now, "referral"))
         if self.observing:
-            team.counters["referrals"] += 1
+            hh.team.counters["referrals"] += 1
         self._all_households.append(hh)
         self.to_waiting(hh, "referral")
+
+    def rereferred(self, old: SimHousehold, delay: float) -> Process:
+        """A closed case comes back: the same family is referred again after `delay` days."""
+        yield self.env.timeout(delay)
+        rng = self.streams.rereferral(old.key)
+        s47 = bool(rng.random() < self.scenario.pathway.assessment.s47_share)
+        self.household_count += 1
+        hh = SimHousehold(self.household_count, f"{old.family}.{old.generation + 1}", old.team,
+                          old.children, s47, rng)
+        hh.family, hh.generation = old.family, old.generation + 1
+        hh.case = self.book.get(hh.children, "assessment", s47, False)
+        hh.path.append("S47" if s47 else "assessment")
+        self._referred(hh)
 
     def new_household(self, sid: str, team: SimTeam, rng: np.random.Generator) -> SimHousehold:
         """A household with its children drawn from the size distribution, not yet started."""
@@ -569,7 +600,7 @@ class Service:
             if remaining is None:  # a new referral, just allocated: the assessment starts
                 remaining = self.assessment_days(rng)
             yield self.env.timeout(remaining)
-            status = _choose(rng, pathway.assessment.outcomes)
+            status = self.assessment_outcome(hh, rng)
             remaining = None
         while status not in ("NFA", "close"):
             spell = pathway.statuses[status]  # type: ignore[index]
@@ -584,6 +615,27 @@ class Service:
             remaining = None
             status = _choose(rng, spell.next)
         self.close(hh)
+
+    def assessment_outcome(self, hh: SimHousehold, rng: np.random.Generator) -> str:
+        """How the assessment ends: no further action, CIN, CP or care.
+
+        With S47 conversion rates set, an S47 enquiry goes to an initial conference
+        and from there to a CP plan at those rates (see Assessment.cp_chance).
+        """
+        a = self.scenario.pathway.assessment
+        if not a.converts:
+            return str(_choose(rng, a.outcomes))
+        if hh.s47:
+            assert a.s47_conference is not None and a.conference_cp is not None
+            hh.conference = bool(rng.random() < a.s47_conference)
+            if hh.conference:
+                hh.steps.append((self.env.now, "ICPC"))
+                if rng.random() < a.conference_cp:
+                    return "CP"
+        elif rng.random() < a.cp_chance(False):
+            return "CP"
+        rest = {k: v for k, v in a.outcomes.items() if k != "CP"}
+        return str(_choose(rng, rest)) if sum(rest.values()) > 0 else "NFA"
 
     def proceedings(self, hh: SimHousehold, days: float) -> Process:
         """Care proceedings run alongside the status; the household scores court points."""
@@ -600,6 +652,7 @@ class Service:
         hh.status = status
         if hh.path[-1] != status:
             hh.path.append(status)
+            hh.steps.append((self.env.now, status))
         self.rescore(hh)
         w = hh.worker
         if w is not None and w.cp_protected and hh.case.status is Status.CP:
@@ -624,6 +677,10 @@ class Service:
         """The case closes; the scheme may keep its points to the end of the month."""
         hh.closed = self.env.now
         hh.path.append("close")
+        hh.steps.append((self.env.now, "close"))
+        again = self.scenario.pathway.rereferral
+        if again is not None and again.share > 0 and hh.rng.random() < again.share:
+            self.env.process(self.rereferred(hh, hh.rng.random() * again.within_weeks * 7))
         team = hh.team
         if self.observing:
             team.counters["closures"] += 1
@@ -668,6 +725,7 @@ class Service:
         self.touch(w)
         hh.worker = w
         hh.held_since = self.env.now
+        hh.holds.append([self.env.now, w.id, None])
         w.households[hh.key] = hh
         self._count(w, hh.case, +1)
         self.rerate(w)
@@ -681,6 +739,8 @@ class Service:
         if keep_points:
             w.closing_load += hh.case.points
         hh.worker = None
+        if hh.holds:
+            hh.holds[-1][2] = self.env.now
         hh.held_days += max(0.0, self.env.now - max(hh.held_since, self.t0))
         if abs(w.load) < 1e-9:
             w.load = 0.0
@@ -882,6 +942,7 @@ class Service:
             hh.first_allocated = now
         if not hh.started:  # the assessment starts when a worker first takes the case
             hh.started = True
+            hh.steps.append((now, hh.path[0]))
             self.env.process(self.pathway(hh, "assessment", None))
 
     # ---------------------------------------------------------- workforce
@@ -1248,6 +1309,7 @@ class Service:
             remaining = a.duration.residual(rng)
             if a.max_working_days is not None:
                 remaining = min(remaining, a.max_working_days * 7 / 5)
+            hh.steps.append((0.0, hh.path[0]))  # under way before the first day
             return hh, status, remaining, None
         spell = pathway.statuses[status]  # type: ignore[index]
         remaining = spell.duration.residual(rng)
@@ -1262,6 +1324,7 @@ class Service:
                 court_left = court.duration.residual(rng)
         hh.status = status
         hh.path[-1] = status
+        hh.steps.append((0.0, status))  # under way before the first day
         hh.case = self.book.get(hh.children, status, hh.s47, hh.court)
         return hh, status, remaining, court_left
 
@@ -1286,7 +1349,10 @@ class Service:
             in_band = [0] * len(bands)
             fte = load = bench = 0.0
             children = households = agency = nqsw = 0
+            by_status = dict.fromkeys((Status.CIN, Status.CP, Status.CLA), 0)
             for w in team.workers:
+                for status, count in w.by_status.items():
+                    by_status[status] = by_status.get(status, 0) + count
                 in_band[w.band] += 1
                 total = w.total_load
                 fte += w.fte
@@ -1300,8 +1366,10 @@ class Service:
                     replication, week, w.id, team.id, _finite(load_pct(total, w.benchmark)),
                     bands[w.band], w.months_on(on), w.nqsw, w.agency, len(w.households),
                     w.children, self.unavailable(w) is None))
-            high = duty = 0
+            high = duty = waiting_children = 0
             for hh in team.waiting.values():
+                waiting_children += hh.case.children
+                by_status[hh.case.status] = by_status.get(hh.case.status, 0) + hh.case.children
                 tier = hh.case.tier_name
                 high += tier in self.high_risk
                 duty += tier in self.duty_tiers
@@ -1312,7 +1380,8 @@ class Service:
                 round(load, 6), _finite(load_pct(load, bench)), tuple(in_band), households,
                 children, round(children / fte, 6) if fte else 0.0, len(team.waiting), high,
                 min(duty, cover.households) if cover else 0, c["referrals"], c["allocations"],
-                c["closures"], c["leavers"], c["starters"], c["escalations"]))
+                c["closures"], c["leavers"], c["starters"], c["escalations"], waiting_children,
+                by_status[Status.CIN], by_status[Status.CP], by_status[Status.CLA]))
             team.counters = dict.fromkeys(team.counters, 0)
         self.week_rows.extend(rows)
         self.week_rows.append(_service_row(self.replication, week, on, rows))
@@ -1353,7 +1422,8 @@ class Service:
             self.date_at(hh.referred) if hh.referred is not None else None,
             self.date_at(hh.first_allocated) if hh.first_allocated is not None else None,
             ">".join(hh.path), self.date_at(hh.closed) if hh.closed is not None else None,
-            round(hh.held_days, 6)))
+            round(hh.held_days, 6), hh.family,
+            "; ".join(f"{what} {self.date_at(t).isoformat()}" for t, what in hh.steps)))
 
 
 # ------------------------------------------------------------------ helpers
@@ -1408,4 +1478,6 @@ def _service_row(replication: int, week: int, on: date, rows: list[WeekRow]) -> 
         sum(r.duty_covered for r in rows), sum(r.referrals for r in rows),
         sum(r.allocations for r in rows), sum(r.closures for r in rows),
         sum(r.leavers for r in rows), sum(r.starters for r in rows),
-        sum(r.escalations for r in rows))
+        sum(r.escalations for r in rows), sum(r.children_waiting for r in rows),
+        sum(r.children_cin for r in rows), sum(r.children_cp for r in rows),
+        sum(r.children_cla for r in rows))

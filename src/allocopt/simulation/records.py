@@ -57,6 +57,10 @@ class WeekRow:
     leavers: int
     starters: int
     escalations: int
+    children_waiting: int = 0
+    children_cin: int = 0
+    children_cp: int = 0
+    children_cla: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +112,8 @@ class HouseholdRow:
     path: str
     closed: date | None
     held_days: float
+    family: str = ""
+    steps: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -359,11 +359,51 @@ class Assessment(ScenarioModel):
     outcomes: dict[Outcome, float] = Field(
         description="Probabilities: no further action, CIN, CP or CLA."
     )
+    s47_conference: float | None = Field(
+        default=None, ge=0, le=1,
+        description="Of S47 enquiries, the share that go to an initial child protection "
+                    "conference (unset: an S47 ends like any other assessment).")
+    conference_cp: float | None = Field(
+        default=None, ge=0, le=1,
+        description="Of initial child protection conferences, the share that start a CP plan.")
 
     @model_validator(mode="after")
     def _valid(self) -> Assessment:
         _shares(self.outcomes, "outcome probabilities")
+        if (self.s47_conference is None) != (self.conference_cp is None):
+            raise ValueError("give both s47_conference and conference_cp, or neither")
         return self
+
+    @property
+    def converts(self) -> bool:
+        """True when S47 enquiries reach CP through an initial conference."""
+        return self.s47_conference is not None and self.conference_cp is not None
+
+    def cp_chance(self, s47: bool) -> float:
+        """The chance that an assessment of this kind ends in a CP plan.
+
+        An S47 enquiry goes to conference and then to a plan at its own rates; single
+        assessments take the rest of the CP share, so that across all assessments the
+        outcome shares are still `outcomes` (as far as the S47 rates allow).
+        """
+        assert self.s47_conference is not None and self.conference_cp is not None
+        p47 = self.s47_conference * self.conference_cp
+        if s47:
+            return p47
+        if self.s47_share >= 1:
+            return 0.0
+        cp = self.outcomes.get("CP", 0.0)
+        return min(1.0, max(0.0, (cp - self.s47_share * p47) / (1 - self.s47_share)))
+
+
+class Rereferral(ScenarioModel):
+    """Closed cases that come back: referred again within a year of closing."""
+
+    share: float = Field(ge=0, le=1, description="Of closed cases, the share referred again.")
+    within_weeks: float = Field(
+        default=52, gt=0, le=520,
+        description="The new referral comes at a time drawn uniformly within this many weeks "
+                    "of closing.")
 
 
 class Pathway(ScenarioModel):
@@ -372,9 +412,16 @@ class Pathway(ScenarioModel):
     assessment: Assessment
     statuses: dict[PathwayStatus, Spell]
     court: Court | None = Field(default_factory=Court)
+    rereferral: Rereferral | None = Field(
+        default=None, description="Closed cases referred again (unset: none come back).")
 
     @model_validator(mode="after")
     def _connected(self) -> Pathway:
+        a = self.assessment
+        if a.converts and a.s47_share > 0 and (a.s47_conference or 0) * (a.conference_cp or 0) > 0 \
+                and "CP" not in self.statuses:
+            raise ValueError("S47 enquiries lead to CP plans (s47_conference, conference_cp) "
+                             "but CP has no entry under statuses")
         for outcome, p in self.assessment.outcomes.items():
             if outcome != "NFA" and p > 0 and outcome not in self.statuses:
                 raise ValueError(f"assessment outcome {outcome} has no entry under statuses")

@@ -27,6 +27,7 @@ POST = 2
 WORKER = 3
 INITIAL = 4
 COHORT = 5
+REREFERRAL = 6
 
 
 class Streams:
@@ -58,6 +59,10 @@ class Streams:
     def post(self, *key: int) -> np.random.Generator:
         """Resignations, vacancies and recruitment of one post."""
         return self.stream(POST, *key)
+
+    def rereferral(self, household: int) -> np.random.Generator:
+        """The pathway of a closed household referred again (by its number in the run)."""
+        return self.stream(REREFERRAL, household)
 
     def worker(self, *key: int) -> np.random.Generator:
         """Experience, sickness and leave of one occupant of a post."""

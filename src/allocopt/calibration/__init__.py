@@ -1,0 +1,1 @@
+"""Calibration: the simulator's figures from a council's own records (pure estimation)."""
