@@ -3,7 +3,7 @@ and an SSD extract, calibrates back to that scenario's figures within their inte
 
 Each interval is a 95 % interval, so over many services about one figure in twenty
 misses; benchmarks/backtest_bench.py measures that across seeds. Here one service
-(seed 3) is checked figure by figure.
+(seed 7) is checked figure by figure.
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ def true_scenario() -> Scenario:
 
 @pytest.fixture(scope="module")
 def service() -> ServiceHistory:
-    return simulate_history(true_scenario(), ON, seed=3)
+    return simulate_history(true_scenario(), ON, seed=7)
 
 
 @pytest.fixture(scope="module")

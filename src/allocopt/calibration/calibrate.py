@@ -57,13 +57,23 @@ class StartingPoint:
     spread: float
     mix: dict[str, float]
     source: str
+    staff: tuple[dict[str, Any], ...] = ()  # the workers as staff groups (share, role, ...)
+    posts: int | None = None  # the establishment, where the council gives it
 
 
 def starting_point(scheme: Scheme, team: Team, caseload: Caseload, waiting: Caseload,
-                   on: date, source: str) -> StartingPoint:
-    """Load % of each worker (through the scheme), the held households' mix, the waiting list."""
+                   on: date, source: str, holders_only: bool = False) -> StartingPoint:
+    """Load % of each worker (through the scheme), the held households' mix, the waiting list.
+
+    With `holders_only`, only the workers holding a child at `on` count as in post (a
+    backtest's start: the roster is of a later date, with later starters on it).
+    """
     from allocopt.board import score_team
 
+    if holders_only:
+        holding = {h.worker_id for h in caseload.holdings}
+        team = team.model_copy(update={"workers": tuple(w for w in team.workers
+                                                        if w.id in holding)})
     board = score_team(scheme, team, caseload, on)
     loads = [r.load_pct for r in board.workers if math.isfinite(r.load_pct)]
     mean = sum(loads) / len(loads) if loads else 0.0
@@ -87,8 +97,22 @@ def starting_point(scheme: Scheme, team: Team, caseload: Caseload, waiting: Case
         else {"assessment": 0.25, "CIN": 0.25, "CP": 0.25, "CLA": 0.25}
     # Rounded shares must still add up to 1.
     mix["CIN"] = round(1 - sum(v for k, v in mix.items() if k != "CIN"), 4)
-    return StartingPoint(team.id, team.type.value, len(team.workers), total, len(waiting.households),
-                         round(min(mean, 200.0), 1), round(spread, 1), mix, source)
+    return StartingPoint(team.id, team.type.value, len(team.workers), total,
+                         len(waiting.households), round(min(mean, 200.0), 1), round(spread, 1),
+                         mix, source, staff_groups(team, on))
+
+
+def staff_groups(team: Team, on: date) -> tuple[dict[str, Any], ...]:
+    """The team's workers as the scenario's staff mix: one group per kind of worker
+    (role, months of experience at `on`, hours), sharing posts by headcount."""
+    kinds = Counter((w.role.value, min(w.experience_months(on), 600), w.contracted_hours)
+                    for w in team.workers)
+    n = sum(kinds.values())
+    shares = [round(count / n, 6) for count in (kinds[k] for k in sorted(kinds))]
+    if shares:
+        shares[-1] = round(1 - sum(shares[:-1]), 6)  # rounded shares still add up to 1
+    return tuple({"share": share, "role": role, "months": [months, months], "hours": hours}
+                 for share, (role, months, hours) in zip(shares, sorted(kinds), strict=True))
 
 
 def calibrate(history: History, base: Scenario, settings: Settings | None = None,
@@ -678,14 +702,38 @@ def _staff(cal: Calibration, history: History, base: Scenario, s: Settings) -> N
 
 def _start(cal: Calibration, base: Scenario, start: StartingPoint) -> None:
     source = f"{start.source}: {start.households} households held by {start.workers} workers"
-    cal.set("workforce.teams", [{"id": start.team_id, "posts": max(start.workers, 1),
-                                 "type": start.team_type}],
-            f"the team as imported at {cal.on}: {start.workers} workers")
+    # The workers in post are the posts less the vacancies agency staff do not cover.
+    wf = base.workforce
+    if start.posts is not None:
+        posts = max(start.posts, start.workers, 1)
+        uncovered = 1 - start.workers / posts
+        rate = min(uncovered / (1 - wf.agency_share), 0.99) if wf.agency_share < 1 else 0.0
+        cal.set("workforce.vacancy_rate", round(rate, 4),
+                f"{posts} posts (as given) and {start.workers} workers in post at {cal.on}: "
+                f"{uncovered:.0%} of posts vacant and not covered by agency staff, with the "
+                f"base's agency cover of {wf.agency_share:.0%}")
+        how = "the establishment as given"
+    else:
+        # Grossed up by the base's rates; the start then has vacancies as usual.
+        filled = 1 - wf.vacancy_rate * (1 - wf.agency_share)
+        posts = max(round(start.workers / filled), 1)
+        how = (f"grossed up by the base's vacancies not covered by agency staff "
+               f"({wf.vacancy_rate:.0%} of posts, {1 - wf.agency_share:.0%} of them uncovered)")
+    cal.set("workforce.teams", [{"id": start.team_id, "posts": posts, "type": start.team_type}],
+            f"the team as imported at {cal.on}: {start.workers} workers in post; {posts} "
+            f"posts, {how}")
+    if start.staff:
+        cal.set("workforce.staff", list(start.staff),
+                f"who holds the posts at the start: the {start.workers} workers imported at "
+                f"{cal.on} (role, months of experience, hours)")
     cal.set("referrals.team_shares", None, "one team")
     cal.set("initial.load_pct", start.load_pct,
             f"starting load: {source}; mean load % {start.load_pct:g} "
             f"(national starting point {base.initial.load_pct:g})")
     cal.set("initial.spread", start.spread, f"spread of load % between workers: {source}")
+    cal.set("initial.households", start.households,
+            f"households held at {cal.on}, shared by the workers in proportion to their "
+            f"benchmarks (so the load % above is what the scheme gives them): {source}")
     cal.set("initial.mix", start.mix, f"held households by status: {source}")
     cal.set("initial.waiting", start.waiting,
             f"waiting list at {cal.on}: {start.waiting} households with no allocated worker")

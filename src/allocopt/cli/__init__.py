@@ -32,7 +32,16 @@ app = typer.Typer(
 )
 
 # Command modules register themselves on `app` when imported.
-from allocopt.cli import allocate, board, calibrate, importing, score, simulate, whatif  # noqa: E402,F401
+from allocopt.cli import (  # noqa: E402,F401
+    allocate,
+    backtest,
+    board,
+    calibrate,
+    importing,
+    score,
+    simulate,
+    whatif,
+)
 
 
 def main() -> None:

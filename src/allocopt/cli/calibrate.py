@@ -47,6 +47,15 @@ SinceOpt = Annotated[str | None, typer.Option(
                     "date; SSD, the first referral).")]
 ReportOpt = Annotated[Path | None, typer.Option(
     "--report", help="Also write the calibration report as one HTML page.")]
+PostsOpt = Annotated[int | None, typer.Option(
+    "--posts", help="The team's case-holding posts (establishment); default: the workers in "
+                    "post, grossed up by the base's vacancy rate.")]
+
+
+def check_posts(value: int | None) -> int | None:
+    if value is not None and not 1 <= value <= 10_000:
+        raise InputError(None, "invalid --posts", found=value, expected="1 to 10000")
+    return value
 
 DEFAULT_BASE = Path("scenarios/baseline.yaml")
 
@@ -74,7 +83,7 @@ def _calibrate(kind: str, source: Path, out: Path, roster: Path | None,
                overrides: Path | None, team: str | None, team_id: str | None,
                team_type: TeamType, scheme: str | None, settings: Path | None,
                date: str | None, base: Path, min_records: int, since: str | None,
-               report: Path | None) -> None:
+               report: Path | None, posts: int | None) -> None:
     from allocopt.calibration.estimate import Settings
     from allocopt.io.atomic import write_text
     from allocopt.io.calibration_file import write_calibrated_scenario
@@ -93,7 +102,8 @@ def _calibrate(kind: str, source: Path, out: Path, roster: Path | None,
     options = ImportOptions(on=on, team=team, team_id=team_id, team_type=team_type,
                             scheme=scheme_for(scheme, out))
     cal, _ = calibrate_sources(sources, options, base_scenario,
-                               Settings(min_records=check_min_records(min_records)), first)
+                               Settings(min_records=check_min_records(min_records)), first,
+                               posts=check_posts(posts))
     name = out.stem
     write_calibrated_scenario(cal, out, base, name)
     people_console().print(calibration_view(cal, str(out)))
@@ -120,9 +130,10 @@ def _command(kind: str, metavar: str, what: str, doc: str) -> None:
         min_records: MinRecordsOpt = 30,
         since: SinceOpt = None,
         report: ReportOpt = None,
+        posts: PostsOpt = None,
     ) -> None:
         _calibrate(kind, source, out, roster, overrides, team, team_id, team_type, scheme,
-                   settings, date, base, min_records, since, report)
+                   settings, date, base, min_records, since, report, posts)
 
     command.__doc__ = doc
     calibrate_app.command(kind)(command)

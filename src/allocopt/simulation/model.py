@@ -460,6 +460,8 @@ class Service:
         self.build_workforce()
         self.build_caseloads()
         self.env.process(self.referrals())
+        if self.scenario.pathway.rereferral is not None:
+            self.env.process(self.pending_rereferrals())
         if self.scheme.closure_keeps_month:
             self.env.process(self.month_ends())
         if self.continuous:
@@ -534,6 +536,29 @@ class Service:
                 self.refer(team)
             yield self.env.timeout(max(end - self.env.now, 0.0))
             day += 1
+
+    def pending_rereferrals(self) -> Process:
+        """Cases closed in the year before the first day come back too (no empty office).
+
+        In a steady state cases close as fast as they are referred, at rate / (1 - share)
+        a week; each comes back with the re-referral share at a time drawn evenly in the
+        following `within_weeks`. Those still to come back on the first day arrive at a
+        rate falling linearly to nothing over `within_weeks`.
+        """
+        again = self.scenario.pathway.rereferral
+        assert again is not None
+        if again.share <= 0 or again.share >= 1:
+            return
+        rng = self.streams.pending(0)
+        closing = self.scenario.referrals.rate / (1 - again.share)  # a week
+        span = again.within_weeks * 7
+        count = int(rng.poisson(again.share * closing * again.within_weeks / 2))
+        times = sorted(span * (1 - math.sqrt(rng.random())) for _ in range(count))
+        for k, at in enumerate(times):
+            yield self.env.timeout(max(at - self.env.now, 0.0))
+            team = self.teams[bisect.bisect_left(self._team_cumulative, rng.random())]
+            hh = self.new_household(f"P{k:05d}", team, self.streams.pending(1, k))
+            self._referred(hh)
 
     def refer(self, team: SimTeam) -> None:
         """A household is referred: its pathway starts, and it waits for allocation."""
@@ -1259,9 +1284,11 @@ class Service:
     # ----------------------------------------------------- the first day
 
     def build_caseloads(self) -> None:
-        """Each worker starts near the scenario's load %, with households part-way through."""
+        """Each worker starts near the scenario's load % (or with their share of a number of
+        households), with households part-way through their status."""
         initial = self.scenario.initial
         for team in self.teams:
+            counts = self._initial_counts(team)
             for post in team.posts:
                 w = post.holder
                 if w is None or w.benchmark <= 0:
@@ -1270,11 +1297,14 @@ class Service:
                 target = w.benchmark * max(initial.load_pct + initial.spread
                                            * float(rng.standard_normal()), 0.0) / 100
                 for j in range(10_000):
+                    if counts is not None and j >= counts.get(w.id, 0):
+                        break
                     hh_rng = self.streams.initial(1, *post.key, j)
                     sid = f"I{team.index:02d}{post.key[2]:03d}{j:03d}"
                     hh, status, remaining, court_left = self.initial_household(
                         sid, team, hh_rng, w.cp_protected)
-                    if w.total_load + hh.case.points > target or not self._fits_caps(w, hh):
+                    too_much = counts is None and w.total_load + hh.case.points > target
+                    if too_much or not self._fits_caps(w, hh):
                         break
                     self.attach(w, hh)
                     self.launch(hh, status, remaining, court_left)
@@ -1284,6 +1314,24 @@ class Service:
                 hh.referred = 0.0
                 self._all_households.append(hh)
                 self.to_waiting(hh, "referral")
+
+    def _initial_counts(self, team: SimTeam) -> dict[str, int] | None:
+        """With `initial.households` set: how many households each worker of `team` starts
+        with, in proportion to their benchmarks (largest remainders, adding up exactly)."""
+        total = self.scenario.initial.households
+        if total is None:
+            return None
+        workers = [p.holder for p in team.posts if p.holder is not None
+                   and p.holder.benchmark > 0]
+        bench = sum(w.benchmark for w in workers)
+        if not workers or bench <= 0:
+            return {}
+        exact = [(total * w.benchmark / bench, w.id) for w in workers]
+        counts = {wid: math.floor(x) for x, wid in exact}
+        left = total - sum(counts.values())
+        for _, wid in sorted(exact, key=lambda e: (-(e[0] - math.floor(e[0])), e[1]))[:left]:
+            counts[wid] += 1
+        return counts
 
     def _fits_caps(self, w: SimWorker, hh: SimHousehold) -> bool:
         counts = dict(w.by_status)

@@ -623,6 +623,10 @@ class Initial(ScenarioModel):
         description="Share of held households by status.",
     )
     waiting: int = Field(default=0, ge=0, description="Households waiting per team at the start.")
+    households: int | None = Field(
+        default=None, ge=0, le=100_000,
+        description="Households held in each team at the start, shared by the workers in "
+                    "proportion to their benchmarks (unset: each worker is filled to load_pct).")
 
     @model_validator(mode="after")
     def _valid(self) -> Initial:

@@ -28,6 +28,7 @@ WORKER = 3
 INITIAL = 4
 COHORT = 5
 REREFERRAL = 6
+PENDING = 7
 
 
 class Streams:
@@ -63,6 +64,10 @@ class Streams:
     def rereferral(self, household: int) -> np.random.Generator:
         """The pathway of a closed household referred again (by its number in the run)."""
         return self.stream(REREFERRAL, household)
+
+    def pending(self, *key: int) -> np.random.Generator:
+        """Re-referrals of cases closed before the first day (their count, times, pathways)."""
+        return self.stream(PENDING, *key)
 
     def worker(self, *key: int) -> np.random.Generator:
         """Experience, sickness and leave of one occupant of a post."""

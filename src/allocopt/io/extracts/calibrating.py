@@ -7,6 +7,7 @@ sheet, the team filter and the estimators, for both `allocopt calibrate` and
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -79,22 +80,26 @@ def team_history(history: History, result: ImportResult, team: str | None) -> Hi
     return out
 
 
-def start_of(result: ImportResult, base: Scenario, on: date) -> StartingPoint:
+def start_of(result: ImportResult, base: Scenario, on: date, holders_only: bool = False
+             ) -> StartingPoint:
     """The starting point of the simulation: the imported caseload at `on`."""
     from allocopt.io.schemes import load_scheme
 
     scheme = load_scheme(result.options.scheme) if result.options.scheme else base.scheme
     return starting_point(scheme, result.team, result.caseload, result.waiting, on,
-                          f"{result.extract.kind} at {on}")
+                          f"{result.extract.kind} at {on}", holders_only)
 
 
 def calibrate_sources(sources: Sources, options: ImportOptions, base: Scenario,
                       settings: Settings, since: date | None = None,
-                      history: History | None = None) -> tuple[Calibration, ImportResult]:
+                      history: History | None = None, holders_only: bool = False,
+                      posts: int | None = None) -> tuple[Calibration, ImportResult]:
     """Calibrate on the extract's records before `options.on`, from its caseload then.
 
     `history` may be given already read (a backtest reads the extract once, at its end,
-    and cuts it at the start).
+    and cuts it at the start). With `holders_only` only workers holding children at the
+    date count as in post (a backtest: the roster is of a later date). `posts` is the
+    establishment, where the council gives it (else the workers in post, grossed up).
     """
     if history is None:
         history, _ = read_history(sources, options.on, since)
@@ -102,8 +107,25 @@ def calibrate_sources(sources: Sources, options: ImportOptions, base: Scenario,
         history = history.before(options.on)
     result = import_at(sources, options)
     history = team_history(history, result, options.team)
-    start = start_of(result, base, options.on)
+    start = start_of(result, base, options.on, holders_only)
+    if posts is not None:
+        start = dataclasses.replace(start, posts=posts)
     cal = calibrate(history, base, settings, start)
     if options.scheme:
         cal.set("scheme", options.scheme, "the scheme named at calibration")
     return cal, result
+
+
+def calibrated_scenario(base: Scenario, cal: Calibration, name: str) -> Scenario:
+    """The base scenario with the calibration's settings, starting at its date (the same
+    scenario the written file gives)."""
+    from allocopt.io.schemes import load_scheme
+
+    settings = dict(cal.settings)
+    scheme = settings.pop("scheme", None)
+    scenario = base.with_overrides({**settings, "start": cal.on, "name": name,
+                                    "description": f"{cal.kind} calibration at {cal.on}"},
+                                   "the calibration")
+    if scheme is not None:
+        scenario = scenario.model_copy(update={"scheme": load_scheme(str(scheme))})
+    return scenario

@@ -22,10 +22,10 @@ from allocopt.domain import Team, Worker
 from allocopt.io.atomic import write_text
 from allocopt.io.extracts.writers import (
     SSD_COLUMNS,
+    Sheet,
     _csv,
-    _save_workbook,
-    _Sheet,
     _Tables,
+    save_workbook,
     worker_name,
     write_roster,
 )
@@ -144,7 +144,7 @@ def write_history_annex_a(path: Path, history: ServiceHistory, months: int = 12)
     on = history.on
     y, m = divmod(on.year * 12 + on.month - 1 - months, 12)
     since = date(y, m + 1, min(on.day, 28))
-    sheets = {n: _Sheet(n, h) for n, h in _annex_headers().items()}
+    sheets = {n: Sheet(n, h) for n, h in _annex_headers().items()}
     names = _Names(history_team(history))
     referrals: dict[str, list[date]] = {}
     for case in history.cases:
@@ -159,10 +159,10 @@ def write_history_annex_a(path: Path, history: ServiceHistory, months: int = 12)
             base: dict[str, Any] = {"Child Unique ID": child, "Gender": "b) Female",
                                     "Allocated Team": TEAM_NAME, "Allocated Worker": worker}
             _annex_case(sheets, base, case, j, since, on, referrals.get(child, []))
-    _save_workbook(path, sheets, messy=False)
+    save_workbook(path, sheets, sorted(sheets))
 
 
-def _annex_case(sheets: dict[int, _Sheet], base: dict[str, Any], case: CaseHistory,
+def _annex_case(sheets: dict[int, Sheet], base: dict[str, Any], case: CaseHistory,
                 j: _Journey, since: date, on: date, referred: list[date]) -> None:
     if j.referred is not None and since <= j.referred < on:
         earlier = sum(1 for d in referred if (j.referred - d).days < 365 and d <= j.referred)
