@@ -31,13 +31,15 @@ from allocopt.cli.importing import (
 )
 from allocopt.cli.options import (
     JobsOpt,
-    PolicyName,
     SchedulerOpt,
     SeedOpt,
+    SimSolverOpt,
+    Solver,
     check_runs,
     parse_date,
     people_console,
     progress_bar,
+    solver_name,
 )
 from allocopt.domain import TeamType
 from allocopt.errors import InputError
@@ -52,9 +54,6 @@ app.add_typer(backtest_app, name="backtest")
 FromOpt = Annotated[str, typer.Option("--from", help="Project from this date.")]
 ToOpt = Annotated[str, typer.Option("--to", help="Compare with what happened by this date.")]
 RunsOpt = Annotated[int, typer.Option("--runs", "-n", help="Monte Carlo replications.")]
-SolverOpt = Annotated[PolicyName | None, typer.Option(
-    "--solver", help="Allocation at each simulated meeting: greedy (the manager's rule) or "
-                     "cpsat (the optimiser); default: the scenario's.")]
 ReportOpt = Annotated[Path | None, typer.Option(
     "--report", help="Write the backtest as one HTML page (table and plot).")]
 PlotOpt = Annotated[Path | None, typer.Option(
@@ -76,7 +75,7 @@ def _backtest(kind: str, sources: list[str], start: str, end: str, roster: Path 
               overrides: Path | None, team: str | None, team_id: str | None,
               team_type: TeamType, scheme: str | None, settings: Path | None, base: Path,
               min_records: int, runs: int, seed: int, jobs: int | None, scheduler: str | None,
-              solver: PolicyName | None, report: Path | None, plot: Path | None,
+              solver: Solver | None, report: Path | None, plot: Path | None,
               scenario_out: Path | None, posts: int | None) -> None:
     from datetime import date
 
@@ -119,7 +118,7 @@ def _backtest(kind: str, sources: list[str], start: str, end: str, roster: Path 
         bt.notes.append(f"the workbooks dated {on} and {until} were used")
     if scenario_out is not None:
         write_calibrated_scenario(bt.calibration, scenario_out, base, scenario_out.stem)
-    name = solver.value if solver is not None else None
+    name = solver_name(solver)
     with progress_bar("Backtest runs") as update:
         run_backtest(scenario, bt, runs, seed, name, jobs, scheduler, update)
     people_console().print(backtest_view(bt))
@@ -153,7 +152,7 @@ def _command(kind: str, metavar: str, what: str, doc: str) -> None:
         seed: SeedOpt = 1,
         jobs: JobsOpt = None,
         scheduler: SchedulerOpt = None,
-        solver: SolverOpt = None,
+        solver: SimSolverOpt = None,
         report: ReportOpt = None,
         plot: PlotOpt = None,
         scenario: ScenarioOpt = None,
