@@ -78,9 +78,11 @@ def test_tasks_and_results_pickle_for_other_processes() -> None:
     task = tasks(SCENARIO, 1, 9, "greedy", first=4)[0]
     assert task == ReplicationTask(SCENARIO, 9, 4, "greedy")
     again = pickle.loads(pickle.dumps(task))
-    result = run_task(again)
-    assert replace(pickle.loads(pickle.dumps(result)), seconds=0) == replace(
-        run_replication(SCENARIO, 9, 4), seconds=0)
+    result = pickle.loads(pickle.dumps(run_task(again)))
+    direct = run_replication(SCENARIO, 9, 4)
+    # a metric not measured is NaN, which equals nothing after a round trip: compare as text
+    assert repr(result.summary) == repr(direct.summary)
+    assert replace(result, seconds=0, summary={}) == replace(direct, seconds=0, summary={})
 
 
 def test_streams_are_keyed_by_what_they_describe() -> None:

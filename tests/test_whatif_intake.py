@@ -218,7 +218,8 @@ def test_a_curve_that_dips_is_reported(team):
     assert text.startswith("CP/S47 work allocated within 5 working days was clearly worse "
                            "with 2 NQSWs than with 0 (94.0% to 92.0%")
     page = intake_page(plan)
-    assert "clearly worse with 2 NQSWs than with 0" in page and "--every-size" in page
+    assert "clearly worse with 2 NQSWs than with 0" in page
+    assert "run every size over that range" in page and "--every-size" not in page
     # a curve that only improves has no dips
     rising = tuple(_option(n, [0.9 + n / 100, 0.91 + n / 100], n + 1) for n in range(4))
     flat = IntakePlan(team, (JUNE,), None, DEFAULT_TARGETS, rising, None, 3, False, False, 1,

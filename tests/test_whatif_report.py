@@ -53,13 +53,22 @@ def test_the_comparison_page(team):
     cut = team.with_cut(5, team.start).with_overrides({"name": "half the posts"})
     result = compare(team, [cut, team], runs=3, seed=2)
     answer = comparison_answer(result)
-    assert answer.startswith("half the posts compared with single-team, worse: ")
-    assert "households waiting (mean) +" in answer
-    assert "single-team (2): no clear difference from single-team" in answer
+    # a sentence per scenario, plain names, ending with a recommendation
+    assert answer.startswith("Half the posts is clearly worse than Single team: ")
+    assert "households waiting (mean) rises by " in answer
+    assert "Single team (2) makes no clear difference" in answer
+    assert answer.count("Recommendation:") == 2
     page = comparison_page(result, question="What if we lose half the team?")
     assert "What if we lose half the team?" in page
-    assert "What half the posts changes" in page and "workforce.cuts" in page
-    assert "(nothing: the same settings)" in page  # the copy of the base
+    assert "What Half the posts changes" in page and "Posts cut" in page
+    assert "5 posts cut on 6 April 2026" in page and "workforce.cuts" not in page
+    assert "Nothing: the same settings" in page  # the copy of the base
+    # the precision in words, up front; no command-line advice anywhere
+    assert "This is based on 3 runs of 10 weeks of each scenario" in page
+    assert "known to within ±" in page and "--runs" not in page and "--" not in re.sub(
+        r"<[^>]+>", " ", page).replace("P10-P90", "")
+    # posts cut: vacant or filled, in words
+    assert "were vacant when cut" in page and "by permanent workers" in page
     assert page.count("data:image/png;base64,") == 2
     text = re.sub(r"<[^>]+>", " ", page)
     assert "Caveats" in text and "not a forecast" in text
@@ -74,5 +83,8 @@ def test_the_sweep_answer_follows_the_median(team):
     low = result.point(40).spread("load_pct_mean").p50
     high = result.point(60).spread("load_pct_mean").p50
     assert high < low
-    assert answer == (f"As benchmarks.experienced goes from 40 to 60, in the median run: "
-                      f"service load % (mean over weeks) falls from {low:.1f}% to {high:.1f}%.")
+    assert answer.startswith(
+        f"As the benchmark of an experienced social worker goes from 40 to 60, in the median "
+        f"run service load % (mean over weeks) falls from {low:.1f}% to {high:.1f}%.")
+    assert "Recommendation: a higher benchmark lowers load % by asking more of each worker" \
+        in answer

@@ -107,7 +107,7 @@ def test_a_higher_benchmark_lowers_load_pct_run_by_run(team):
 def test_a_sweep_point_equals_the_scenario_run_directly(team):
     result = sweep(team, [parse_parameter("referrals.rate=8,12")], runs=2, seed=9)
     with TaskPool() as pool:
-        [direct] = run_scenarios([team], 2, 9, pool, series=("load_pct",))
+        [direct] = run_scenarios([team], 2, 9, pool, series=("load_pct", "children_per_fte"))
     assert result.point(8).runs == direct
     assert result.point(12).runs != direct
     # the same referral stream, scaled: more referrals at the higher rate in every run

@@ -24,7 +24,6 @@ from allocopt.cli.options import (
 )
 from allocopt.io.scenario_file import load_scenario
 from allocopt.io.simulation_export import write_results
-from allocopt.report.plots import write_plots
 from allocopt.report.values import format_value
 from allocopt.simulation.records import (
     Aggregate,
@@ -105,6 +104,10 @@ def simulate(
         typer.echo("Add --out FOLDER to write the tables and plots.")
         return
     written = write_results(out, model, results, agg)
-    written += write_plots(out, agg, results, model.effective_scheme().rag)
+    from allocopt.report.labels import scenario_changes
+    from allocopt.report.plots import write_plots
+
+    written += write_plots(out, agg, results, model.effective_scheme().rag,
+                           scenario_changes(model))
     typer.echo(f"wrote {len(written)} files to {out}: "
                + ", ".join(p.name for p in written))

@@ -25,6 +25,7 @@ from allocopt.cli.options import (
     SimSolverOpt,
     WeeksOpt,
     check_runs,
+    output_format,
     parse_date,
     people_console,
     progress_bar,
@@ -39,19 +40,15 @@ from allocopt.io.whatif_export import (
     sweep_tables,
     write_tables,
 )
-from allocopt.report.html import figure_png
-from allocopt.report.values import format_difference, format_value
-from allocopt.report.whatif_plots import difference_chart, intake_curve, sweep_chart, weekly_panels
-from allocopt.report.whatif_report import (
-    DIP_REASON,
-    comparison_answer,
-    comparison_page,
-    dip_text,
-    format_interval,
-    intake_answer,
-    intake_page,
-    sweep_page,
+from allocopt.report.labels import (
+    long_date,
+    metric_label,
+    scenario_label,
+    setting_label,
+    setting_value,
+    short_metric_label,
 )
+from allocopt.report.values import format_difference, format_value
 from allocopt.simulation.scenario import Scenario
 from allocopt.whatif.compare import KEY_METRICS, Comparison, compare
 from allocopt.whatif.intake import DEFAULT_TARGETS, IntakePlan, parse_target, plan_intake
@@ -89,13 +86,34 @@ def with_cuts(scenario: Scenario, cuts: Sequence[int] | None, dates: Sequence[st
         on = parse_date(text, "--at")
         assert on is not None
         scenario = scenario.with_cut(posts, on, team)
-        words.append(f"{posts} post{'s' if posts > 1 else ''} cut on {on.isoformat()}")
+        words.append(f"{posts} post{'s' if posts > 1 else ''} cut on {long_date(on)}")
     return scenario, words
+
+
+def set_words(settings: Sequence[str]) -> list[str]:
+    """``--set referrals.rate=46`` in words: ``households referred a week at 46``."""
+    out = []
+    for text in settings:
+        path, _, value = text.partition("=")
+        try:
+            import yaml
+
+            shown = setting_value(path.strip(), yaml.safe_load(value))
+        except Exception:
+            shown = value.strip()
+        out.append(f"{setting_label(path.strip()).lower()} at {shown}")
+    return out
 
 
 def _load(path: Path, weeks: int | None) -> Scenario:
     scenario = load_scenario(path)
     return scenario.with_overrides({"weeks": weeks}, "--weeks") if weeks is not None else scenario
+
+
+def _check_report(path: Path | None) -> None:
+    """A report is an HTML page: refuse any other extension before running anything."""
+    if path is not None:
+        output_format(path, None, ["html"], terminal="")
 
 
 def _write_report(path: Path | None, page: Callable[[], str]) -> None:
@@ -107,6 +125,8 @@ def _write_report(path: Path | None, page: Callable[[], str]) -> None:
 def _write_out(out: Path | None, tables: list[Path], figures: dict[str, object]) -> None:
     if out is None:
         return
+    from allocopt.report.html import figure_png
+
     written = list(tables)
     for name, fig in figures.items():
         path = out / name
@@ -120,10 +140,12 @@ def _write_out(out: Path | None, tables: list[Path], figures: dict[str, object])
 
 def comparison_view(c: Comparison, k: int, metrics: Sequence[str] = KEY_METRICS) -> Table:
     """Other scenario `k` against the base: means, the paired difference and its CI."""
+    from allocopt.report.whatif_report import format_interval
+
     other = c.others[k]
-    t = Table(title=f"{other.label} compared with {c.base.label} ({c.runs} paired runs, "
-                    f"seed {c.seed})", box=box.SIMPLE_HEAVY, title_justify="left",
-              pad_edge=False)
+    t = Table(title=f"{scenario_label(other.label)} compared with {scenario_label(c.base.label)}"
+                    f" ({c.runs} paired runs, seed {c.seed})", box=box.SIMPLE_HEAVY,
+              title_justify="left", pad_edge=False)
     t.add_column("Outcome")
     for name in ("Base", "What if", "Difference", "95% CI", "Verdict"):
         t.add_column(name, justify="right", no_wrap=True)
@@ -159,12 +181,13 @@ def compare_command(
 ) -> None:
     """Compare scenarios run with the same referrals: differences with confidence intervals."""
     jobs = check_runs(runs, seed, jobs, least_runs=2)
+    _check_report(report)
     model = _load(base, weeks)
     models = [_load(p, weeks) for p in others or []]
     if set_ or cut:
         variant = model.with_overrides(list(set_ or []))
         variant, words = with_cuts(variant, cut, at, cut_team)
-        label = "; ".join([*(set_ or []), *words])
+        label = " and ".join([*set_words(set_ or []), *words])
         models.append(variant.with_overrides({"name": f"{model.name} with {label}"}, "--set"))
     elif at:
         raise InputError(None, "--at without --cut", expected="--cut N --at DATE")
@@ -172,44 +195,45 @@ def compare_command(
     with TaskPool(jobs, scheduler) as pool, progress_bar("Comparing") as update:
         result = compare(model, models, runs, seed, pool, update, name)
         where = pool.where
+    from allocopt.report.whatif_report import (
+        comparison_answer,
+        comparison_page,
+        comparison_precision,
+    )
+
     console = people_console()
     for k in range(len(result.others)):
         console.print(comparison_view(result, k))
     console.print(comparison_answer(result), soft_wrap=False)
+    console.print(comparison_precision(result), soft_wrap=False, style="dim")
     if out is not None:
+        from allocopt.report.labels import scenario_changes
+        from allocopt.report.whatif_plots import difference_chart, weekly_panels
+
         tables = write_tables(out, comparison_tables(result))
-        groups = [(g.label, g.runs) for g in (result.base, *result.others)]
-        _write_out(out, tables, {"compare_differences.png": difference_chart(result),
-                                 "compare_weekly.png": weekly_panels(groups)})
+        groups = [result.base, *result.others]
+        _write_out(out, tables, {
+            "compare_differences.png": difference_chart(result),
+            "compare_weekly.png": weekly_panels(
+                [(g.label, g.runs) for g in groups],
+                changes=[scenario_changes(g.scenario) for g in groups],
+                rag=result.base.scenario.effective_scheme().rag)})
     _write_report(report, lambda: comparison_page(result, question, where=where))
 
 
 # -------------------------------------------------------------------- sweep
 
 
-SHORT_LABELS: dict[str, str] = {
-    "load_pct_mean": "Load %",
-    "red_share_mean": "In red",
-    "red_time_share": "Time in red",
-    "high_risk_within_5": "CP/S47 in 5 wd",
-    "high_risk_wait_days_mean": "CP/S47 wait (days)",
-    "waiting_mean": "Waiting",
-    "unallocated_on_leaving": "Left unallocated",
-    "escalations": "Escalations",
-}
-"""Column heads for the sweep table in a terminal (the report uses the full labels)."""
-
-
 def sweep_view(s: Sweep, metrics: Sequence[str] = SWEEP_METRICS) -> Table:
     """The median run at each point, for the headline outcomes."""
-    notes = "; ".join(f"{SHORT_LABELS.get(m, m)}: {METRIC_BY_NAME[m].label}" for m in metrics)
-    t = Table(title=f"{s.base.name}: median of {s.runs} runs at each point (seed {s.seed})",
-              caption=notes, caption_justify="left", box=box.SIMPLE_HEAVY,
-              title_justify="left", pad_edge=False)
+    notes = "; ".join(f"{short_metric_label(m)}: {metric_label(m)}" for m in metrics)
+    t = Table(title=f"{scenario_label(s.base.name)}: median of {s.runs} runs at each point "
+                    f"(seed {s.seed})", caption=notes, caption_justify="left",
+              box=box.SIMPLE_HEAVY, title_justify="left", pad_edge=False)
     for p in s.parameters:
-        t.add_column(p.path, justify="right", no_wrap=True)
+        t.add_column(setting_label(p.path), justify="right")
     for name in metrics:
-        t.add_column(SHORT_LABELS.get(name, name), justify="right")
+        t.add_column(short_metric_label(name), justify="right")
     for pt in s.points:
         t.add_row(*(f"{v:g}" if isinstance(v, float) else str(v) for v in pt.values),
                   *(format_value(pt.spread(m).p50, METRIC_BY_NAME[m].unit) for m in metrics))
@@ -237,16 +261,24 @@ def sweep_command(
 ) -> None:
     """Run a scenario over a range of one or two settings; each outcome against the setting."""
     jobs = check_runs(runs, seed, jobs)
+    _check_report(report)
     model, _words = with_cuts(_load(scenario, weeks), cut, at, cut_team)
     parameters = [parse_parameter(text) for text in set_]
     name = solver_name(solver)
     with TaskPool(jobs, scheduler) as pool, progress_bar("Sweeping") as update:
         result = sweep(model, parameters, runs, seed, pool, update, name)
         where = pool.where
-    people_console().print(sweep_view(result))
+    from allocopt.report.whatif_report import sweep_answer, sweep_page
+
+    console = people_console()
+    console.print(sweep_view(result))
+    console.print(sweep_answer(result), soft_wrap=False)
     if out is not None:
+        from allocopt.report.whatif_plots import sweep_chart
+
         tables = write_tables(out, sweep_tables(result))
-        _write_out(out, tables, {"sweep.png": sweep_chart(result)})
+        _write_out(out, tables, {"sweep.png": sweep_chart(
+            result, rag=result.base.effective_scheme().rag)})
     _write_report(report, lambda: sweep_page(result, question, where=where))
 
 
@@ -255,14 +287,14 @@ def sweep_command(
 
 def intake_view(plan: IntakePlan) -> Table:
     """The curve searched: each size tried, each target's value, met or missed."""
-    t = Table(title=f"{plan.base.name}: NQSW intake sizes searched ({plan.runs} runs each, "
-                    f"seed {plan.seed})", box=box.SIMPLE_HEAVY, title_justify="left",
+    t = Table(title=f"{scenario_label(plan.base.name)}: NQSW intake sizes searched "
+                    f"({plan.runs} runs each, seed {plan.seed})", box=box.SIMPLE_HEAVY, title_justify="left",
               pad_edge=False)
     t.add_column("NQSWs", justify="right")
     if len(plan.dates) > 1:
         t.add_column("Split", justify="right")
     for target in plan.targets:
-        t.add_column(target.text, justify="right", no_wrap=True)
+        t.add_column(target.describe(), justify="right")
     t.add_column("All met", justify="right")
     t.add_column("Order", justify="right")
     for o in plan.curve():
@@ -311,6 +343,7 @@ def plan_intake_command(
 ) -> None:
     """Find the smallest NQSW intake that meets the service's targets."""
     jobs = check_runs(runs, seed, jobs)
+    _check_report(report)
     model, _words = with_cuts(_load(scenario, weeks), cut, at, cut_team)
     targets = [parse_target(t) for t in target] if target else list(DEFAULT_TARGETS)
     dates: list[date] = []
@@ -323,6 +356,8 @@ def plan_intake_command(
         plan = plan_intake(model, targets, dates or None, runs, seed, largest, team, split,
                            every_size, pool, update, name)
         where = pool.where
+    from allocopt.report.whatif_report import DIP_REASON, dip_text, intake_answer, intake_page
+
     console = people_console()
     console.print(intake_view(plan))
     console.print(intake_answer(plan))
@@ -331,6 +366,8 @@ def plan_intake_command(
     if plan.dips():
         console.print(DIP_REASON)
     if out is not None:
+        from allocopt.report.whatif_plots import intake_curve
+
         tables = write_tables(out, intake_tables(plan))
         _write_out(out, tables, {"intake_curve.png": intake_curve(plan)})
     _write_report(report, lambda: intake_page(plan, question, where=where))

@@ -36,7 +36,7 @@ h3 { font-size: 1.05em; margin: 1.2em 0 .4em; }
 table { border-collapse: collapse; margin: .4em 0 .8em; font-size: .92em; }
 th, td { border: 1px solid #c8c8c8; padding: .3em .6em; text-align: right; vertical-align: top; }
 th:first-child, td:first-child { text-align: left; }
-td.text { text-align: left; }
+td.text, th.text { text-align: left; }
 th { background: #f0f0f0; }
 figure { margin: .6em 0 1.2em; }
 figure img { max-width: 100%; height: auto; border: 1px solid #ddd; }
@@ -135,7 +135,8 @@ def _cell(c: CellLike, left: bool) -> str:
 
 def table_html(t: TableBlock) -> str:
     """A table with its title kept on the same printed page."""
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in t.header)
+    head = "".join(f'<th class="text">{html.escape(h)}</th>' if i in t.left
+                   else f"<th>{html.escape(h)}</th>" for i, h in enumerate(t.header))
     body = "".join(
         "<tr>" + "".join(_cell(c, i in t.left) for i, c in enumerate(row)) + "</tr>"
         for row in t.rows)

@@ -1,9 +1,12 @@
 """Plots of simulation results for service managers (matplotlib, Agg, no pyplot state).
 
-- :func:`load_fan`: the service's load % over time, P10-P90 band and median;
+- :func:`load_fan`: the service's load % over time, P10-P90 band and median, as a
+  4-week average (closed cases count to the end of their month, so the weekly
+  figure dips on the first of every month; the weekly median is drawn faintly);
 - :func:`rag_area`: workers in each RAG band over time, stacked (mean of runs);
 - :func:`waiting_plot`: the waiting list over time, and how long work waited;
-- :func:`load_heatmap`: every worker, every week, coloured by RAG band (one run).
+- :func:`load_heatmap`: every worker, every week, coloured by RAG band (one run), with a
+  key for weeks a worker was not in post.
 
 Each function returns a Figure; :func:`write_plots` saves them as PNG files
 atomically. Plots are made with the object-oriented API on the Agg canvas, so
@@ -25,17 +28,29 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import BoundaryNorm, ListedColormap
 from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 
 from allocopt.io.atomic import atomic_path
+from allocopt.report.labels import long_date, scenario_label
+from allocopt.report.palette import EVENT, MEDIAN, NOT_IN_POST, rag_fill
 from allocopt.schemes.model import RagBand
 from allocopt.simulation.records import Aggregate, ReplicationResult
 
-RAG_COLOURS = {"blue": "#3b73b9", "green": "#3a9a5b", "amber": "#f0a030", "red": "#d0413a"}
-MEDIAN = "#1f2d3d"
+SMOOTH_WEEKS = 4
+"""Load % is shown as a 4-week average: a month's closures all drop on the 1st."""
 
 
 def _colour(band: RagBand) -> str:
-    return RAG_COLOURS.get(band.colour, band.colour)
+    return rag_fill(band.colour)
+
+
+def smooth(values: Sequence[float], weeks: int = SMOOTH_WEEKS) -> list[float]:
+    """A trailing average over `weeks` weeks (the first weeks average what there is)."""
+    out: list[float] = []
+    for i in range(len(values)):
+        window = [v for v in values[max(0, i - weeks + 1):i + 1] if not math.isnan(v)]
+        out.append(math.fsum(window) / len(window) if window else math.nan)
+    return out
 
 
 def new_figure(width: float = 9.0, height: float = 4.5) -> Figure:
@@ -63,24 +78,45 @@ def _band_lines(ax: Axes, rag: Sequence[RagBand]) -> None:
                        label=f"{band.name} up to {band.bound:g}%")
 
 
-def load_fan(agg: Aggregate, rag: Sequence[RagBand]) -> Figure:
-    """The service's load %: P10-P90 over replications shaded, the median as a line."""
+def mark_changes(ax: Axes, changes: Sequence[tuple[date, str]], label: bool = True) -> None:
+    """A dotted line at each dated change of the scenario (a cut, a cohort, new benchmarks),
+    named at the top of the plot unless `label` is off."""
+    for on, words in changes:
+        ax.axvline(np.datetime64(on, "D"), color=EVENT, lw=1.0, ls=":")  # type: ignore[arg-type]
+        if label:
+            ax.annotate(f"{words}, {long_date(on)}", (np.datetime64(on, "D"), 1.0),
+                        xycoords=("data", "axes fraction"), xytext=(3, -3),
+                        textcoords="offset points", fontsize=7, color=EVENT, va="top")
+
+
+def load_fan(agg: Aggregate, rag: Sequence[RagBand],
+             changes: Sequence[tuple[date, str]] = ()) -> Figure:
+    """The service's load % as a 4-week average: P10-P90 over replications shaded, the
+    median as a line, the weekly median faintly behind it."""
     series = agg.weekly_series("load_pct")
     fig = new_figure()
     ax = fig.add_subplot()
     x = _days([w.date for w in series])
-    ax.fill_between(x, [w.p10 for w in series], [w.p90 for w in series], color="#9fb7d5",
-                    alpha=0.6, lw=0, label=f"P10-P90 of {agg.runs} runs")
-    ax.plot(x, [w.p50 for w in series], color=MEDIAN, lw=1.8, label="median")
+    ax.fill_between(x, smooth([w.p10 for w in series]), smooth([w.p90 for w in series]),
+                    color="#9fb7d5", alpha=0.6, lw=0, label=f"P10-P90 of {agg.runs} runs")
+    ax.plot(x, [w.p50 for w in series], color=MEDIAN, lw=0.7, alpha=0.35,
+            label="median, week by week")
+    ax.plot(x, smooth([w.p50 for w in series]), color=MEDIAN, lw=1.8,
+            label=f"median, {SMOOTH_WEEKS}-week average")
     _band_lines(ax, rag)
+    mark_changes(ax, changes)
     ax.set_ylabel("load % (total load / total benchmark)")
-    ax.set_title(f"{agg.scenario}: service load % over time")
-    ax.legend(loc="upper left", fontsize=8, frameon=False)
+    ax.set_title(f"{scenario_label(agg.scenario)}: service load % over time")
+    ax.text(0.0, -0.16, "Closed cases count to the end of their month, so the weekly figure "
+            f"dips on the first of each month; the {SMOOTH_WEEKS}-week average smooths that out.",
+            transform=ax.transAxes, fontsize=7, color="#444444")
+    ax.legend(loc="lower left", fontsize=8, frameon=False)
     date_axis(ax)
     return fig
 
 
-def rag_area(agg: Aggregate, rag: Sequence[RagBand]) -> Figure:
+def rag_area(agg: Aggregate, rag: Sequence[RagBand],
+             changes: Sequence[tuple[date, str]] = ()) -> Figure:
     """Workers in each RAG band by week (mean over replications), stacked."""
     fig = new_figure()
     ax = fig.add_subplot()
@@ -89,15 +125,17 @@ def rag_area(agg: Aggregate, rag: Sequence[RagBand]) -> Figure:
     colours = [_colour(b) for b in rag][: len(stacks)]
     ax.stackplot(x, *stacks, labels=[b.name for b in rag][: len(stacks)], colors=colours,
                  alpha=0.9)
+    mark_changes(ax, changes)
     ax.set_ylabel("workers (mean of runs)")
-    ax.set_title(f"{agg.scenario}: workers by RAG band")
-    ax.legend(loc="upper left", fontsize=8, frameon=False, reverse=True)
+    ax.set_title(f"{scenario_label(agg.scenario)}: workers by RAG band")
+    ax.legend(loc="lower left", fontsize=8, frameon=False, reverse=True)
     ax.margins(x=0)
     date_axis(ax)
     return fig
 
 
-def waiting_plot(agg: Aggregate, results: Sequence[ReplicationResult]) -> Figure:
+def waiting_plot(agg: Aggregate, results: Sequence[ReplicationResult],
+                 changes: Sequence[tuple[date, str]] = ()) -> Figure:
     """Left: households waiting over time; right: working days from waiting to allocation."""
     fig = new_figure(11.0, 4.5)
     left, right = fig.subplots(1, 2, width_ratios=(3, 2))
@@ -108,6 +146,8 @@ def waiting_plot(agg: Aggregate, results: Sequence[ReplicationResult]) -> Figure
         left.fill_between(x, [w.p10 for w in series], [w.p90 for w in series], color=colour,
                           alpha=0.25, lw=0)
         left.plot(x, [w.p50 for w in series], color=colour, lw=1.6, label=f"{label} (median)")
+    mark_changes(left, changes)
+    left.set_ylim(bottom=0)
     left.set_ylabel("households waiting")
     left.set_title("Waiting list (P10-P90 shaded)")
     left.legend(loc="upper left", fontsize=8, frameon=False)
@@ -130,15 +170,20 @@ def waiting_plot(agg: Aggregate, results: Sequence[ReplicationResult]) -> Figure
     return fig
 
 
-def load_heatmap(result: ReplicationResult, rag: Sequence[RagBand]) -> Figure:
-    """Every worker (rows, by team) by week (columns), coloured by RAG band; blank = not in post."""
-    workers = sorted({(w.team, w.worker) for w in result.worker_weeks})
+def load_heatmap(result: ReplicationResult, rag: Sequence[RagBand], runs: int = 1,
+                 changes: Sequence[tuple[date, str]] = ()) -> Figure:
+    """Every worker (rows, by team, in order of starting) by week (columns), coloured by RAG
+    band; grey where the worker was not in post."""
+    first: dict[tuple[str, str], int] = {}
+    for w in result.worker_weeks:
+        first.setdefault((w.team, w.worker), w.week)
+    workers = sorted(first, key=lambda k: (k[0], first[k], k[1]))
     row = {key: i for i, key in enumerate(workers)}
     grid = np.full((len(workers), result.weeks + 1), np.nan)
     for cell in result.worker_weeks:
         grid[row[(cell.team, cell.worker)], cell.week] = min(cell.load_pct, 1000.0)
     bounds = [0.0] + [b.bound for b in rag if b.bound is not None] + [1000.0]
-    cmap = ListedColormap([_colour(b) for b in rag]).with_extremes(bad="#f2f2f2")
+    cmap = ListedColormap([_colour(b) for b in rag]).with_extremes(bad=NOT_IN_POST)
     norm = BoundaryNorm(bounds, cmap.N)
     height = min(max(3.0, 0.06 * len(workers) + 1.5), 30.0)
     fig = new_figure(10.0, height)
@@ -147,7 +192,13 @@ def load_heatmap(result: ReplicationResult, rag: Sequence[RagBand]) -> Figure:
                       cmap=cmap, norm=norm)
     cbar = fig.colorbar(image, ax=ax, ticks=bounds[1:-1], fraction=0.04)
     cbar.set_label("load %")
-    ax.set_xlabel("week")
+    for on, words in changes:
+        week = (on - result.start).days / 7
+        if 0 <= week <= result.weeks:
+            ax.axvline(week, color=EVENT, lw=1.2, ls=":")
+            ax.annotate(words, (week, 0), xycoords=("data", "axes fraction"), xytext=(3, 3),
+                        textcoords="offset points", fontsize=7, color=EVENT)
+    ax.set_xlabel(f"week (week 0 is {long_date(result.start)})")
     ax.set_ylabel("workers, by team")
     if len(workers) <= 40:
         ax.set_yticks(range(len(workers)), [w for _, w in workers], fontsize=7)
@@ -160,19 +211,24 @@ def load_heatmap(result: ReplicationResult, rag: Sequence[RagBand]) -> Figure:
                       list(firsts), fontsize=7)
         for edge in bounds_at[1:-1]:
             ax.axhline(edge - 0.5, color="white", lw=1.2)
-    ax.set_title(f"{result.scenario}: load % by worker and week (replication "
-                 f"{result.replication})")
+    ax.legend(handles=[Patch(facecolor=NOT_IN_POST, edgecolor="#999999", label="not in post")],
+              loc="upper left", bbox_to_anchor=(1.0, -0.02), fontsize=7, frameon=False)
+    ax.set_title(f"{scenario_label(result.scenario)}: load % by worker and week (one simulated "
+                 f"future: run {result.replication + 1} of {runs})")
     return fig
 
 
 def write_plots(out: Path, agg: Aggregate, results: Sequence[ReplicationResult],
-                rag: Sequence[RagBand]) -> list[Path]:
-    """Save the four plots as PNG files in `out`, atomically; the paths written."""
+                rag: Sequence[RagBand], changes: Sequence[tuple[date, str]] = ()) -> list[Path]:
+    """Save the four plots as PNG files in `out`, atomically; the paths written.
+
+    `changes` (dated events of the scenario, in words) are marked on every chart over time.
+    """
     figures = {
-        "load_fan.png": load_fan(agg, rag),
-        "rag_area.png": rag_area(agg, rag),
-        "waiting.png": waiting_plot(agg, results),
-        "heatmap.png": load_heatmap(results[0], rag),
+        "load_fan.png": load_fan(agg, rag, changes),
+        "rag_area.png": rag_area(agg, rag, changes),
+        "waiting.png": waiting_plot(agg, results, changes),
+        "heatmap.png": load_heatmap(results[0], rag, len(results), changes),
     }
     written = []
     for name, fig in figures.items():

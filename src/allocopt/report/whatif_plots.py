@@ -15,12 +15,18 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
-from allocopt.report.plots import MEDIAN, RAG_COLOURS, date_axis, new_figure
+from allocopt.report.labels import scenario_label, setting_label
+from allocopt.report.palette import BAND, MEDIAN, NEUTRAL, RAG_COLOURS, rag_fill
+from allocopt.report.plots import date_axis, mark_changes, new_figure, smooth
 from allocopt.report.values import format_difference
+from allocopt.schemes.model import RagBand
 from allocopt.whatif.compare import KEY_METRICS, Comparison
 from allocopt.whatif.intake import IntakePlan
 from allocopt.whatif.runs import METRIC_BY_NAME, SERIES_LABELS, RunSummary, weekly_band
@@ -28,8 +34,8 @@ from allocopt.whatif.sweep import SWEEP_METRICS, Sweep
 
 WORSE = RAG_COLOURS["red"]
 BETTER = RAG_COLOURS["green"]
-NEUTRAL = "#5b6b7d"
-BAND = "#9fb7d5"
+COUNTS = {"breaches", "households", "workers", "posts", "events", "children"}
+"""Units that count things: their axes never go below zero."""
 PALETTE = ("#1f5fbf", "#d0413a", "#3a9a5b", "#f0a030", "#7a5195", "#00838f", "#6d4c41",
            "#c2185b")
 
@@ -47,13 +53,26 @@ def _series_unit(measure: str) -> str:
     return "share" if measure.endswith("_share") else "%" if measure == "load_pct" else ""
 
 
+def rag_lines(ax: Axes, rag: Sequence[RagBand]) -> None:
+    """The band thresholds (95 %, 100 %, 110 % by default) in their RAG colours."""
+    for band in rag:
+        if band.bound is not None and band.bound >= 80:
+            ax.axhline(band.bound, color=rag_fill(band.colour), lw=0.9, ls="--")
+
+
 def weekly_panels(groups: Sequence[tuple[str, Sequence[RunSummary]]],
-                  measures: Sequence[str] = ("load_pct", "red_share", "waiting_high_risk"),
-                  title: str = "") -> Figure:
+                  measures: Sequence[str] = ("load_pct", "children_per_fte", "red_share",
+                                             "waiting_high_risk"),
+                  title: str = "",
+                  changes: Sequence[Sequence[tuple[date, str]]] = (),
+                  rag: Sequence[RagBand] = ()) -> Figure:
     """Weekly service measures: rows are measures, columns are scenarios, axes shared by row.
 
     The first group's median is repeated as a grey dashed line in the other
-    columns, so each scenario reads against the base.
+    columns, so each scenario reads against the base. `changes` (one list per
+    group) are marked as dotted lines; `rag` draws the band thresholds on load %.
+    Load % is shown as a 4-week average: closed cases count to the end of
+    their month, so the weekly figure dips at the start of every month.
     """
     measures = [m for m in measures if groups and m in groups[0][1][0].series]
     cols = len(groups)
@@ -61,24 +80,33 @@ def weekly_panels(groups: Sequence[tuple[str, Sequence[RunSummary]]],
     axes = fig.subplots(len(measures), cols, sharex=True, sharey="row", squeeze=False)
     for row, measure in enumerate(measures):
         scale = _scale(_series_unit(measure))
+        window = 4 if measure == "load_pct" else 1
         base = weekly_band(groups[0][1], measure)
         for col, (label, runs) in enumerate(groups):
             ax = axes[row][col]
             band = weekly_band(runs, measure)
-            ax.fill_between(band.dates, [v * scale for v in band.p10],
-                            [v * scale for v in band.p90], color=BAND, alpha=0.7, lw=0,
-                            label="P10-P90")
+            ax.fill_between(band.dates, smooth([v * scale for v in band.p10], window),
+                            smooth([v * scale for v in band.p90], window), color=BAND,
+                            alpha=0.7, lw=0, label="P10-P90")
             if col > 0:
-                ax.plot(base.dates, [v * scale for v in base.p50], color="#888888", lw=1.0,
-                        ls="--", label=f"{groups[0][0]} (median)")
-            ax.plot(band.dates, [v * scale for v in band.p50], color=MEDIAN, lw=1.6,
-                    label="median")
+                ax.plot(base.dates, smooth([v * scale for v in base.p50], window),
+                        color="#888888", lw=1.0, ls="--",
+                        label=f"{scenario_label(groups[0][0])} (median)")
+            ax.plot(band.dates, smooth([v * scale for v in band.p50], window), color=MEDIAN,
+                    lw=1.6, label="median")
+            if measure == "load_pct":
+                rag_lines(ax, rag)
+            if measure in ("red_share", "waiting_high_risk", "waiting", "children_per_fte"):
+                ax.set_ylim(bottom=0)
+            if col < len(changes):
+                mark_changes(ax, changes[col], label=row == 0)
             if row == 0:
-                ax.set_title(label, fontsize=10)
+                ax.set_title(scenario_label(label), fontsize=10, pad=14)
             if col == 0:
                 unit = _axis_unit(_series_unit(measure))
-                ax.set_ylabel(SERIES_LABELS[measure] + (f" ({unit})" if measure != "load_pct"
-                                                        and unit else ""), fontsize=8)
+                name = SERIES_LABELS[measure] + (" (4-week average)" if window > 1 else "")
+                ax.set_ylabel(name + (f" ({unit})" if measure != "load_pct" and unit else ""),
+                              fontsize=8)
             date_axis(ax)
             ax.tick_params(labelsize=7)
     handles, labels = axes[0][min(1, cols - 1)].get_legend_handles_labels()
@@ -111,15 +139,18 @@ def difference_chart(c: Comparison, metrics: Sequence[str] = KEY_METRICS) -> Fig
                             xycoords=("axes fraction", "data"), xytext=(6, 0),
                             textcoords="offset points", va="center", fontsize=7, color=colour)
         ax.axvline(0, color=MEDIAN, lw=0.8)
-        ax.set_yticks(range(len(others)), [o.label for o in reversed(others)], fontsize=7)
+        ax.set_yticks(range(len(others)), [scenario_label(o.label) for o in reversed(others)],
+                      fontsize=7)
         ax.set_ylim(-0.7, len(others) - 0.3)
         ax.set_title(f"{metric.label}" + (" (percentage points)" if metric.unit in ("share", "%")
                                           else f" ({metric.unit})"),
                      fontsize=8, loc="left")
+        if metric.unit == "£":
+            ax.xaxis.set_major_formatter(lambda v, _pos: f"£{v:,.0f}")
         ax.tick_params(axis="x", labelsize=7)
         ax.margins(x=0.25)
-    fig.suptitle(f"Difference from {c.base.label}: mean and 95 % confidence interval "
-                 f"({c.runs} paired runs)", fontsize=10)
+    fig.suptitle(f"Difference from {scenario_label(c.base.label)}: mean and 95 % confidence "
+                 f"interval ({c.runs} paired runs)", fontsize=10)
     return fig
 
 
@@ -130,7 +161,8 @@ def _positions(values: Sequence[Any]) -> tuple[list[float], list[str] | None]:
     return [float(i) for i in range(len(values))], [str(v) for v in values]
 
 
-def sweep_chart(s: Sweep, metrics: Sequence[str] = SWEEP_METRICS) -> Figure:
+def sweep_chart(s: Sweep, metrics: Sequence[str] = SWEEP_METRICS,
+                rag: Sequence[RagBand] = ()) -> Figure:
     """Each outcome against the first swept setting (one line per value of the second)."""
     first = s.parameters[0]
     second = s.parameters[1] if len(s.parameters) > 1 else None
@@ -155,23 +187,31 @@ def sweep_chart(s: Sweep, metrics: Sequence[str] = SWEEP_METRICS) -> Figure:
                             alpha=0.18 if second is not None else 0.7, lw=0,
                             label="P10-P90" if second is None else None)
             ax.plot(x, [sp.p50 * scale for sp in spreads], color=colour, lw=1.6, marker="o",
-                    ms=3, label="median" if second is None else f"{second.path} = {other}")
+                    ms=3, label="median" if second is None
+                    else f"{setting_label(second.path)}: {other}")
         if labels is None and isinstance(current[0], int | float) and \
                 min(x) <= float(current[0]) <= max(x):
             ax.axvline(float(current[0]), color="#888888", ls="--", lw=0.9,
                        label=f"now ({current[0]:g})")
         if labels is not None:
             ax.set_xticks(x, labels, fontsize=7)
+        elif len(x) <= 12:
+            ax.set_xticks(x, [f"{v:g}" for v in x])  # the values tried, not 42.5
         ax.set_title(metric.label, fontsize=9)
         ax.set_ylabel(_axis_unit(metric.unit), fontsize=8)
-        ax.set_xlabel(first.path, fontsize=8)
+        ax.set_xlabel(setting_label(first.path), fontsize=8)
         ax.tick_params(labelsize=7)
+        if metric.unit in COUNTS or metric.unit == "share":
+            ax.set_ylim(bottom=0)
+        if name == "load_pct_mean":
+            rag_lines(ax, rag)
         if i == 0:
             ax.legend(fontsize=7, frameon=False)
     for k in range(len(metrics), rows * cols):
         axes[k // cols][k % cols].set_visible(False)
-    fig.suptitle(f"{s.base.name}: outcomes against {first.path} "
-                 f"(P10-P90 of {s.runs} runs shaded)", fontsize=11)
+    fig.suptitle(f"{scenario_label(s.base.name)}: outcomes against "
+                 f"{setting_label(first.path).lower()} (P10-P90 of {s.runs} runs shaded)",
+                 fontsize=11)
     return fig
 
 
@@ -205,8 +245,12 @@ def intake_curve(plan: IntakePlan) -> Figure:
         ax.set_title(target.describe(), fontsize=9, loc="left")
         ax.set_ylabel(_axis_unit(metric.unit), fontsize=8)
         ax.tick_params(labelsize=7)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # whole NQSWs only
+        if metric.unit in COUNTS or metric.unit == "share":
+            high = ax.get_ylim()[1]
+            ax.set_ylim(0, max(high, 1.0 if metric.unit in COUNTS else high))
         ax.legend(fontsize=7, frameon=False, loc="best")
     axes[-1][0].set_xlabel("NQSWs taken on (total); small numbers: order searched", fontsize=8)
-    fig.suptitle(f"{plan.base.name}: the intake sizes searched (green meets the target, "
-                 f"red does not)", fontsize=10)
+    fig.suptitle(f"{scenario_label(plan.base.name)}: the intake sizes searched (green meets "
+                 f"the target, red does not)", fontsize=10)
     return fig

@@ -1007,7 +1007,7 @@ class Service:
         months = int(rng.integers(lo, hi + 1))
         since = _months_before(today, months)
         self.worker_count += 1
-        wid = f"W{self.worker_count:04d}"
+        wid = f"W{self.worker_count:02d}"  # W01, as team files number workers
         person = Worker(
             id=wid, role=group.role, team=post.team.id,
             qualified_on=since if group.role in QUALIFIED_ROLES else None,
@@ -1243,6 +1243,9 @@ class Service:
                 added += 1
         self.event("cohort", None, count=count,
                    detail=f"{count} NQSWs: {filled} filled vacancies, {added} new posts")
+        for name, n in (("nqsw_into_vacancies", filled), ("nqsw_new_posts", added)):
+            if n:
+                self.event(name, None, count=n)
 
     def _team_load(self, team: SimTeam) -> float:
         bench = sum(w.benchmark for w in team.workers)
@@ -1261,6 +1264,10 @@ class Service:
             return (2, -p.holder.started, p.key)
 
         doomed = sorted((p for t in teams for p in t.posts), key=order)[:posts]
+        kinds = [order(p)[0] for p in doomed]
+        for kind, name in enumerate(("posts_cut_vacant", "posts_cut_agency", "posts_cut_filled")):
+            if kinds.count(kind):
+                self.event(name, None, count=kinds.count(kind))
         for post in doomed:
             if post.holder is not None:
                 self.depart(post.holder, "post cut")

@@ -23,6 +23,8 @@ import numpy as np
 
 from allocopt.confidence import t_quantile_95
 
+WEEKS_A_YEAR = 365.25 / 7
+
 SERVICE = "ALL"
 """The team id of rows that sum the whole service."""
 
@@ -184,7 +186,7 @@ METRICS: tuple[Metric, ...] = (
     Metric("high_risk_wait_days_mean", "Days to allocate CP/S47 work (mean)", "days", "lower"),
     Metric("high_risk_within_1", "CP/S47 work allocated within 1 working day", "share", "higher"),
     Metric("high_risk_within_5", "CP/S47 work allocated within 5 working days", "share", "higher"),
-    Metric("children_per_fte", "Children per case-holding FTE (mean)", "children", "neither"),
+    Metric("children_per_fte", "Children per worker (mean, per FTE)", "children", "neither"),
     Metric("households_per_fte", "Households per case-holding FTE (mean)", "households", "neither"),
     Metric("fte_mean", "Case-holding FTE (mean)", "FTE", "neither"),
     Metric("vacancies_mean", "Vacant posts, incl. agency-covered (mean)", "posts", "lower"),
@@ -198,6 +200,12 @@ METRICS: tuple[Metric, ...] = (
     Metric("transfers", "Transfers (CP work away from a protected NQSW)", "households", "neither"),
     Metric("leavers", "Leavers (incl. agency)", "workers", "lower"),
     Metric("starters", "Starters (incl. agency)", "workers", "neither"),
+    Metric("staff_cost_per_year", "Staff cost a year (workers in post)", "£", "lower"),
+    Metric("posts_cut_vacant", "Posts cut that were vacant", "posts", "neither"),
+    Metric("posts_cut_agency", "Posts cut that an agency worker held", "posts", "neither"),
+    Metric("posts_cut_filled", "Posts cut that a permanent worker held", "posts", "neither"),
+    Metric("nqsw_into_vacancies", "NQSWs who filled vacant posts", "workers", "neither"),
+    Metric("nqsw_new_posts", "NQSWs in new posts", "workers", "neither"),
     Metric("nqsw_breaches", "NQSW protection breaches", "breaches", "lower"),
     Metric("rule_breaches", "Allocation rule breaches (any rule)", "breaches", "lower"),
 )
@@ -235,8 +243,13 @@ def summarise(
     allocations: Sequence[AllocationRow],
     workers: Sequence[WorkerRow],
     events: Sequence[EventRow],
+    annual_costs: tuple[float, float, float] | None = None,
 ) -> dict[str, float]:
-    """The summary metrics of one replication (see :data:`METRICS`)."""
+    """The summary metrics of one replication (see :data:`METRICS`).
+
+    `annual_costs` are a year's cost of a permanent worker, an agency worker and
+    an NQSW in post; without them the staff cost is not measured (NaN).
+    """
     service = [r for r in week_rows if r.team == SERVICE and r.week > 0]
     out: dict[str, float] = {}
     if service:
@@ -263,6 +276,11 @@ def summarise(
         out["allocations"] = sum(r.allocations for r in service)
         out["leavers"] = sum(r.leavers for r in service)
         out["starters"] = sum(r.starters for r in service)
+        if annual_costs is not None:
+            permanent, agency, nqsw = annual_costs
+            weekly = [((r.workers - r.agency - r.nqsw) * permanent + r.agency * agency
+                       + r.nqsw * nqsw) / WEEKS_A_YEAR for r in service]
+            out["staff_cost_per_year"] = _mean(weekly) * WEEKS_A_YEAR
     total_days = sum(w.days for w in workers)
     out["red_time_share"] = sum(w.days_in[-1] for w in workers) / total_days if total_days else 0.0
     out["amber_time_share"] = (sum(w.days_in[-2] for w in workers if len(w.days_in) > 1)
@@ -278,6 +296,9 @@ def summarise(
     out["escalations"] = counts.get("escalation", 0) + counts.get("red", 0)
     out["unallocated_on_leaving"] = counts.get("unallocated_on_leaving", 0)
     out["transfers"] = counts.get("transfer", 0)
+    for kind in ("posts_cut_vacant", "posts_cut_agency", "posts_cut_filled",
+                 "nqsw_into_vacancies", "nqsw_new_posts"):
+        out[kind] = counts.get(kind, 0)
     out["rule_breaches"] = counts.get("breach", 0)
     out["nqsw_breaches"] = sum(e.count for e in events
                                if e.kind == "breach" and e.detail.startswith("nqsw"))

@@ -61,7 +61,8 @@ def run_replication(
     service = Service(scenario, chosen, Streams(seed, index), replication=index,
                       duty_allocator=duty)
     out = service.run()
-    summary = summarise(out.week_rows, out.allocations, out.workers, out.events)
+    costs = scenario.costs.per_year() if scenario.costs is not None else None
+    summary = summarise(out.week_rows, out.allocations, out.workers, out.events, costs)
     return ReplicationResult(
         scenario=scenario.name, replication=index, seed=seed, policy=chosen.name,
         start=scenario.start, weeks=scenario.weeks, teams=out.teams, bands=out.bands,

@@ -634,6 +634,28 @@ class Initial(ScenarioModel):
         return self
 
 
+class Costs(ScenarioModel):
+    """A year's cost of one worker in post, by kind of post (pounds; your own figures).
+
+    A vacant post costs nothing here; a post covered by an agency worker costs
+    the agency rate; an NQSW costs the NQSW rate while newly qualified (their
+    protected first year, with its supervision and training) and the
+    permanent rate after.
+    """
+
+    permanent: float = Field(ge=0, le=1_000_000, description="A permanent social worker, a year "
+                             "(salary and on-costs).")
+    agency: float = Field(ge=0, le=1_000_000, description="An agency social worker covering a "
+                          "post, a year (all charges).")
+    nqsw: float = Field(ge=0, le=1_000_000, description="An NQSW in the protected first year, a "
+                        "year (salary, on-costs and ASYE support).")
+    source: str = Field(default="", description="Where the figures come from.")
+
+    def per_year(self) -> tuple[float, float, float]:
+        """(permanent, agency, NQSW) a year."""
+        return (self.permanent, self.agency, self.nqsw)
+
+
 class BenchmarkChange(Dated):
     """New full-time benchmarks from a date, by experience band."""
 
@@ -663,6 +685,8 @@ class Scenario(ScenarioModel):
     allocation: Allocation = Field(default_factory=Allocation)
     initial: Initial = Field(default_factory=Initial)
     benchmark_changes: tuple[BenchmarkChange, ...] = ()
+    costs: Costs | None = Field(default=None, description="A year's cost of each kind of post "
+                                "(to compare the cost of scenarios).")
 
     @model_validator(mode="after")
     def _coherent(self) -> Scenario:

@@ -24,7 +24,7 @@ from allocopt.whatif.parallel import Progress, TaskPool
 from allocopt.whatif.runs import SERIES, RunSummary, Spread, metric_spread, run_scenarios
 
 KEY_METRICS: tuple[str, ...] = (
-    "load_pct_mean", "red_share_mean", "red_time_share", "high_risk_wait_days_mean",
+    "load_pct_mean", "children_per_fte", "red_share_mean", "red_time_share", "high_risk_wait_days_mean",
     "high_risk_within_5", "waiting_mean", "waiting_end", "unallocated_on_leaving",
     "nqsw_breaches",
 )

@@ -26,7 +26,8 @@ from allocopt.simulation.runner import run_replication
 from allocopt.simulation.scenario import Scenario
 from allocopt.whatif.parallel import Progress, TaskPool
 
-SERIES: tuple[str, ...] = ("load_pct", "red_share", "waiting", "waiting_high_risk")
+SERIES: tuple[str, ...] = ("load_pct", "children_per_fte", "red_share", "waiting",
+                           "waiting_high_risk")
 """Weekly service-wide measures a study keeps by default."""
 
 SERIES_LABELS: dict[str, str] = {
@@ -35,7 +36,7 @@ SERIES_LABELS: dict[str, str] = {
     "amber_share": "Share of workers in amber",
     "waiting": "Households waiting",
     "waiting_high_risk": "CP/S47 households waiting",
-    "children_per_fte": "Children per case-holding FTE",
+    "children_per_fte": "Children per worker (FTE)",
     "fte": "Case-holding FTE",
     "vacancies": "Vacant posts",
 }

@@ -28,7 +28,7 @@ MAX_SWEPT = 2
 MAX_POINTS = 10_000
 
 SWEEP_METRICS: tuple[str, ...] = (
-    "load_pct_mean", "red_share_mean", "red_time_share", "high_risk_within_5",
+    "load_pct_mean", "children_per_fte", "red_share_mean", "red_time_share", "high_risk_within_5",
     "high_risk_wait_days_mean", "waiting_mean", "unallocated_on_leaving", "escalations",
 )
 """Outcomes plotted against the settings by default (every metric is in the tables)."""
@@ -189,7 +189,7 @@ def sweep(
     pool: TaskPool | None = None,
     progress: Progress | None = None,
     policy_name: str | None = None,
-    series: Sequence[str] = ("load_pct",),
+    series: Sequence[str] = ("load_pct", "children_per_fte"),
 ) -> Sweep:
     """Run every point of the grid of `parameters` with replications 0 .. runs-1 of `seed`.
 
