@@ -68,7 +68,8 @@ def backtest_figure(bt: Backtest) -> Any:
     """Each measure over time: the P10-P90 band, the median and the actual values."""
     import numpy as np
 
-    from allocopt.report.plots import MEDIAN, date_axis, new_figure
+    from allocopt.report.palette import MEDIAN
+    from allocopt.report.plots import date_axis, new_figure
 
     fig = new_figure(11, 7)
     axes = fig.subplots(2, 3)
