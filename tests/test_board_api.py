@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import re
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -30,6 +31,14 @@ def meeting() -> MeetingInputs:
 @pytest.fixture
 def board(meeting: MeetingInputs, tmp_path: Path) -> MeetingBoard:
     b = make_board(meeting, f"sqlite:///{tmp_path / 'record.sqlite'}")
+    yield b
+    b.record.close()
+
+
+@pytest.fixture
+def any_board(meeting: MeetingInputs, record_url: Callable[[], str]) -> MeetingBoard:
+    """A board on SQLite, then on PostgreSQL (the database behaviours run on both)."""
+    b = make_board(meeting, record_url())
     yield b
     b.record.close()
 
@@ -256,7 +265,8 @@ def test_corrections_are_new_rows(tab: Tab, board: MeetingBoard) -> None:
     assert len(csv_text.strip().splitlines()) == 1 + 4
 
 
-def test_two_tabs_on_one_household_one_wins_and_nothing_is_lost(board: MeetingBoard) -> None:
+def test_two_tabs_on_one_household_one_wins_and_nothing_is_lost(any_board: MeetingBoard) -> None:
+    board = any_board
     a, b = Tab(board, chair="Sam Rivers"), Tab(board, chair="Alex Moore")
     assert a.post("/household/R0009/accept", {"revision": "0"}).status_code == 200
     lost = b.post("/household/R0009/assign",
@@ -335,8 +345,8 @@ def test_escalation_rebalance_minutes_history_and_csv_are_one_click_away(
 
 
 def test_a_restarted_board_carries_on_with_every_confirmed_decision(
-        meeting: MeetingInputs, tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'record.sqlite'}"
+        meeting: MeetingInputs, record_url: Callable[[], str]) -> None:
+    url = record_url()
     first = make_board(meeting, url)
     tab = Tab(first)
     tab.act("R0009", "accept")

@@ -8,8 +8,10 @@ above the acceptable band, a written plan in red, ...).
 
 Weeks are counted from meeting dates: each meeting stands for the days until the
 next one (the latest for one week), so weekly meetings count one week each and
-a missed week is not lost. A run of weeks in a band counts every meeting in a row
-at that band or higher, from the date of its first meeting (one meeting: 1 week).
+a missed week is not lost. A worker's current run counts the meetings in a row in
+their band now; an action due counts the meetings in a row at its band or higher
+(a worker in red also counts towards an amber review), from the date of the first
+meeting of the run (one meeting: 1 week).
 """
 
 from __future__ import annotations
@@ -60,7 +62,7 @@ class WorkerTrend:
     run_band: str
     """The band of the latest meeting."""
     run_weeks: int
-    """Weeks in a row at that band or higher, up to the latest meeting."""
+    """Weeks in a row in that band, up to the latest meeting."""
     current: bool
     """In the team at the latest meeting."""
 
@@ -157,12 +159,13 @@ def history(scheme: Scheme, meetings: Sequence[tuple[date, Sequence[Sample]]]) -
     latest = dates[-1] if dates else None
     position = {on: i for i, on in enumerate(dates)}
 
-    def run_start(points: Sequence[Point], floor: int) -> date | None:
-        """First date of the latest run of meetings at band `floor` or higher; a
-        meeting the worker missed ends a run."""
+    def run_start(points: Sequence[Point], floor: int, exact: bool = False) -> date | None:
+        """First date of the latest run of meetings at band `floor` or higher (`exact`:
+        at that band); a meeting the worker missed ends a run."""
         start = None
         for i in range(len(points) - 1, -1, -1):
-            if order.get(points[i].band, 0) < floor or (
+            band = order.get(points[i].band, 0)
+            if band < floor or (exact and band != floor) or (
                     i + 1 < len(points)
                     and position[points[i + 1].on] - position[points[i].on] > 1):
                 break
@@ -179,7 +182,7 @@ def history(scheme: Scheme, meetings: Sequence[tuple[date, Sequence[Sample]]]) -
             days_in[p.band] = days_in.get(p.band, 0) + covered[p.on]
         now = points[-1]
         current = now.on == latest
-        started = run_start(points, order.get(now.band, 0)) or now.on
+        started = run_start(points, order.get(now.band, 0), exact=True) or now.on
         trends.append(WorkerTrend(worker_id, points,
                                   {band: _weeks(days) for band, days in days_in.items()},
                                   now.band, _run_weeks(started, now.on), current))

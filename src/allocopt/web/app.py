@@ -29,7 +29,6 @@ from starlette.staticfiles import StaticFiles
 from allocopt.allocation.explain import Standing, rank_workers
 from allocopt.history import history
 from allocopt.record.store import DecisionRow
-from allocopt.report.history_view import spark
 from allocopt.report.minutes import (
     decision_words,
     minutes_html,
@@ -86,7 +85,6 @@ def environment() -> Environment:
     env.filters["pct"] = pct
     env.filters["width"] = bar_width
     env.filters["amount"] = fmt
-    env.filters["spark"] = spark
     env.filters["domkey"] = domkey
     env.globals["decision_words"] = decision_words
     env.globals["HTMX"] = HTMX
@@ -156,22 +154,19 @@ class BoardApp:
         return self.render(request, "board.html", focus=request.query_params.get("focus"),
                            open_for=request.query_params.get("open"))
 
-    def row(self, request: Request) -> Response:
-        hid = request.path_params["hid"]
+    def household(self, request: Request) -> Row:
+        """The household the path names, or 404."""
         try:
-            r = self.board.row(hid)
+            return self.board.row(request.path_params["hid"])
         except FormError as e:
             raise HTTPException(404, e.message) from None
-        return self.render(request, "_row.html", r=r, open_chooser=False, typed={})
+
+    def row(self, request: Request) -> Response:
+        return self.render(request, "_row.html", r=self.household(request), open_chooser=False)
 
     def chooser(self, request: Request) -> Response:
-        hid = request.path_params["hid"]
-        try:
-            r = self.board.row(hid)
-        except FormError as e:
-            raise HTTPException(404, e.message) from None
-        return self.render(request, "_chooser.html", r=r, options=self.options(r), typed={},
-                           preview=None)
+        r = self.household(request)
+        return self.render(request, "_chooser.html", r=r, options=self.options(r))
 
     def options(self, r: Row) -> list[dict[str, Any]]:
         """Every worker for the household, best first, with why (the rules' words)."""

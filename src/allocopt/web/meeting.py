@@ -755,6 +755,10 @@ class MeetingBoard:
         notes = [f"Held on the meeting board: {counts['decided']} of {counts['waiting']} "
                  f"households decided, {counts['suggested']} suggestions still open; "
                  f"suggestions from run {self.run.row.number} of the optimiser."]
+        if view.withheld:
+            notes.append(f"{view.withheld} suggestion(s) withheld after the decisions made (they "
+                         "would now break a hard rule); the escalation below is from run "
+                         f"{self.run.row.number}: re-run the optimiser to bring it up to date.")
         if counts["overrides"]:
             notes.append(f"Hard rules overridden by the manager: {counts['overrides']} "
                          "(marked below, with the reasons recorded).")
