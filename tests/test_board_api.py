@@ -418,3 +418,23 @@ def test_childrens_names_only_when_allowed_and_never_in_logs(
     # the record holds ids and what the manager typed, never the children's names field
     assert (tmp_path / "team.record.sqlite").exists()
     shown.record.close()
+
+
+def test_an_unexpected_error_says_nothing_was_saved_and_logs_only_its_type(
+        board: MeetingBoard, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    tab = Tab(board)
+
+    def broken() -> None:
+        raise ValueError("Alice Example, 12 Acacia Avenue")
+
+    monkeypatch.setattr(board, "minutes", broken)
+    caplog.set_level(logging.INFO, logger="allocopt.web")
+    reply = tab.client.get("/minutes.md")
+    assert reply.status_code == 500 and "nothing was saved" in reply.text
+    assert "Alice" not in reply.text
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "error on GET /minutes.md: ValueError" in logged and "Alice" not in logged
+    huge = tab.client.post("/household/R0009/accept",
+                           data={"csrf": tab.token, "revision": "0", "reason": "x" * 70_000})
+    assert huge.status_code == 413 and decisions(board) == []

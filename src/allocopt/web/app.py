@@ -25,6 +25,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp
 
 from allocopt.allocation.explain import Standing, rank_workers
 from allocopt.history import history
@@ -393,14 +394,12 @@ def _row_key(r: Row | None) -> tuple[Any, ...]:
     return (r.state.revision, r.suggestion.worker_id if r.suggestion else None, r.withheld)
 
 
-def create_app(board: MeetingBoard, access: Access | None = None) -> Starlette:
+def create_app(board: MeetingBoard, access: Access | None = None) -> ASGIApp:
     """The board's ASGI app (loopback rules unless `access` says otherwise)."""
     access = access or Access()
     ui = BoardApp(board, access)
 
     async def on_error(request: Request, exc: Exception) -> Response:
-        # the type only: an exception's text may carry data from the files
-        LOG.error("error on %s %s: %s", request.method, request.url.path, type(exc).__name__)
         return PlainTextResponse("Something went wrong on the board; nothing was saved by this "
                                  "request. Reload the page.", status_code=500)
 
@@ -429,6 +428,6 @@ def create_app(board: MeetingBoard, access: Access | None = None) -> Starlette:
     ]
     app = Starlette(routes=routes, exception_handlers={Exception: on_error,
                                                        HTTPException: not_found})
-    app.add_middleware(AccessMiddleware, access=access)
     app.state.board = board
-    return app
+    # outermost, so that it sees the errors Starlette raises again after answering
+    return AccessMiddleware(app, access)

@@ -33,6 +33,8 @@ CHAIR_COOKIE = "allocopt_chair"
 CSRF_FIELD = "csrf"
 CSRF_HEADER = "x-csrf-token"
 MIN_SECRET = 16
+MAX_BODY = 64 * 1024
+"""Largest request body accepted: the board's forms are a few fields of text."""
 LOG = logging.getLogger("allocopt.web")
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
@@ -146,6 +148,11 @@ class AccessMiddleware:
             await PlainTextResponse("This board answers on 127.0.0.1 only.",
                                     status_code=400)(scope, receive, send)
             return
+        length = request.headers.get("content-length", "0")
+        if not length.isdigit() or int(length) > MAX_BODY:
+            await PlainTextResponse("The form is too large.", status_code=413)(
+                scope, receive, send)
+            return
         session = request.cookies.get(SESSION_COOKIE, "")
         fresh = not (len(session) == 43 and session.replace("-", "").replace("_", "").isalnum())
         if fresh:
@@ -177,6 +184,12 @@ class AccessMiddleware:
                 response = RedirectResponse("/login", status_code=303)
             await response(scope, receive, send_with_headers)
         else:
-            await self.app(scope, receive, send_with_headers)
+            try:
+                await self.app(scope, receive, send_with_headers)
+            except Exception as e:
+                # Starlette has answered with the error page and raises again for the
+                # server to log; its traceback could carry data from the files, so
+                # only the type is logged, here.
+                LOG.error("error on %s %s: %s", scope["method"], path, type(e).__name__)
         LOG.info("%s %s %d %.0f ms", scope["method"], path, status,
                  1000 * (time.perf_counter() - started))
