@@ -104,7 +104,7 @@ def serve(
     from allocopt.allocation.greedy import GreedyAllocator
     from allocopt.allocation.problem import Allocator
     from allocopt.io.meeting import load_meeting
-    from allocopt.web.app import create_app
+    from allocopt.web.app import create_app, settle
     from allocopt.web.meeting import MeetingBoard
     from allocopt.web.security import Access, AccessError
 
@@ -125,6 +125,7 @@ def serve(
     err.print(f"Opening the meeting of {meeting.title} on {meeting.inputs.on:%d %b %Y} "
               f"(the optimiser may take up to {meeting.policy.time_limit_s:g} s)...")
     board = MeetingBoard(meeting, record, allocator, show_names=show_names)
+    settle()
     state = "carried on" if board.meeting.reopened else "opened"
     err.print(f"Meeting {state}: {len(board.rows)} decisions recorded so far. "
               f"Decision record: {_shown_url(url)}")

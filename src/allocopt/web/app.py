@@ -9,6 +9,7 @@ with what was decided there and the values this tab typed, ready to correct.
 
 from __future__ import annotations
 
+import gc
 import logging
 import math
 from collections.abc import Callable
@@ -67,6 +68,18 @@ def bar_width(s: Standing) -> float:
 def pct(s: Standing | float | None) -> str:
     value = s.pct if isinstance(s, Standing) else s
     return "n/a" if value is None or not math.isfinite(value) else f"{value:.1f}%"
+
+
+def settle() -> None:
+    """Move what the meeting holds out of the collector's way.
+
+    A meeting of 1,000 households holds millions of long-lived objects (the
+    problem, the explained suggestions); a full collection over them, started by a
+    page's many small strings, added 0.1-0.2 s to a board of that size. Frozen
+    objects are still freed when nothing refers to them.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def domkey(value: str) -> str:
@@ -277,6 +290,7 @@ class BoardApp:
         try:
             await self.form(request)
             run = self.board.rerun(self.chair(request))
+            settle()
         except PermissionError:
             return self.refused(request)
         except FormError as e:
