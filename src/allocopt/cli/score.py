@@ -119,10 +119,14 @@ def scheme_file(
 
 @app.command()
 def template(
-    out: Annotated[Path, typer.Argument(help="caseload.csv, caseload.xlsx or team.yaml")],
+    out: Annotated[Path, typer.Argument(help="caseload.csv, caseload.xlsx, team.yaml, or "
+                                             "team.xlsx with --team")],
+    team: Annotated[bool, typer.Option(
+        "--team", help="A whole team in one workbook: team, workers, caseload and waiting "
+                       "sheets (read wherever a team file is).")] = False,
     force: ForceOpt = False,
 ) -> None:
-    """Write a blank caseload sheet (.csv/.xlsx) or team file (.yaml) to fill in."""
+    """Write a blank caseload sheet (.csv/.xlsx), team file (.yaml) or team workbook to fill in."""
     _refuse_overwrite(out, force)
-    write_template(out)
+    write_template(out, team)
     typer.echo(f"wrote {out}")

@@ -85,7 +85,9 @@ def read_waiting_list(inputs: ScoreInputs, path: Path | None = None) -> Caseload
     A waiting household has no worker, and no household or child on it is also held.
     """
     team = inputs.team
-    waiting = read_caseload(_named_file(team, path, "waiting", "a WAITING file"))
+    file = _named_file(team, path, "waiting", "a WAITING file")
+    # A team workbook keeps its waiting list on a sheet of its own.
+    waiting = read_caseload(file, "waiting" if file == team.path else None)
     if waiting.caseload.holdings:
         first = waiting.caseload.holdings[0]
         raise waiting.error_for_child(first.child_ids[0], "a waiting household already has a "

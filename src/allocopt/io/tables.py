@@ -67,6 +67,21 @@ def read_table(path: Path, sheet: str | None = None, preferred_sheet: str | None
     raise InputError(path, "unsupported file type", found=suffix, expected=".csv or .xlsx")
 
 
+def sheet_names(path: Path) -> list[str]:
+    """The sheets of a workbook, in order."""
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True)
+    except Exception as e:  # a damaged or mislabelled file: one line, no traceback
+        raise InputError(path, "not a readable workbook", found=type(e).__name__,
+                         expected="an .xlsx file saved by a spreadsheet") from None
+    try:
+        return list(book.sheetnames)
+    finally:
+        book.close()
+
+
 def _read_csv(path: Path) -> Table:
     data = path.read_bytes()
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):

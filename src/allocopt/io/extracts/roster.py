@@ -184,9 +184,9 @@ def parse_duties(value: Cell) -> tuple[Duty, ...]:
     return tuple(duties)
 
 
-def read_roster(path: Path) -> Roster:
-    """Read a roster (CSV, or the 'roster' sheet or only sheet of a workbook)."""
-    table = read_table(path, preferred_sheet="roster")
+def read_roster(path: Path, sheet: str | None = None) -> Roster:
+    """Read a roster (CSV, or `sheet`, else the 'roster' sheet or only sheet of a workbook)."""
+    table = read_table(path, sheet=sheet, preferred_sheet="roster")
     columns = Columns(table, ROSTER_COLUMNS)
     if not (columns.has("worker_id") or columns.has("name")):
         raise table.error("no worker_id or name column", row=1,
