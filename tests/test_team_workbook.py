@@ -106,7 +106,7 @@ def test_a_broken_workbook_is_one_line(tmp_path: Path, monkeypatch: pytest.Monke
     book = openpyxl.load_workbook(path)
     book["workers"]["C2"].value = "wizard"  # role of W01
     book.save(path)
-    code, out, err = run_cli(monkeypatch, capsys, "score", path)
+    code, _out, err = run_cli(monkeypatch, capsys, "score", path)
     assert code == 2 and "Traceback" not in err and err.count("\n") == 1
     assert "workers" in err and "wizard" in err
     del book["caseload"]
