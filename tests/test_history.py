@@ -4,6 +4,7 @@ and `allocopt history` / `allocopt serve` on the command line."""
 from __future__ import annotations
 
 import json
+import socket
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -151,6 +152,12 @@ def test_history_and_serve_refuse_bad_settings_with_one_line(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
     team = copy_team(tmp_path)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        code, _, err = run_cli(monkeypatch, capsys, "serve", team, "--port", port)
+    assert code == 2 and f"cannot listen on 127.0.0.1 port {port}" in err
     code, _, err = run_cli(monkeypatch, capsys, "serve", team, "--host", "0.0.0.0")
     assert code == 2 and "set a secret first" in err and "Traceback" not in err
     monkeypatch.setenv("ALLOCOPT_BOARD_SECRET", "short")

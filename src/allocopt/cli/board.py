@@ -7,6 +7,7 @@ commands, so that every other command starts without them.
 from __future__ import annotations
 
 import os
+import socket
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -65,6 +66,20 @@ def _secret(secret_file: Path | None) -> str | None:
     return os.environ.get(SECRET_ENV) or None
 
 
+def _check_port(host: str, port: int) -> None:
+    """Refuse at once, before the optimiser runs, if the address cannot be listened on."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as e:
+            raise InputError(None, f"cannot listen on {host} port {port}", field="--port",
+                             found=e.strerror or "refused",
+                             expected="a free port (--port) on an address of this computer"
+                             ) from None
+
+
 def open_team_record(team: Path, db: str | None) -> DecisionRecord:
     """The decision record for a team (the --db URL, or the file beside the team file)."""
     from allocopt.record.store import database_url, open_record
@@ -112,6 +127,7 @@ def serve(
         access = Access.for_server(host, port, _secret(secret_file))
     except AccessError as e:
         raise InputError(None, str(e)) from None
+    _check_port(host, port)
     meeting = load_meeting(team, waiting, policy, scheme, parse_date(date), time_limit)
     from allocopt.record.store import database_url
 
