@@ -267,6 +267,18 @@ def _cut_words(c: Comparison) -> list[str]:
     return out
 
 
+def comparison_table(c: Comparison, k: int = 0,
+                     metrics: Sequence[str] | None = None) -> TableBlock:
+    """Scenario `k` against the base: both means, the difference, its CI and the verdict."""
+    base, label = scenario_label(c.base.label), scenario_label(c.others[k].label)
+    return TableBlock(
+        f"{label} compared with {base}",
+        ["Outcome", f"{base} (mean)", f"{label} (mean)", "Difference",
+         "95 % confidence interval", "Verdict"],
+        _difference_rows(c, k, metrics if metrics is not None else _metrics_shown(c, KEY_METRICS)),
+        note="pp = percentage points. Load % cells are coloured by the RAG band they fall in.")
+
+
 def comparison_page(c: Comparison, question: str | None = None,
                     metrics: Sequence[str] = KEY_METRICS, where: str = "one process") -> str:
     """The comparison as a self-contained HTML page."""
@@ -297,14 +309,8 @@ def comparison_page(c: Comparison, question: str | None = None,
         "made cannot tell the scenarios apart on that outcome. Children per worker sits "
         "beside load %: a lower load % with more children each is not a lighter job.",
         LOAD_NOTE])
-    for k, other in enumerate(c.others):
-        results.tables.append(TableBlock(
-            f"{scenario_label(other.label)} compared with {base}",
-            ["Outcome", f"{base} (mean)", f"{scenario_label(other.label)} (mean)", "Difference",
-             "95 % confidence interval", "Verdict"],
-            _difference_rows(c, k, shown),
-            note="pp = percentage points. Load % cells are coloured by the RAG band they "
-                 "fall in."))
+    for k in range(len(c.others)):
+        results.tables.append(comparison_table(c, k, shown))
     results.figures.append(Figure(
         "Differences from the base", figure_png(difference_chart(c, shown)),
         "Each dot is the average difference from the base; the bar is its 95 % confidence "
@@ -418,6 +424,18 @@ def sweep_precision(s: Sweep) -> str:
     return text
 
 
+def sweep_table(s: Sweep, metrics: Sequence[str] = SWEEP_METRICS) -> TableBlock:
+    """The median run at each setting, load % tinted by band."""
+    scheme = _scheme(s.base)
+    header = [setting_label(p.path) for p in s.parameters] + [metric_label(m) for m in metrics]
+    rows: list[list[str | Cell]] = [
+        [_value(v) for v in pt.values]
+        + [_value_cell(pt.spread(m).p50, METRIC_BY_NAME[m].unit, scheme) for m in metrics]
+        for pt in s.points]
+    return TableBlock("Median run at each setting", header, rows,
+                      note="Load % cells are coloured by the RAG band they fall in.")
+
+
 def sweep_page(s: Sweep, question: str | None = None, metrics: Sequence[str] = SWEEP_METRICS,
                where: str = "one process") -> str:
     """The sweep as a self-contained HTML page."""
@@ -438,16 +456,10 @@ def sweep_page(s: Sweep, question: str | None = None, metrics: Sequence[str] = S
                 TableBlock("Settings", ["Setting", "Values tried", "Now"], settings)])
     shown = list(metrics)
     scheme = _scheme(s.base)
-    header = labels + [metric_label(m) for m in shown]
-    rows: list[list[str | Cell]] = [
-        [_value(v) for v in pt.values]
-        + [_value_cell(pt.spread(m).p50, METRIC_BY_NAME[m].unit, scheme) for m in shown]
-        for pt in s.points]
     results = Section("Results", paragraphs=[
         "The median run at each setting. Children per worker sits beside load %: a lower "
         "load % because each worker is allowed more is not a lighter job.", LOAD_NOTE],
-        tables=[TableBlock("Median run at each setting", header, rows,
-                           note="Load % cells are coloured by the RAG band they fall in.")],
+        tables=[sweep_table(s, shown)],
         figures=[Figure("Outcomes against the setting",
                         figure_png(sweep_chart(s, shown, scheme.rag)),
                         "The line is the median run at each value; the shaded band holds the "
@@ -561,17 +573,8 @@ def _dates(plan: IntakePlan) -> str:
     return " and ".join(long_date(d) for d in plan.dates)
 
 
-def intake_page(plan: IntakePlan, question: str | None = None,
-                where: str = "one process") -> str:
-    """The intake plan as a self-contained HTML page."""
-    question = question or (f"How many newly qualified social workers should we take on "
-                            f"({_dates(plan)}) to meet our targets, and can we protect them?")
-    targets = TableBlock("Targets", ["Target"], [[t.describe()] for t in plan.targets])
-    scen = Section("The scenario and the targets", paragraphs=[
-        f"The plan adds NQSW cohorts on {_dates(plan)} to {scenario_label(plan.base.name)}. A "
-        "cohort fills vacant posts first and then adds posts; NQSWs carry a lower benchmark "
-        "and no child protection work in their first months, as the scheme sets out."],
-        tables=[scenario_facts([(plan.base.name, plan.base)]), targets])
+def intake_table(plan: IntakePlan) -> TableBlock:
+    """The sizes searched: how each intake is placed, its load and each target, met or not."""
     costs = plan.base.costs is not None
     scheme = _scheme(plan.base)
     head = ["NQSWs", "When", "Fill vacancies", "New posts", metric_label("load_pct_mean"),
@@ -594,6 +597,32 @@ def intake_page(plan: IntakePlan, question: str | None = None,
             cells.append(_diff_shown(cost.mean, "£") if cost is not None else "-")
         cells += ["yes" if o.passes else "no", f"#{o.order}"]
         rows.append(cells)
+    return TableBlock("The sizes searched", head, rows, left=(1,),
+                      note="'Searched' gives the order in which sizes were tried. Fill "
+                           "vacancies, new posts, load % and children per worker are "
+                           "averages over the runs; load % is coloured by its RAG band.")
+
+
+def main_table(result: Comparison | Sweep | IntakePlan) -> TableBlock:
+    """The table a report is built around (the first scenario's, for a comparison)."""
+    if isinstance(result, Comparison):
+        return comparison_table(result)
+    if isinstance(result, Sweep):
+        return sweep_table(result)
+    return intake_table(result)
+
+
+def intake_page(plan: IntakePlan, question: str | None = None,
+                where: str = "one process") -> str:
+    """The intake plan as a self-contained HTML page."""
+    question = question or (f"How many newly qualified social workers should we take on "
+                            f"({_dates(plan)}) to meet our targets, and can we protect them?")
+    targets = TableBlock("Targets", ["Target"], [[t.describe()] for t in plan.targets])
+    scen = Section("The scenario and the targets", paragraphs=[
+        f"The plan adds NQSW cohorts on {_dates(plan)} to {scenario_label(plan.base.name)}. A "
+        "cohort fills vacant posts first and then adds posts; NQSWs carry a lower benchmark "
+        "and no child protection work in their first months, as the scheme sets out."],
+        tables=[scenario_facts([(plan.base.name, plan.base)]), targets])
     how = ("Every size from 0 to the largest was run." if plan.exhaustive else
            "The search started at none, doubled the intake until the targets were met, then "
            "halved the gap between the largest size that failed and the smallest that passed; "
@@ -607,10 +636,7 @@ def intake_page(plan: IntakePlan, question: str | None = None,
     search = Section("How the answer was found", paragraphs=[
         how + f" Each size was run {count(plan.runs, 'time')} with the same referrals and "
         "families, so sizes differ only by the intake." + checked],
-        tables=[TableBlock("The sizes searched", head, rows, left=(1,),
-                           note="'Searched' gives the order in which sizes were tried. Fill "
-                                "vacancies, new posts, load % and children per worker are "
-                                "averages over the runs; load % is coloured by its RAG band.")],
+        tables=[intake_table(plan)],
         figures=[Figure("The curve searched", figure_png(intake_curve(plan)),
                         "Each panel is one target: the value at each intake size tried, the "
                         "target (dashed red) and the answer (dotted green). The shaded band "
