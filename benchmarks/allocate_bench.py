@@ -1,218 +1,210 @@
-"""Allocation benchmark: CP-SAT, the greedy rule and the naive pair model, side by side.
+"""Allocation benchmark: allocopt's CP-SAT, the greedy rule and comparators, side by side.
 
 Run from the repository root::
 
-    python benchmarks/allocate_bench.py            # full run (about 15 minutes on 2 cores)
-    python benchmarks/allocate_bench.py --quick    # team and service sizes, short limits
+    python benchmarks/allocate_bench.py                  # team, service and region sizes
+    python benchmarks/allocate_bench.py --quick          # team and service only
+    python benchmarks/allocate_bench.py --family hard    # the hard family, 50 to 1,000 workers
+    python benchmarks/allocate_bench.py --methods greedy allocopt reference naive
 
-Seeded synthetic instances (allocopt.synthetic: a team with a realistic mix of
-experience and roles, its current caseload, and a waiting list), at three sizes
-(team 12 x 30, service 200 x 1,000, region 1,000 x 5,000 workers x households)
-and two regimes: demand that fits (the team ends near 90 % of benchmark) and
-overload (current load near 80 %, waiting demand about three times the room left
-under 100 %). Every method runs in this one process on the same instance.
+Instances are in ``allocation_instances.py`` (seeded; the standard sizes in two
+regimes, fits and overload, and the hard family). Each method runs on the same
+instance in a fresh process of its own (the instance is handed over pickled), so
+time and peak memory are the method's own:
 
-Printed per method: model build and solve time apart; the max load % among
-workers available for new work; workers in amber and red after the meeting;
-households and weighted priority placed; the gap of the max load % to the fluid
-lower bound (total load after the allocation / total capacity of available
-workers) and of the priority to the LP bound (tier by tier, see
-allocation/cpsat/bounds/priority_lp.py); peak resident memory of the process while the
-method ran; and the lexicographic comparison with greedy. Then the whole
-`allocopt allocate` command is timed on the shipped example team and on the
-12 x 30 team written to files.
+- ``greedy``: the manager's rule (``--solver greedy``);
+- ``allocopt``: the optimiser (``CpSatAllocator``, the default solver);
+- ``reference``: a compact reference formulation of the same meeting, written for
+  this benchmark only (``reference_model.py``);
+- ``naive``: one Boolean per (worker, household) pair (``naive_pairs.py``).
+
+Printed per method: wall time of the whole call, model build time, peak resident
+memory of its process (and above the process before the call), status, stages (S
+skipped at a bound, P proven, T time limit, G within the gap), hard-rule breaches
+found by the validator (always 0), and every level of the objective with its
+**gap to the bound**: households placed per tier against the LP bound (the first
+tier short, and the weighted priority's gap in %), days waited, workers moved into
+amber, max load % of those given work, spread (percentage points) and preference,
+each against the best bound known on that level given the method's own values on
+the levels before it (LP bounds of :mod:`allocopt.allocation.cpsat.bounds`, and
+allocopt's own proven bounds). Then the team-wide figures the board shows: the
+highest load % of any available worker, workers in amber and red, and the spread
+over the whole team; and the lexicographic comparison with greedy.
+
+The CLI's start-up and whole commands are timed by ``startup_bench.py``.
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import json
 import math
 import os
+import pickle
+import resource
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
+from typing import Any
 
-import numpy as np
-import yaml
-from naive_pairs import naive_allocate  # the comparator beside this script
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
 
-from allocopt.allocation.cpsat import CpSatAllocator
-from allocopt.allocation.cpsat.bounds.priority_lp import priority_bound
-from allocopt.allocation.exact import ExactProblem, exact_problem
-from allocopt.allocation.greedy import GreedyAllocator
-from allocopt.allocation.objective import (
+from allocation_instances import (  # noqa: E402
+    HARD_SIZES,
+    REGIMES,
+    SIZES,
+    Instance,
+    instance,
+)
+
+from allocopt.allocation.exact import ExactProblem, exact_problem, pct_units  # noqa: E402
+from allocopt.allocation.objective import (  # noqa: E402
     Objective,
     evaluate,
-    pool_max_load,
     priority_value,
     tier_sizes,
     worker_totals,
 )
-from allocopt.allocation.problem import AllocationProblem, Assignment, Policy, build_problem
-from allocopt.allocation.types import load_types
-from allocopt.allocation.validate import validate_exact
-from allocopt.capacity import load_pct, rag_band
-from allocopt.domain import Caseload
-from allocopt.io.caseload_writer import write_caseload
-from allocopt.io.schemes import load_scheme
-from allocopt.synthetic import make_caseload, make_team, make_waiting, random_worker_specs
+from allocopt.allocation.problem import AllocationProblem, Assignment  # noqa: E402
+from allocopt.capacity import load_pct, rag_band  # noqa: E402
 
-ON = date(2026, 12, 1)
-SIZES = {"team": (12, 30), "service": (200, 1000), "region": (1000, 5000)}
-REGIMES = {"fits": 0.90, "overload": 1.40}
-"""Team load % after placing the whole waiting list, as a share of benchmark."""
-LIMITS = {"team": 10.0, "service": 10.0, "region": 60.0}
-"""CP-SAT and naive time limits (seconds) per size."""
-ROOT = Path(__file__).resolve().parents[1]
+LIMITS = {"team": 10.0, "service": 10.0, "region": 30.0}
+"""Time limit (seconds) of the whole call per size; the hard family uses 10 s up to 300
+workers and 30 s at 1,000."""
+METHODS = ("greedy", "allocopt", "reference")
 
 
-# ------------------------------------------------------------------ instances
+def limit_for(size: str) -> float:
+    if size in LIMITS:
+        return LIMITS[size]
+    return 30.0 if HARD_SIZES.get(size, 0) >= 1000 else 10.0
 
 
-@dataclass
-class Instance:
-    name: str
-    problem: AllocationProblem
-    team: object
-    caseload: Caseload
-    waiting: tuple[object, ...]
+# ------------------------------------------------------------- one method
 
 
-def make_instance(size: str, regime: str, seed: int = 2026) -> Instance:
-    """A seeded team, caseload and waiting list whose loads match the regime."""
-    n_workers, n_households = SIZES[size]
-    scheme = load_scheme("tower-hamlets")
-    rng = np.random.default_rng(seed)
-    team = make_team(random_worker_specs(rng, n_workers), ON, team_id=f"{size}-{regime}")
-    waiting = make_waiting(rng, n_households, ON)
-    # Scale the current caseload so that current load + waiting demand hits the target.
-    trial = build_problem(scheme, Policy(), team, make_caseload(
-        np.random.default_rng(seed + 1), team, n_workers * 10, ON), waiting, ON)
-    capacity = sum(w.benchmark for w in trial.workers)
-    per_child = sum(w.load for w in trial.workers) / (n_workers * 10)
-    demand = sum(h.points for h in trial.households)
-    children = max(int((REGIMES[regime] * capacity - demand) / per_child), 0)
-    caseload = make_caseload(np.random.default_rng(seed + 1), team, children, ON)
-    problem = build_problem(scheme, Policy(), team, caseload, waiting, ON)
-    return Instance(f"{size} {n_workers}x{n_households} {regime}", problem, team, caseload,
-                    waiting)
-
-
-# --------------------------------------------------------------- measurement
-
-
-class PeakMemory:
-    """Peak resident memory of this process while a block runs (sampled every 10 ms)."""
-
-    def __enter__(self) -> PeakMemory:
-        self.peak = _rss()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._watch, daemon=True)
-        self._thread.start()
-        return self
-
-    def _watch(self) -> None:
-        while not self._stop.wait(0.01):
-            self.peak = max(self.peak, _rss())
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-        self.peak = max(self.peak, _rss())
-
-
-def _rss() -> int:
+def _rss_mb() -> float:
     with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
-@dataclass
-class Row:
-    method: str
-    build: float
-    solve: float
-    objective: Objective
-    pool_max: float
-    fluid: float
-    amber: int
-    red: int
-    placed: int
-    priority: int
-    peak_mb: float
-    extra_mb: float
-    status: str
-    breaches: int
-    max_bound: float | None
-
-
-Run = Callable[[], tuple[tuple[Assignment, ...], float, float, str, float | None]]
-
-
-def measure(ex: ExactProblem, method: str, run: Run) -> Row:
-    gc.collect()
-    with PeakMemory() as mem:
-        before = mem.peak
-        assignments, build, solve, status, max_bound = run()
-    objective = evaluate(ex, assignments)
-    totals = worker_totals(ex, assignments)
+def team_figures(ex: ExactProblem, added: tuple[int, ...]) -> dict[str, float]:
+    """What the board shows after the meeting: the highest load % of an available worker,
+    workers in amber and red, and the spread of load % over the whole team (every worker
+    with a benchmark) above the team's load %."""
     scheme = ex.problem.scheme
     amber = red = 0
     for w in range(len(ex.workers)):
-        pct = load_pct(ex.to_scheme(ex.load[w] + totals.added[w]),
-                       ex.to_scheme(ex.benchmark[w]))
+        pct = load_pct(ex.to_scheme(ex.load[w] + added[w]), ex.to_scheme(ex.benchmark[w]))
         band = rag_band(scheme, pct).name
         amber += band == "amber"
         red += band == "red"
-    pool = ex.pool
-    fluid = 100 * sum(ex.load[w] + totals.added[w] for w in pool) / sum(
-        ex.benchmark[w] for w in pool)
-    return Row(method, build, solve, objective, pool_max_load(ex, totals.added) / 100, fluid,
-               amber, red, sum(objective.placed), priority_value(ex, objective.placed),
-               mem.peak / 2**20, (mem.peak - before) / 2**20, status,
-               len(validate_exact(ex, assignments)), max_bound)
+    team = [w for w in range(len(ex.workers)) if ex.benchmark[w] > 0]
+    sb = sum(ex.benchmark[w] for w in team)
+    sl = sum(ex.load[w] + added[w] for w in team)
+    spread = 0
+    for w in team:
+        top = 10_000 * ((ex.load[w] + added[w]) * sb - ex.benchmark[w] * sl)
+        if top > 0:
+            spread += -(-top // (ex.benchmark[w] * sb))
+    top_pct = max((pct_units(ex.load[w] + added[w], ex.benchmark[w]) for w in ex.pool),
+                  default=0)
+    return {"max": top_pct / 100, "amber": amber, "red": red, "spread": spread / 100}
 
 
-def run_methods(inst: Instance, limit: float, naive: bool) -> list[Row]:
-    p = inst.problem.__class__(inst.problem.scheme,
-                               inst.problem.policy.model_copy(update={"time_limit_s": limit}),
-                               inst.problem.on, inst.problem.workers, inst.problem.households,
-                               inst.problem.team_type)
-    ex = exact_problem(p)
-    rows = []
+def run_one(path: str, method: str, limit: float) -> dict[str, Any]:
+    """Run one method on a pickled problem in this (fresh) process."""
+    with open(path, "rb") as f:
+        problem: AllocationProblem = pickle.load(f)
+    problem = AllocationProblem(problem.scheme,
+                                problem.policy.model_copy(update={"time_limit_s": limit}),
+                                problem.on, problem.workers, problem.households,
+                                problem.team_type)
+    _warm_up(problem, method)
+    gc.collect()
+    before = _rss_mb()
+    out: dict[str, Any] = {"method": method}
+    start = time.perf_counter()
+    bound: tuple[float, ...] = ()
+    if method == "greedy":
+        from allocopt.allocation.greedy import GreedyAllocator
 
-    def greedy() -> tuple[tuple[Assignment, ...], float, float, str, float | None]:
-        r = GreedyAllocator().allocate(p)
-        return r.assignments, 0.0, r.solve_seconds, r.status, None
+        r = GreedyAllocator(objective=False).allocate(problem)
+        assignments, build, stages, status = r.assignments, 0.0, "", r.status
+    elif method == "allocopt":
+        from allocopt.allocation.cpsat import CpSatAllocator
 
-    def cpsat() -> tuple[tuple[Assignment, ...], float, float, str, float | None]:
-        start = time.perf_counter()
-        r = CpSatAllocator().allocate(p)
-        total = time.perf_counter() - start
-        # bound tuple: placed per tier..., waited, amber, max load %, spread, preference
-        return (r.assignments, r.build_seconds, total - r.build_seconds, _stages(r.notes),
-                r.bound[-3])
+        r = CpSatAllocator().allocate(problem)
+        assignments, build, status = r.assignments, r.build_seconds, r.status
+        stages = _stages(r.notes)
+        bound = r.bound
+        out["notes"] = list(r.notes)
+    elif method == "reference":
+        from reference_model import reference_allocate
 
-    def pairs() -> tuple[tuple[Assignment, ...], float, float, str, float | None]:
-        r = naive_allocate(ex, limit, workers=2)
-        return (r.assignments, r.build_seconds, r.solve_seconds,
-                "/".join(o[:4] for o in r.outcomes) or "none", None)
+        ref = reference_allocate(problem, limit)
+        assignments, build, stages, status = ref.assignments, ref.build_seconds, ref.stages, \
+            ref.status
+    elif method == "naive":
+        from naive_pairs import naive_allocate
 
-    rows.append(measure(ex, "greedy", greedy))
-    rows.append(measure(ex, "cp-sat", cpsat))
-    if naive:
-        rows.append(measure(ex, "naive pairs", pairs))
-    return rows
+        nv = naive_allocate(exact_problem(problem), limit, workers=2)
+        assignments, build, status = nv.assignments, nv.build_seconds, "feasible"
+        stages = "/".join(o[:4] for o in nv.outcomes) or "none"
+    else:
+        raise SystemExit(f"unknown method {method}")
+    out["wall"] = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    ex = exact_problem(problem)
+    from allocopt.allocation.validate import validate_exact
+
+    objective = evaluate(ex, assignments)
+    totals = worker_totals(ex, assignments)
+    out.update(build=build, stages=stages, status=status, peak_mb=peak,
+               extra_mb=peak - before, breaches=len(validate_exact(ex, assignments)),
+               objective=_obj_json(objective), bound=list(bound),
+               team=team_figures(ex, totals.added),
+               assignments=[[a.household_id, a.worker_id, a.role] for a in assignments])
+    return out
+
+
+def _warm_up(problem: AllocationProblem, method: str) -> None:
+    """Load the method's libraries on a tiny meeting first (imports and OR-Tools' first
+    call are start-up, timed by startup_bench.py, not the method's work)."""
+    tiny = AllocationProblem(problem.scheme, problem.policy.model_copy(update={
+        "exclusions": (), "pins": (), "time_limit_s": 1.0}), problem.on, problem.workers[:3],
+        problem.households[:6], problem.team_type)
+    if method in ("allocopt", "reference"):
+        from allocopt.allocation.cpsat import CpSatAllocator
+        from allocopt.allocation.cpsat.bounds.count_lp import CountLp
+        from allocopt.allocation.types import load_types
+
+        CpSatAllocator().allocate(tiny)
+        ex = exact_problem(tiny)
+        CountLp(ex, load_types(ex)).priority_tiers(None)
+    else:
+        from allocopt.allocation.greedy import GreedyAllocator
+
+        GreedyAllocator().allocate(tiny)
+
+
+def _obj_json(o: Objective) -> dict[str, Any]:
+    return {"placed": list(o.placed), "waited": o.waited, "amber": o.amber,
+            "max_load": o.max_load, "spread": o.spread, "preference": o.preference}
+
+
+def _obj(d: dict[str, Any]) -> Objective:
+    return Objective(tuple(d["placed"]), d["waited"], d["amber"], d["max_load"], d["spread"],
+                     d["preference"])
 
 
 def _stages(notes: tuple[str, ...]) -> str:
-    short = {"proven": "P", "skipped": "S", "time": "T"}
+    short = {"proven": "P", "skipped": "S", "time": "T", "within": "G"}
     out = []
     for note in notes:
         outcome = note.split(": ", 1)[1] if ": " in note else note
@@ -220,93 +212,179 @@ def _stages(notes: tuple[str, ...]) -> str:
     return "".join(out)
 
 
-# ------------------------------------------------------------------- report
+def run_in_fresh_process(path: str, method: str, limit: float) -> dict[str, Any]:
+    done = subprocess.run([sys.executable, __file__, "--one", path, method, str(limit)],
+                          capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        return {"method": method, "error": done.stderr.strip().splitlines()[-1:]}
+    found: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return found
 
 
-def report(inst: Instance, rows: list[Row]) -> None:
+# ------------------------------------------------------------------ bounds
+
+
+@dataclass
+class Bounds:
+    """The best bound known on each level, given a method's values on the levels before."""
+
+    tiers: tuple[int, ...]
+    """LP bound on households placed per tier, each with the tiers above at their bound."""
+    weighted: int
+    waited: int | None
+    amber: int | None
+    max_load: int | None
+    spread: int | None
+    preference: int | None
+
+
+def level_bounds(ex: ExactProblem, obj: Objective, proven: tuple[float, ...]) -> Bounds:
+    """Bounds on each level given `obj`'s values on the levels before it (LP bounds of
+    the optimiser's bound module; `proven`: a method's own proven bounds, if any)."""
+    from allocopt.allocation.cpsat.bounds.count_lp import CountLp
+    from allocopt.allocation.cpsat.bounds.priority_lp import priority_bound
+    from allocopt.allocation.types import load_types
+
+    types = load_types(ex)
+    lp = priority_bound(ex, types, None)
+    sizes = tier_sizes(ex)
+    present = [t for t, n in enumerate(sizes) if n]
+    tiers = [0] * len(sizes)
+    for t, value in zip(present, lp.tiers, strict=False):
+        tiers[t] = min(sizes[t], math.floor(value + 1e-6))
+    count = CountLp(ex, types)
+    waited = count.waited_bound(obj.placed)
+    amber = count.amber_bound(obj.placed, obj.waited)
+    top = count.max_load_bound(obj.placed, obj.waited, obj.amber, obj.max_load)
+    added = _pool_total(ex, obj)
+    spread = count.spread_bound(obj.placed, obj.waited, obj.amber, obj.max_load, added)
+    out = Bounds(tuple(tiers), lp.weighted, waited, amber, top, spread, None)
+    if proven and obj.placed == tuple(int(p) for p in proven[:len(obj.placed)]):
+        n = len(obj.placed)
+        mine = [round(v * s) for v, s in zip(proven[n:], (1, 1, 100, 100, 1), strict=False)]
+        out.waited = _tighter(out.waited, mine[0], maximise=True)
+        out.amber = _tighter(out.amber, mine[1], maximise=False)
+        out.max_load = _tighter(out.max_load, mine[2], maximise=False)
+        out.spread = _tighter(out.spread, mine[3], maximise=False)
+        out.preference = mine[4] if len(mine) > 4 else None
+    return out
+
+
+_TOTALS: dict[int, int] = {}
+
+
+def _pool_total(ex: ExactProblem, obj: Objective) -> int:
+    return _TOTALS.get(id(obj), 0)
+
+
+def _tighter(a: int | None, b: int, maximise: bool) -> int:
+    if a is None:
+        return b
+    return min(a, b) if maximise else max(a, b)
+
+
+# ------------------------------------------------------------------ report
+
+
+def _gap(value: int, bound: int | None, scale: float = 1.0, maximise: bool = False) -> str:
+    if bound is None:
+        return f"{value / scale:g} (-)"
+    gap = (bound - value) if maximise else (value - bound)
+    return f"{value / scale:g} ({gap / scale:+g})" if gap else f"{value / scale:g} (=)"
+
+
+def report(inst: Instance, rows: list[dict[str, Any]]) -> None:
     ex = exact_problem(inst.problem)
-    lp = priority_bound(ex, load_types(ex), None)
-    greedy = next(r for r in rows if r.method == "greedy")
+    from allocopt.allocation.types import load_types
+
+    names = [*inst.problem.policy.tiers, "other"]
     print(f"\n== {inst.name}: {len(ex.workers)} workers, {len(ex.households)} households, "
-          f"{len(load_types(ex))} load types; LP bound on households placed "
-          f"{sum(math.floor(t + 1e-6) for t in lp.tiers)}")
-    head = (f"{'method':<12} {'build s':>8} {'solve s':>8} {'max %':>7} {'fluid %':>8} "
-            f"{'gap pts':>8} {'amber':>6} {'red':>4} {'placed':>7} {'prio gap %':>10} "
-            f"{'peak MB':>8} {'+MB':>6} {'vs greedy':>10} {'stages':>8}")
+          f"{len(load_types(ex))} load types, {len(inst.problem.policy.exclusions)} exclusions")
+    head = (f"{'method':<10} {'wall s':>7} {'build':>6} {'peak MB':>8} {'+MB':>6} {'status':>9} "
+            f"{'stages':>8} {'placed':>7} {'first tier short of LP':>24} {'prio gap %':>10} "
+            f"{'vs greedy':>9}")
     print(head)
     print("-" * len(head))
+    greedy = next((r for r in rows if r.get("method") == "greedy" and "error" not in r), None)
+    details = []
     for r in rows:
-        gap = (lp.weighted - r.priority) / lp.weighted * 100 if lp.weighted else 0.0
-        key, gkey = r.objective.key(), greedy.objective.key()
-        versus = "same" if key == gkey else ("better" if key < gkey else "WORSE")
-        print(f"{r.method:<12} {r.build:>8.2f} {r.solve:>8.2f} {r.pool_max:>7.2f} "
-              f"{r.fluid:>8.2f} {r.pool_max - r.fluid:>8.2f} {r.amber:>6} {r.red:>4} "
-              f"{r.placed:>7} {gap:>10.4f} {r.peak_mb:>8.0f} {r.extra_mb:>6.0f} {versus:>10} "
-              f"{r.status:>8}"
-              + (f"  BREACHES {r.breaches}" if r.breaches else ""))
-    present = [t for t, n in enumerate(tier_sizes(ex)) if n]
-    names = [*inst.problem.policy.tiers, "other"]
-    for r in rows:
-        o = r.objective
-        short = next(((names[t], o.placed[t], math.floor(b + 1e-6))
-                      for t, b in zip(present, lp.tiers, strict=False)
-                      if o.placed[t] < math.floor(b + 1e-6)), None)
-        first = (f"first tier below the LP: {short[0]} {short[1]} of {short[2]}"
-                 if short else "every tier at its LP bound")
-        proven = (f", proven lower bound on it {r.max_bound:.2f}%"
-                  if r.max_bound is not None else "")
-        print(f"  {r.method:<11} placed by tier {list(o.placed)}; {first}; waited {o.waited} "
-              f"days; into amber {o.amber}; max load of those given work "
-              f"{o.max_load / 100:.2f}%{proven}; spread {o.spread / 100:.2f}; "
-              f"preference {o.preference}")
+        if "error" in r:
+            print(f"{r['method']:<10} failed: {r['error']}")
+            continue
+        obj = _obj(r["objective"])
+        _TOTALS[id(obj)] = _pool_added(ex, r["assignments"])
+        b = level_bounds(ex, obj, tuple(r.get("bound", ())))
+        short = next(((names[t], obj.placed[t], b.tiers[t]) for t in range(len(obj.placed))
+                      if obj.placed[t] < b.tiers[t]), None)
+        first = f"{short[0]} {short[1]} of {short[2]}" if short else "none"
+        prio = priority_value(ex, obj.placed)
+        gap = (b.weighted - prio) / b.weighted * 100 if b.weighted else 0.0
+        versus = "-"
+        if greedy is not None:
+            key, gkey = obj.key(), _obj(greedy["objective"]).key()
+            versus = "same" if key == gkey else ("better" if key < gkey else "WORSE")
+        print(f"{r['method']:<10} {r['wall']:>7.2f} {r['build']:>6.2f} {r['peak_mb']:>8.0f} "
+              f"{r['extra_mb']:>6.0f} {r['status']:>9} {r['stages']:>8} {sum(obj.placed):>7} "
+              f"{first:>24} {gap:>10.4f} {versus:>9}"
+              + (f"  BREACHES {r['breaches']}" if r["breaches"] else ""))
+        t = r["team"]
+        details.append(
+            f"  {r['method']:<9} gap to bound: waited {_gap(obj.waited, b.waited, maximise=True)}"
+            f"; amber {_gap(obj.amber, b.amber)}; max load {_gap(obj.max_load, b.max_load, 100)}"
+            f"; spread {_gap(obj.spread, b.spread, 100)}"
+            f"; preference {_gap(obj.preference, b.preference, maximise=True)}"
+            f" | board: max {t['max']:.2f}%, amber {t['amber']}, red {t['red']}, "
+            f"team spread {t['spread']:.2f} | by tier {list(obj.placed)}")
+    for line in details:
+        print(line)
 
 
-def time_cli(args: list[str]) -> float:
-    start = time.perf_counter()
-    subprocess.run([str(Path(sys.executable).parent / "allocopt"), *args], check=True,
-                   capture_output=True)
-    return time.perf_counter() - start
-
-
-def write_team_files(inst: Instance, folder: Path) -> Path:
-    """The instance as a team file, caseload and waiting list, for timing the CLI."""
-    team = inst.team
-    workers = [w.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
-               for w in team.workers]  # type: ignore[attr-defined]
-    data = {"team": {"id": team.id, "type": team.type.value},  # type: ignore[attr-defined]
-            "scheme": "tower-hamlets", "as_of": ON.isoformat(), "caseload": "caseload.csv",
-            "waiting": "waiting.csv", "workers": workers}
-    (folder / "team.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
-    write_caseload(inst.caseload, folder / "caseload.csv")
-    write_caseload(Caseload(households=inst.waiting), folder / "waiting.csv")  # type: ignore[arg-type]
-    return folder / "team.yaml"
+def _pool_added(ex: ExactProblem, assignments: list[list[str]]) -> int:
+    pool = set(ex.pool)
+    total = 0
+    for h_id, w_id, role in assignments:
+        w = ex.worker_index[w_id]
+        if w in pool:
+            h = ex.household_index[h_id]
+            total += ex.points[h] if role == "lead" else ex.secondary[h]
+    return total
 
 
 def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--one":
+        print(json.dumps(run_one(sys.argv[2], sys.argv[3], float(sys.argv[4]))))
+        return
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="team and service, 3 s limits")
-    parser.add_argument("--sizes", nargs="*", default=None, help="team service region")
-    parser.add_argument("--no-naive", action="store_true", help="skip the naive pair model")
+    parser.add_argument("--family", choices=("standard", "hard"), default="standard")
+    parser.add_argument("--quick", action="store_true", help="team and service sizes only")
+    parser.add_argument("--sizes", nargs="*", default=None)
+    parser.add_argument("--regimes", nargs="*", default=list(REGIMES))
+    parser.add_argument("--methods", nargs="*", default=list(METHODS))
+    parser.add_argument("--limit", type=float, default=None, help="override the time limits")
     args = parser.parse_args()
-    sizes = args.sizes or (["team", "service"] if args.quick else list(SIZES))
-    print(f"allocopt allocation benchmark; {os.cpu_count()} cores; python "
+    if args.family == "hard":
+        sizes = args.sizes or list(HARD_SIZES)
+        regimes: list[str | None] = [None]
+    else:
+        sizes = args.sizes or (["team", "service"] if args.quick else list(SIZES))
+        regimes = list(args.regimes)
+    print(f"allocopt allocation benchmark ({args.family}); {os.cpu_count()} cores; python "
           f"{sys.version.split()[0]}; load average at start {os.getloadavg()[0]:.2f}")
-    for size in sizes:
-        for regime in REGIMES:
-            inst = make_instance(size, regime)
-            limit = 3.0 if args.quick else LIMITS[size]
-            rows = run_methods(inst, limit, naive=not args.no_naive)
-            report(inst, rows)
-    print("\n== whole `allocopt allocate` command (JSON to stdout), best of 3")
-    team_file = ROOT / "scenarios" / "examples" / "team.yaml"
-    seconds = min(time_cli(["allocate", str(team_file), "--format", "json"]) for _ in range(3))
-    print(f"  example team (10 workers, 12 households): {seconds:.2f} s")
     with tempfile.TemporaryDirectory() as tmp:
-        for regime in REGIMES:
-            path = write_team_files(make_instance("team", regime), Path(tmp))
-            seconds = min(time_cli(["allocate", str(path), "--format", "json"]) for _ in range(3))
-            print(f"  team 12x30 {regime}: {seconds:.2f} s")
+        for size in sizes:
+            for regime in regimes:
+                inst = instance(args.family, size, regime)
+                path = str(Path(tmp) / "problem.pickle")
+                with open(path, "wb") as f:
+                    pickle.dump(inst.problem, f)
+                limit = args.limit or limit_for(size)
+                rows = [run_in_fresh_process(path, m, limit) for m in args.methods]
+                report(inst, rows)
+                print(f"  (time limit {limit:g} s; load average now {os.getloadavg()[0]:.2f})")
 
 
 if __name__ == "__main__":
     main()
+
+
+__all__ = ["Assignment", "main"]

@@ -55,6 +55,10 @@ class Dealer:
         self.ceiling = np.array(self._ceiling, dtype=np.int64)
         # workers whose other rows need a look (count caps, the student limit, ...)
         self.special = np.array([bool(rows) for rows in other_limits(ex)], dtype=bool)
+        # each worker's place in id order: ties broken by id without comparing strings
+        by_id = sorted(range(n), key=lambda w: ex.workers[w].id)
+        self.rank = np.empty(n, dtype=np.int64)
+        self.rank[by_id] = np.arange(n)
 
     # ------------------------------------------------------------- state
 
@@ -194,8 +198,7 @@ class Dealer:
             room = np.where(b > 0, level * b // 10_000 - after, -1)
             keep = room >= 0
             ws, room = ws[keep], room[keep]
-        ids = np.array([self.ex.workers[int(w)].id for w in ws], dtype=object)
-        for k in np.lexsort((ids, room)):
+        for k in np.lexsort((self.rank[ws], room)):
             w = int(ws[k])
             if self._passes(h, w, "lead"):
                 yield w
@@ -221,6 +224,12 @@ class Dealer:
             ranked.append((room, ex.workers[w].id, w))
         ranked.sort()
         return [w for _, _, w in ranked]
+
+    def undo_to(self, mark: int) -> None:
+        """Take back everything placed after the first `mark` steps of :attr:`chosen`."""
+        while len(self.chosen) > mark:
+            h, w, role = self.chosen.pop()
+            self.give_back(h, w, role)
 
     def place(self, h: int, w: int) -> bool:
         """Give `h` to `w` as lead, with the least-loaded co-worker if co-worked."""

@@ -43,6 +43,17 @@ def packing_order(ex: ExactProblem, lightest_first: bool = False) -> list[int]:
                                  -ex.households[h].waiting_days, ex.households[h].id))
 
 
+def pins_first(ex: ExactProblem) -> tuple[Dealer, set[int]]:
+    """A deal with the pinned households placed (those the rules allow), and the pinned
+    households (not to be dealt again)."""
+    dealer = Dealer(ex)
+    pins = required(ex)
+    for h, w in pins:
+        if allowed(ex, w, h, "lead", dealer.taken[w]):
+            dealer.place(h, w)
+    return dealer, {h for h, _ in pins}
+
+
 def packing_assignments(ex: ExactProblem, lightest_first: bool = False
                         ) -> tuple[Assignment, ...]:
     """Best fit within each tier, every hard rule kept (pins placed first).
@@ -51,17 +62,100 @@ def packing_assignments(ex: ExactProblem, lightest_first: bool = False
     the most households of a tier when room is short (what the priority level
     counts).
     """
-    dealer = Dealer(ex)
-    pins = required(ex)
-    for h, w in pins:
-        if allowed(ex, w, h, "lead", dealer.taken[w]):
-            dealer.place(h, w)
-    skip = {h for h, _ in pins}
+    dealer, skip = pins_first(ex)
     for h in packing_order(ex, lightest_first):
         if h in skip:
             continue
         for w in dealer.tightest(h):
             if dealer.place(h, w):
+                break
+    return dealer.assignments()
+
+
+def _weight(ex: ExactProblem, h: int) -> int:
+    """A household's new load with its co-worker's share (what it takes of the team's room)."""
+    return ex.points[h] + (ex.secondary[h] if ex.households[h].co_working else 0)
+
+
+def _pack(dealer: Dealer, households: list[int]) -> bool:
+    """Best fit decreasing: each household, heaviest first, to the allowed worker it leaves
+    the least room; False (and nothing placed) if one finds no worker."""
+    ex = dealer.ex
+    mark = len(dealer.chosen)
+    for h in sorted(households, key=lambda h: (-ex.points[h], -ex.households[h].waiting_days,
+                                               ex.households[h].id)):
+        if not any(dealer.place(h, w) for w in dealer.tightest(h)):
+            dealer.undo_to(mark)
+            return False
+    return True
+
+
+def tier_subset_assignments(ex: ExactProblem) -> tuple[Assignment, ...]:
+    """Tier by tier (highest first), the largest set of the tier's lightest households
+    that best fit decreasing packs into the room left, every hard rule kept (pins first).
+
+    Level 1 counts households per tier, highest tier first: placing as many of a tier as
+    fit, and the lightest so that the most room is left for the tiers below, is what it
+    asks. Among households of equal weight the longest waiting come first. The count is
+    found by bisection (packing k households is tried for O(log n) values of k), then
+    whatever else of the tier still fits is added, lightest first.
+    """
+    dealer, skip = pins_first(ex)
+    by_tier: dict[int, list[int]] = {}
+    for h in waiting_order(ex):
+        if h not in skip:
+            by_tier.setdefault(ex.households[h].tier, []).append(h)
+    for tier in sorted(by_tier):
+        room = _room_left(dealer)
+        members = sorted(by_tier[tier], key=lambda h: (_weight(ex, h),
+                                                       -ex.households[h].waiting_days,
+                                                       ex.households[h].id))
+        # no more than the room left can hold, lightest first
+        hi, used = 0, 0
+        while hi < len(members) and used + _weight(ex, members[hi]) <= room:
+            used += _weight(ex, members[hi])
+            hi += 1
+        lo = 0
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            mark = len(dealer.chosen)
+            if _pack(dealer, members[:mid]):
+                lo = mid
+                dealer.undo_to(mark)
+            else:
+                hi = mid - 1
+        _pack(dealer, members[:lo])
+        for h in members[lo:]:
+            for w in dealer.tightest(h):
+                if dealer.place(h, w):
+                    break
+    return dealer.assignments()
+
+
+def _room_left(dealer: Dealer) -> int:
+    """New load the workers can still take under the ceiling, in all (an upper bound)."""
+    if (dealer.ceiling >= NO_CEILING).any():
+        return NO_CEILING
+    return int(np.maximum(dealer.ceiling - dealer.load - dealer.added, 0).sum())
+
+
+def lowest_after_assignments(ex: ExactProblem) -> tuple[Assignment, ...]:
+    """Tier by tier (highest first), heaviest first, each household to the allowed worker
+    whose load % after taking it is lowest (ties: worker id), every hard rule kept (pins
+    first): the classic rule for an even spread, applied to the whole waiting list."""
+    dealer, skip = pins_first(ex)
+    order = sorted((h for h in range(len(ex.households)) if h not in skip),
+                   key=lambda h: (ex.households[h].tier, -ex.points[h],
+                                  -ex.households[h].waiting_days, ex.households[h].id))
+    for h in order:
+        ws = dealer.fitting(h, "lead")
+        ws = ws[dealer.benchmark[ws] > 0]
+        if ws.size == 0:
+            continue
+        after = (dealer.load[ws] + dealer.added[ws] + ex.points[h]) / dealer.benchmark[ws]
+        for k in np.lexsort((dealer.rank[ws], after)):
+            w = int(ws[k])
+            if dealer.allowed_now(h, w) and dealer.place(h, w):
                 break
     return dealer.assignments()
 

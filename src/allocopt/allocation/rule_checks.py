@@ -9,8 +9,9 @@
   parts, per worker (the CP-SAT model and its LP bound, conflicts, rebalancing,
   the fast paths of dealing, packing and the small-meeting search through
   :func:`still_allowed`);
-- :func:`required`: placements a rule requires (pins) and :func:`named_households`:
-  households a rule names one by one.
+- :func:`required`: placements a rule requires (pins), :func:`named_households`:
+  households a rule names one by one, and :func:`forbidden_pairs`: (household,
+  worker) pairs a rule forbids one by one (exclusions).
 """
 
 from __future__ import annotations
@@ -73,10 +74,22 @@ def allowed(ex: ExactProblem, w: int, h: int, role: RoleName, taken: Taken) -> b
     return not breaches(ex, w, h, role, taken, first=True)
 
 
-def statically_allowed(ex: ExactProblem, w: int, h: int, role: RoleName) -> bool:
-    """The eligibility parts alone (they do not depend on the rest of the allocation)."""
+def statically_allowed(ex: ExactProblem, w: int, h: int, role: RoleName,
+                       pairs: bool = True) -> bool:
+    """The eligibility parts alone (they do not depend on the rest of the allocation);
+    with `pairs` False, without the rules that forbid pairs one by one (callers that take
+    those off pair by pair, :func:`forbidden_pairs`)."""
     return all(rule.static(ex, w, h, role) is None  # type: ignore[misc]
-               for rule in static_rules(ex))
+               for rule in static_rules(ex) if pairs or rule.pairs is None)
+
+
+def forbidden_pairs(ex: ExactProblem) -> dict[tuple[int, int], str]:
+    """(household, worker) -> reason, for every pair an active rule forbids one by one."""
+    out: dict[tuple[int, int], str] = {}
+    for rule in active_rules(ex):
+        for pair, reason in rule.forbidden(ex).items():
+            out.setdefault(pair, reason)
+    return out
 
 
 def static_worker_facts(ex: ExactProblem, w: int) -> tuple[Hashable, ...]:

@@ -172,6 +172,8 @@ OverText = Callable[[ExactProblem, int, "int | None", Limit, int], str]
 """(problem, worker, household or None, row, total weight taken) -> the reason."""
 Named = Callable[[ExactProblem], set[str]]
 """Households the rule names one by one (each is then a load type of its own)."""
+Pairs = Callable[[ExactProblem], dict[tuple[int, int], str]]
+"""(household, worker) -> reason, for each pair the rule forbids one by one."""
 Required = Callable[[ExactProblem], list[tuple[int, int]]]
 """(household, worker) placements the rule requires (pins)."""
 Kind = str
@@ -198,6 +200,21 @@ class HardRule:
     over: OverText | None = None
     names: Named | None = None
     required: Required | None = None
+    pairs: Pairs | None = None
+    """An eligibility part that forbids (household, worker) pairs one by one (the
+    manager's exclusions): engines look a pair up rather than ask the predicate, and the
+    optimiser keeps such a household in its load type, bounding the excluded worker's
+    count of the type, rather than making it a type of its own."""
+
+    def forbidden(self, ex: ExactProblem) -> dict[tuple[int, int], str]:
+        """The pairs this rule forbids (worked out once per problem)."""
+        if self.pairs is None:
+            return {}
+        key = f"pairs of {self.name}"
+        known = ex.derived.get(key)
+        if known is None:
+            known = ex.derived[key] = self.pairs(ex)
+        return cast(dict[tuple[int, int], str], known)
 
     def rows(self, ex: ExactProblem, w: int) -> tuple[Limit, ...]:
         """Worker `w`'s rows of this rule's linear form (worked out once per problem)."""

@@ -123,12 +123,22 @@ PINS = HardRule(
 # ---------------------------------------------------------------- exclusions
 
 
-def _excluded(ex: ExactProblem, w: int, h: int, role: RoleName) -> str | None:
-    household, worker = ex.households[h], ex.workers[w]
+def _excluded_pairs(ex: ExactProblem) -> dict[tuple[int, int], str]:
+    found: dict[tuple[int, int], str] = {}
     for rule in ex.problem.policy.exclusions:
-        if rule.household == household.id and rule.worker == worker.id:
-            return f"{worker.id} is excluded from {household.id}: {rule.reason}"
-    return None
+        h = ex.household_index.get(rule.household)
+        w = ex.worker_index.get(rule.worker)
+        if h is not None and w is not None:
+            found.setdefault((h, w), rule.reason)
+    return found
+
+
+def _excluded(ex: ExactProblem, w: int, h: int, role: RoleName) -> str | None:
+    # looked up by (household, worker): the rule is asked of every pair
+    reason = EXCLUSIONS.forbidden(ex).get((h, w))
+    if reason is None:
+        return None
+    return f"{ex.workers[w].id} is excluded from {ex.households[h].id}: {reason}"
 
 
 EXCLUSIONS = HardRule(
@@ -136,8 +146,7 @@ EXCLUSIONS = HardRule(
     keeps="never this worker for this household (a conflict of interest, say), as lead or "
           "co-worker",
     concerns="the (household, worker) pairs the policy excludes",
-    static=_excluded, worker_facts=_excluded_worker,
-    names=lambda ex: {e.household for e in ex.problem.policy.exclusions},
+    static=_excluded, worker_facts=_excluded_worker, pairs=_excluded_pairs,
 )
 
 # --------------------------------------------------------------- eligibility

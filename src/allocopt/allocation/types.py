@@ -11,22 +11,29 @@ decides how many households of each type each worker leads (an integer), so the
 model grows with workers x types rather than workers x households; at 200 x 1,000
 that is about 40 thousand small integers instead of 200 thousand Booleans.
 
-A household a rule names (a pin, an exclusion) is a type of its own. Within a
-type, the households waiting longest are placed first (then by id); which
-worker leads which placed household is decided afterwards by the preference
-stage, on finer *classes* that also tell locality, skills, previous workers,
+A household a rule names (a pin) is a type of its own. A household a rule
+forbids one worker (an exclusion: a conflict of interest) stays in its type: the
+type records which of its households exclude which worker, and the optimiser
+bounds that worker's count of the type by the households of it they may take
+(exact by Hall's theorem when each household excludes at most one worker, see
+:mod:`allocopt.allocation.cpsat.model`). A household that excludes two or more
+workers, or is co-worked and excludes one, is a type of its own. Within a type,
+the households waiting longest are placed first (then by id); which worker
+leads which placed household is decided afterwards by the preference stage, on
+finer *classes* that also tell locality, skills, previous workers, exclusions,
 and CP, CLA and long-travel children apart.
 """
 
 from __future__ import annotations
 
 from collections.abc import Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import cast
 
 from allocopt.allocation.exact import ExactProblem
 from allocopt.allocation.problem import Policy, RoleName, WaitingHousehold
 from allocopt.allocation.rule_checks import (
+    forbidden_pairs,
     household_facts,
     named_households,
     required,
@@ -54,6 +61,8 @@ class LoadType:
     seconds: tuple[int, ...]
     """Workers the static rules allow to co-work it (co-worked types only)."""
     pinned_to: int | None = None
+    excluded: dict[int, tuple[int, ...]] = field(default_factory=dict)
+    """Worker -> positions (in :attr:`households`) of the members that exclude them."""
 
     @property
     def size(self) -> int:
@@ -81,12 +90,49 @@ def load_type_key(ex: ExactProblem, h: int, named: set[str]) -> tuple[Hashable, 
     """What tells household `h` apart for the hard rules and the load levels: its tier,
     points as lead and co-worker, co-working, statuses and whatever else the active
     rules declare they look at (:func:`allocopt.allocation.rule_checks.household_facts`);
-    a household a rule names (a pin, an exclusion) is a type of its own."""
+    a household a rule names (a pin) or that the optimiser cannot keep in a type with
+    its exclusions is a type of its own (:func:`own_types`)."""
     household = ex.households[h]
     if household.id in named:
         return ("household", household.id)
     return (household.tier, ex.points[h], ex.secondary[h], household.co_working,
             _statuses(household), *household_facts(ex)[h])
+
+
+def own_types(ex: ExactProblem) -> set[str]:
+    """Households that are a load type of their own: those a rule names (pins), and
+    those whose forbidden workers the count model cannot keep inside a type (two or
+    more, or one on a co-worked household)."""
+    known = ex.derived.get("own types")
+    if known is None:
+        out = named_households(ex)
+        for h, ws in exclusions_by_household(ex).items():
+            if len(ws) > 1 or ex.households[h].co_working:
+                out.add(ex.households[h].id)
+        known = ex.derived["own types"] = out
+    return cast(set[str], known)
+
+
+def exclusions_by_household(ex: ExactProblem) -> dict[int, tuple[int, ...]]:
+    """Household -> the workers the active rules forbid it one by one (exclusions)."""
+    known = ex.derived.get("exclusions by household")
+    if known is None:
+        found: dict[int, list[int]] = {}
+        for h, w in sorted(forbidden_pairs(ex)):
+            found.setdefault(h, []).append(w)
+        known = ex.derived["exclusions by household"] = {
+            h: tuple(ws) for h, ws in found.items()}
+    return cast(dict[int, tuple[int, ...]], known)
+
+
+def _without_excluded(ex: ExactProblem, h: int, pair: tuple[tuple[int, ...], tuple[int, ...]]
+                      ) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """A type's allowed workers less those household `h` excludes."""
+    gone = exclusions_by_household(ex).get(h)
+    if not gone:
+        return pair
+    leads, seconds = pair
+    return (tuple(w for w in leads if w not in gone), tuple(w for w in seconds if w not in gone))
 
 
 def load_types(ex: ExactProblem) -> list[LoadType]:
@@ -126,6 +172,8 @@ def allowed_workers(ex: ExactProblem) -> list[tuple[tuple[int, ...], tuple[int, 
             for t in cast(list[LoadType], types):
                 for h in t.households:
                     out[h] = (t.leads, t.seconds)
+            for h in exclusions_by_household(ex):
+                out[h] = _without_excluded(ex, h, out[h])
             known = out
         else:
             known = _allowed_workers(ex)
@@ -139,7 +187,7 @@ class _StaticRules:
 
     def __init__(self, ex: ExactProblem) -> None:
         self.ex = ex
-        self.special = named_households(ex)
+        self.special = own_types(ex)
         self.facts = household_facts(ex, static_only=True)
         self.by_id = sorted(range(len(ex.workers)), key=lambda w: ex.workers[w].id)
         self.rank = {w: i for i, w in enumerate(self.by_id)}
@@ -160,7 +208,9 @@ class _StaticRules:
         full = (*key, role, *profile)
         verdict = self.verdicts.get(full)
         if verdict is None:
-            verdict = self.verdicts[full] = statically_allowed(ex, w, h, role)
+            # pairs forbidden one by one are taken off by the caller: a kind's verdict
+            # must not depend on which of its households asked first
+            verdict = self.verdicts[full] = statically_allowed(ex, w, h, role, pairs=False)
         return verdict
 
     def workers(self, h: int, statuses: tuple[str, ...]) -> tuple[tuple[int, ...],
@@ -197,23 +247,29 @@ def _allowed_workers(ex: ExactProblem) -> list[tuple[tuple[int, ...], tuple[int,
         found = seen.get(key)
         if found is None:
             found = seen[key] = rules.workers(h, statuses)
-        out.append(found)
+        out.append(_without_excluded(ex, h, found))
     return out
 
 
 def _load_types(ex: ExactProblem) -> list[LoadType]:
-    named = named_households(ex)
+    special = own_types(ex)
     groups: dict[tuple[Hashable, ...], list[int]] = {}
     for h in range(len(ex.households)):
-        groups.setdefault(load_type_key(ex, h, named), []).append(h)
+        groups.setdefault(load_type_key(ex, h, special), []).append(h)
     pins = {h: w for h, w in required(ex)}
     rules = _StaticRules(ex)
+    excludes = exclusions_by_household(ex)
     out = []
     for key in sorted(groups, key=repr):
         members = tuple(sorted(groups[key], key=lambda h: waiting_key(ex, h)))
         rep = members[0]
         household = ex.households[rep]
         leads, seconds = rules.workers(rep, _statuses(household))
+        excluded: dict[int, list[int]] = {}
+        if household.id not in special:
+            for i, h in enumerate(members):
+                for w in excludes.get(h, ()):
+                    excluded.setdefault(w, []).append(i)
         out.append(LoadType(
             key=key,
             households=members,
@@ -226,5 +282,6 @@ def _load_types(ex: ExactProblem) -> list[LoadType]:
             leads=leads,
             seconds=seconds,
             pinned_to=pins.get(rep),
+            excluded={w: tuple(at) for w, at in sorted(excluded.items())},
         ))
     return out

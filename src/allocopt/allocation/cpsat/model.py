@@ -12,18 +12,21 @@ and 4 (:func:`add_spread_stage`) are added when a stage needs them, level 5 by
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ortools.sat.python import cp_model
 
+from allocopt.allocation.cpsat.bounds.facets import spread_facets
+from allocopt.allocation.cpsat.rooms import PairRooms, pair_rooms
 from allocopt.allocation.exact import PCT_UNITS, ExactProblem, pct_units
 from allocopt.allocation.problem import Assignment, RoleName
 from allocopt.allocation.rule_checks import load_rooms, other_limits
-from allocopt.allocation.rule_forms import Limit
 from allocopt.allocation.types import LoadType
 
 if TYPE_CHECKING:
+    from allocopt.allocation.cpsat.bounds.count_lp import CountLp
     from allocopt.allocation.cpsat.preferences import PreferenceClass
     from allocopt.allocation.cpsat.solution import Candidate
 
@@ -32,23 +35,6 @@ BIG_PCT = 10**12
 
 SMALL_MODEL = 2_000
 """Models with fewer integer variables than this are solved with one search worker."""
-
-
-class _TypeWeights:
-    """A row's weight for a load type's households, once per kind of row and type (many
-    workers share the same rows: every NQSW the same cap)."""
-
-    def __init__(self, ex: ExactProblem, types: list[LoadType]) -> None:
-        self.ex = ex
-        self.types = types
-        self.known: dict[tuple[tuple[tuple[str, int], ...], int, RoleName], int] = {}
-
-    def of(self, row: Limit, k: int, role: RoleName) -> int:
-        key = (row.weights, k, role)
-        found = self.known.get(key)
-        if found is None:
-            found = self.known[key] = row.weight(self.ex, self.types[k].rep, role)
-        return found
 
 
 def upper(var: cp_model.IntVar) -> int:
@@ -82,6 +68,14 @@ class CountModel:
     z: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)
     classes: list[PreferenceClass] = field(default_factory=list)
     excess: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)
+    memo: dict[tuple[Hashable, ...], object] = field(default_factory=dict)
+    """LP bounds already worked out for this meeting (a stage's bound and proof ask alike)."""
+    count_lp: CountLp | None = None
+    """The meeting's LP relaxation (:mod:`.bounds.count_lp`), once a bound needs it."""
+    rooms: PairRooms | None = None
+    """The bounds of every (type, worker) pair the model was built from."""
+    groups: dict[int, list[ExclusionGroup]] = field(default_factory=dict)
+    """type -> its households split by the worker they exclude (types with exclusions)."""
     type_of: dict[int, int] = field(default_factory=dict)
     """household -> its load type."""
     counted: dict[tuple[Assignment, ...], Candidate] = field(default_factory=dict)
@@ -119,7 +113,8 @@ def build_model(ex: ExactProblem, types: list[LoadType]) -> CountModel:
     m = Model()
     load_room = load_rooms(ex)
     others = other_limits(ex)
-    weights = _TypeWeights(ex, types)
+    rooms = pair_rooms(ex, types)
+    weights = rooms.weights
     x: dict[tuple[int, int], cp_model.IntVar] = {}
     s: dict[tuple[int, int], cp_model.IntVar] = {}
     terms: dict[int, list[tuple[cp_model.IntVar, int]]] = {}
@@ -127,37 +122,35 @@ def build_model(ex: ExactProblem, types: list[LoadType]) -> CountModel:
     placed: list[cp_model.LinearExpr] = []
     waited: dict[int, tuple[cp_model.IntVar, list[int]]] = {}
     waited_terms: list[cp_model.LinearExprT] = []
+    groups: dict[int, list[ExclusionGroup]] = {}
 
-    def count(k: int, w: int, role: RoleName, name: str, load: int) -> cp_model.IntVar | None:
-        """A (type, worker) count within every row of the worker's limits, or None if
-        not one household of the type fits."""
-        ub = types[k].size
-        room = load_room[w]
-        if room is not None and load > 0:
-            ub = min(ub, room // load)
-        mine = []
-        for i, row in enumerate(others[w]):
-            used = weights.of(row, k, role)
-            if used > 0:
-                ub = min(ub, row.room // used)
-                mine.append((i, used))
+    def count(k: int, w: int, ub: int, role: RoleName, name: str, load: int
+              ) -> cp_model.IntVar | None:
+        """A (type, worker) count within every row of the worker's limits (its bound
+        `ub` from :func:`~.rooms.pair_rooms`), or None if not one household fits."""
         if ub <= 0:
             return None
         var = m.new_int_var(0, ub, f"{name}_{k}_{w}")
         terms.setdefault(w, []).append((var, load))
-        for i, used in mine:
-            row_terms.setdefault((w, i), []).append((var, used))
+        for i, row in enumerate(others[w]):
+            used = weights.of(row, k, role)
+            if used > 0:
+                row_terms.setdefault((w, i), []).append((var, used))
         return var
 
     for k, t in enumerate(types):
-        for w in t.leads:
-            var = count(k, w, "lead", "x", t.points)
+        for w, ub in zip(t.leads, rooms.lead_most[k].tolist(), strict=True):
+            var = count(k, w, ub, "lead", "x", t.points)
             if var is not None:
                 x[k, w] = var
         leads = [x[k, w] for w in t.leads if (k, w) in x]
         total = cp_model.LinearExpr.sum(leads)
         placed.append(total)
-        if leads:
+        if leads and t.excluded:
+            m.add(total <= t.size)
+            groups[k], days_expr = _exclusion_rows(m, k, t, ex, x, total)
+            waited_terms.append(days_expr)
+        elif leads:
             m.add(total <= t.size)
             days = [ex.households[h].waiting_days for h in t.households]
             if len(set(days)) == 1:
@@ -180,8 +173,8 @@ def build_model(ex: ExactProblem, types: list[LoadType]) -> CountModel:
             m.add(total == 1)
         if t.co_working:
             seconds = []
-            for w in t.seconds:
-                var = count(k, w, "secondary", "s", t.secondary)
+            for w, ub in zip(t.seconds, rooms.second_most[k].tolist(), strict=True):
+                var = count(k, w, ub, "secondary", "s", t.secondary)
                 if var is None:
                     continue
                 s[k, w] = var
@@ -207,9 +200,72 @@ def build_model(ex: ExactProblem, types: list[LoadType]) -> CountModel:
               <= others[w][i].room)
 
     cm = CountModel(ex, types, m, x, s, added, added_ub, placed, waited)
+    cm.groups = groups
+    cm.rooms = rooms
     cm.type_of = {h: k for k, t in enumerate(types) for h in t.households}
     cm.stage_exprs = {"waiting": cp_model.LinearExpr.sum(waited_terms)}
     return cm
+
+
+@dataclass(frozen=True)
+class ExclusionGroup:
+    """Households of a type that exclude the same worker (or none, `worker` None), placed
+    longest waiting first: how many are placed, and the days they waited."""
+
+    worker: int | None
+    positions: tuple[int, ...]
+    """Their positions in the type's households (longest waiting first)."""
+    placed: cp_model.IntVar
+    waited: cp_model.IntVar | None
+    prefix: tuple[int, ...]
+    """Days waited by the first n placed, for n = 0..len(positions)."""
+
+
+def _exclusion_rows(m: cp_model.CpModel, k: int, t: LoadType, ex: ExactProblem,
+                    x: dict[tuple[int, int], cp_model.IntVar], total: cp_model.LinearExprT
+                    ) -> tuple[list[ExclusionGroup], cp_model.LinearExprT]:
+    """The rows keeping a type whose households exclude workers exact; (groups, days
+    waited by the type's placed households).
+
+    The type's households are split into groups: those that exclude no one, and per
+    worker those that exclude that worker; each group is placed longest waiting first.
+    A worker leads at most the placed households outside their own group. When each
+    household excludes at most one worker this is exact (Hall's theorem: two or more
+    workers together may take every placed household, so only a single worker can lack
+    households; :func:`~allocopt.allocation.cpsat.solution.match_excluded` finds the
+    matching), and the days waited are those of the longest-waiting households of each
+    group, whatever split the solver chooses.
+    """
+    owner: dict[int, int] = {p: w for w, at in t.excluded.items() for p in at}
+    split: list[tuple[int | None, tuple[int, ...]]] = [
+        (None, tuple(p for p in range(t.size) if p not in owner))]
+    split += [(w, at) for w, at in t.excluded.items()]
+    groups = []
+    days_terms: list[cp_model.LinearExprT] = []
+    for w, positions in split:
+        if not positions:
+            continue
+        n = m.new_int_var(0, len(positions), f"placed_{k}_{w}")
+        days = [ex.households[t.households[p]].waiting_days for p in positions]
+        prefix = [0]
+        for d in days:
+            prefix.append(prefix[-1] + d)
+        d_var = None
+        if len(set(days)) == 1:
+            days_terms.append(days[0] * n)
+        else:
+            d_var = m.new_int_var(0, prefix[-1], f"waited_{k}_{w}")
+            for j, slope in enumerate(days):
+                if j == 0 or slope != days[j - 1]:
+                    m.add(d_var <= prefix[j] + slope * (n - j))
+            days_terms.append(d_var)
+        groups.append(ExclusionGroup(w, positions, n, d_var, tuple(prefix)))
+    m.add(cp_model.LinearExpr.sum([g.placed for g in groups]) == total)
+    for g in groups:
+        var = x.get((k, g.worker)) if g.worker is not None else None
+        if var is not None:
+            m.add(var + g.placed <= total)
+    return groups, cp_model.LinearExpr.sum(days_terms)
 
 
 def add_load_levels(cm: CountModel) -> None:
@@ -276,7 +332,8 @@ def top_var(cm: CountModel) -> cp_model.IntVar:
     return cm.top
 
 
-def add_spread_stage(cm: CountModel, total: int) -> cp_model.LinearExprT:
+def add_spread_stage(cm: CountModel, total: int,
+                     reach: Callable[[int], list[int]] | None = None) -> cp_model.LinearExprT:
     """Variables and expression of level 4, with the pool's new load kept at `total`.
 
     With the total fixed the team mean is a constant, so each worker's load %
@@ -284,6 +341,12 @@ def add_spread_stage(cm: CountModel, total: int) -> cp_model.LinearExprT:
     - B x SL)); with the mean free, the same rows couple every worker and proofs
     took 20-50 times longer on the 12 x 30 meeting. Keeping the total chooses
     among allocations that place as much new load as the best one found so far.
+
+    `reach(w)`: the new loads worker `w` can still be given (sums of whole households
+    within the max load % fixed before); each worker's term then also gets the facets
+    of its convex hull over those loads (:func:`~.bounds.count_lp.spread_facets`): the
+    integer hull of its row, so that the LP no longer lets a worker just below the mean
+    take a fraction of a household for free.
     """
     ex, m = cm.ex, cm.model
     pool = list(ex.pool)
@@ -310,6 +373,12 @@ def add_spread_stage(cm: CountModel, total: int) -> cp_model.LinearExprT:
             g = math.gcd(b, PCT_UNITS)
             m.add(cp_model.LinearExpr.weighted_sum([above, mine], [b // g, -PCT_UNITS // g])
                   >= -(-rhs // (sb * g)))
+            if reach is not None:
+                for f in spread_facets(ex.load[w], b, sb, sl, reach(w)):
+                    g = math.gcd(f.run, f.rise)
+                    m.add(cp_model.LinearExpr.weighted_sum([above, mine],
+                                                           [f.run // g, -(f.rise // g)])
+                          >= -(-f.offset // g))
         cm.dev[w] = above
     return cp_model.LinearExpr.sum(list(cm.dev.values()))
 

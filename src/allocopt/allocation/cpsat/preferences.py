@@ -23,7 +23,7 @@ from allocopt.allocation.objective import (
     kind_held,
     preference_score,
 )
-from allocopt.allocation.types import LoadType, waiting_key
+from allocopt.allocation.types import LoadType, exclusions_by_household, waiting_key
 
 
 @dataclass(frozen=True)
@@ -33,21 +33,27 @@ class PreferenceClass:
     type_index: int
     households: tuple[int, ...]
     kinds: tuple[int, int, int]
+    excluded: tuple[int, ...] = ()
+    """Workers its households exclude (all of them exclude the same ones)."""
 
 
 def preference_classes(ex: ExactProblem, types: list[LoadType],
                        placed: dict[int, list[int]]) -> list[PreferenceClass]:
     out = []
+    excludes = exclusions_by_household(ex)
     for k in sorted(placed):
         groups: dict[tuple[Hashable, ...], list[int]] = {}
         for h in placed[k]:
             household = ex.households[h]
             key: tuple[Hashable, ...] = (household.locality, tuple(sorted(household.skills_needed)),
                    household.previous_workers, kind_added(ex, h))
+            if h in excludes:
+                key += (excludes[h],)
             groups.setdefault(key, []).append(h)
         for group in sorted(groups, key=repr):
             members = tuple(sorted(groups[group], key=lambda h: waiting_key(ex, h)))
-            out.append(PreferenceClass(k, members, kind_added(ex, members[0])))
+            out.append(PreferenceClass(k, members, kind_added(ex, members[0]),
+                                       excludes.get(members[0], ())))
     return out
 
 
@@ -109,6 +115,8 @@ def add_preference_stage(cm: CountModel, incumbent: Candidate,
         for w in cm.types[cls.type_index].leads:
             lead = cm.x.get((cls.type_index, w))
             if lead is None or (not free and incumbent.x.get((cls.type_index, w), 0) == 0):
+                continue
+            if w in cls.excluded:
                 continue
             if keep == "points" and (w, points) not in held_points:
                 continue

@@ -19,7 +19,7 @@ from allocopt.allocation.cpsat.model import BIG_PCT, CountModel
 from allocopt.allocation.exact import PCT_UNITS, pct_units, to_assignments
 from allocopt.allocation.objective import Objective, evaluate
 from allocopt.allocation.problem import Assignment, RoleName
-from allocopt.allocation.types import waiting_key
+from allocopt.allocation.types import LoadType, waiting_key
 
 
 @dataclass(frozen=True)
@@ -73,10 +73,19 @@ def read_solution(cm: CountModel, value: cp_model.CpSolver, with_classes: bool) 
                     lead_of[queue.pop(0)] = w
     else:
         for k, t in enumerate(cm.types):
-            queue = list(t.households)
+            counts = []
             for w in t.leads:
                 var = cm.x.get((k, w))
                 n = int(value.value(var)) if var is not None else 0
+                if n:
+                    counts.append((w, n))
+            if k in cm.groups:
+                placed = [p for g in cm.groups[k]
+                          for p in g.positions[:int(value.value(g.placed))]]
+                lead_of.update(match_excluded(t, sorted(placed), counts))
+                continue
+            queue = list(t.households)
+            for w, n in counts:
                 for _ in range(n):
                     lead_of[queue.pop(0)] = w
     for h, w in lead_of.items():
@@ -93,6 +102,43 @@ def read_solution(cm: CountModel, value: cp_model.CpSolver, with_classes: bool) 
         for h, w in pair_co_workers([(h, lead_of[h]) for h in mine], slots).items():
             chosen.append((h, w, "secondary"))
     return to_assignments(ex, chosen)
+
+
+def match_excluded(t: LoadType, placed: list[int], counts: list[tuple[int, int]]
+                   ) -> dict[int, int]:
+    """Household -> lead for a type some of whose households exclude a worker: the
+    households at `placed` positions shared out as `counts` (worker, how many) says,
+    nobody given a household that excludes them.
+
+    Each household excludes at most one worker, and the model keeps every worker within
+    the placed households that do not exclude them. Each excluding household goes, in
+    order, to the worker (other than the one it excludes) with the least slack
+    (households left that the worker may take, less the count still owed to them): at
+    most one worker other than the excluded one can have no slack, so it is served first
+    and every worker's count stays within what is left for them (Hall's condition holds
+    after each step). The other households then fill the counts in order.
+    """
+    owed = dict(counts)
+    against = {p: w for w, at in t.excluded.items() for p in at if p in set(placed)}
+    left_for = {w: len(placed) - sum(1 for p in t.excluded.get(w, ()) if p in against)
+                for w in owed}
+    out: dict[int, int] = {}
+    order = [w for w, _ in counts]
+    rank = {w: i for i, w in enumerate(order)}
+    for p in sorted(against):
+        u = against[p]
+        choices = [w for w in order if w != u and owed[w] > 0]
+        w = min(choices, key=lambda v: (left_for[v] - owed[v], rank[v]))
+        out[t.households[p]] = w
+        owed[w] -= 1
+        for v in owed:
+            if v != u:
+                left_for[v] -= 1
+    queue = [t.households[p] for p in placed if p not in against]
+    for w in order:
+        for _ in range(owed[w]):
+            out[queue.pop(0)] = w
+    return out
 
 
 def pair_co_workers(leads: list[tuple[int, int]], slots: list[int]) -> dict[int, int]:
@@ -148,6 +194,15 @@ def hint_values(cm: CountModel, cand: Candidate) -> dict[cp_model.IntVar, int]:
                       if ex.benchmark[w] > 0 else BIG_PCT)
     if cm.top is not None:
         values[cm.top] = top
+    if cm.groups:
+        led = set(cand.leads)
+        for k, groups in cm.groups.items():
+            members = cm.types[k].households
+            for g in groups:
+                n = sum(1 for p in g.positions if members[p] in led)
+                values[g.placed] = n
+                if g.waited is not None:
+                    values[g.waited] = g.prefix[n]
     if cm.dev:
         pool = list(ex.pool)
         total = sum(added.get(w, 0) for w in pool)

@@ -10,12 +10,14 @@ by household sums (:mod:`.bounds.household_sums`). :mod:`.solve` runs them.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from ortools.sat.python import cp_model
 
+from allocopt.allocation.cpsat.bounds.facets import worker_amounts
 from allocopt.allocation.cpsat.bounds.household_sums import (
     amber_floor_by_sums,
     max_load_floor_by_sums,
@@ -45,7 +47,11 @@ from allocopt.allocation.cpsat.preferences import (
     preference_hints,
 )
 from allocopt.allocation.cpsat.solution import Candidate, pool_added
+from allocopt.allocation.exact import PCT_UNITS
 from allocopt.allocation.objective import Objective, tier_sizes, tier_weights
+
+if TYPE_CHECKING:
+    from allocopt.allocation.cpsat.bounds.count_lp import CountLp
 
 
 class Level(StrEnum):
@@ -149,14 +155,19 @@ def priority_stages(cm: CountModel) -> list[tuple[int | None, cp_model.LinearExp
 def _priority_bound(cm: CountModel, tier: int | None) -> Callable[[Candidate], int | None]:
     """The LP bound on priority (tier by tier, see :mod:`.bounds.priority_lp`) for the
     incumbent."""
-    from allocopt.allocation.cpsat.bounds.priority_lp import priority_bound
+    from allocopt.allocation.cpsat.bounds.priority_lp import PriorityBound, priority_bound
 
     def bound(c: Candidate) -> int | None:
         if cm.size < SMALL_MODEL and c.objective.placed != tuple(tier_sizes(cm.ex)):
             # On small models the LP rarely settles the stage (15 of 206 of the
             # simulator's meetings); a search proves those for less than the LPs cost.
             return None
-        found = priority_bound(cm.ex, cm.types, c.objective.placed)
+        key = ("priority", c.objective.placed, None)
+        found = cm.memo.get(key)
+        if found is None:
+            found = cm.memo[key] = priority_bound(cm.ex, cm.types, c.objective.placed,
+                                                  count_lp(cm))
+        assert isinstance(found, PriorityBound)
         if tier is None:
             return found.weighted
         if found.short_at == tier:
@@ -166,6 +177,58 @@ def _priority_bound(cm: CountModel, tier: int | None) -> Callable[[Candidate], i
         return None
 
     return bound
+
+
+def count_lp(cm: CountModel) -> CountLp:
+    """The meeting's LP relaxation (:mod:`.bounds.count_lp`), built once when first asked."""
+    if cm.count_lp is None:
+        from allocopt.allocation.cpsat.bounds.count_lp import CountLp
+
+        cm.count_lp = CountLp(cm.ex, cm.types, cm.rooms)
+    return cm.count_lp
+
+
+def _lp_proofs(cm: CountModel, stages: list[Stage], floors: dict[int, int]) -> None:
+    """On large models, each of levels 1b-4 asks the LP relaxation for a bound before a
+    solve (the bounds by household sums are for small models): when the incumbent meets
+    it the stage is settled without a search, and otherwise the solve knows it."""
+    def memo(key: tuple[Hashable, ...], work: Callable[[], int | None]) -> int | None:
+        if key not in cm.memo:
+            cm.memo[key] = work()
+        found = cm.memo[key]
+        assert found is None or isinstance(found, int)
+        return found
+
+    def waited(start: Candidate, c: Candidate) -> int | None:
+        o = c.objective
+        return memo(("lp waited", o.placed), lambda: count_lp(cm).waited_bound(o.placed))
+
+    def amber(start: Candidate, c: Candidate) -> int | None:
+        o = c.objective
+        return memo(("lp amber", o.placed, o.waited),
+                    lambda: count_lp(cm).amber_bound(o.placed, o.waited))
+
+    def max_load(start: Candidate, c: Candidate) -> int | None:
+        o = c.objective
+        found = memo(("lp max load", o.placed, o.waited, o.amber, o.max_load),
+                     lambda: count_lp(cm).max_load_bound(o.placed, o.waited, o.amber,
+                                                         o.max_load, floors.get(0, 0)))
+        if found is not None:
+            floors[0] = max(floors.get(0, 0), found)
+        return found
+
+    def spread(start: Candidate, c: Candidate) -> int | None:
+        o = c.objective
+        total = pool_added(cm, start)
+        return memo(("lp spread", o.placed, o.waited, o.amber, o.max_load, total),
+                    lambda: count_lp(cm).spread_bound(o.placed, o.waited, o.amber,
+                                                      o.max_load, total))
+
+    proofs = {Level.WAITING: waited, Level.AMBER: amber, Level.MAX_LOAD: max_load,
+              Level.SPREAD: spread}
+    for stage in stages:
+        if stage.level in proofs:
+            stage.proof = proofs[stage.level]
 
 
 def _priority_value(weights: list[int], tier: int | None) -> Callable[[Objective], int]:
@@ -224,9 +287,20 @@ def make_stages(cm: CountModel, free_preferences: int, skip_preferences: bool,
                         proof=lambda start, c: max_load_floor_by_sums(
                             ex, least_load(cm, c.objective),
                             c.objective.amber, c.objective.max_load, sums(), cm.added_ub)))
+    def reach(top: int) -> Callable[[int], list[int]]:
+        """Per worker, the new loads they can still be given within max load `top`."""
+        def amounts(w: int) -> list[int]:
+            b = ex.benchmark[w]
+            cap = min(cm.added_ub.get(w, 0), max(0, top * b // PCT_UNITS - ex.load[w]))
+            return worker_amounts(sums().get(w, []), cap)
+
+        return amounts
+
     stages.append(Stage(Level.SPREAD, Level.SPREAD.value, False,
                         lambda c: spread_floor(ex, pool_added(cm, c)),
-                        lambda c: (add_spread_stage(cm, pool_added(cm, c)), {}),
+                        lambda c: (add_spread_stage(
+                            cm, pool_added(cm, c),
+                            reach(c.objective.max_load) if cm.size >= SMALL_MODEL else None), {}),
                         lambda o: o.spread,
                         proof=lambda start, c: spread_floor_by_sums(
                             ex, pool_added(cm, start), c.objective.max_load,
@@ -234,6 +308,8 @@ def make_stages(cm: CountModel, free_preferences: int, skip_preferences: bool,
     if not proofs:
         for stage in stages:
             stage.proof = None
+    elif cm.size >= SMALL_MODEL:
+        _lp_proofs(cm, stages, floors)
     if skip_preferences:
         return stages
     pairs = sum(len(t.leads) for t in cm.types)

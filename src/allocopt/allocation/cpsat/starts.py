@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from allocopt.allocation.cpsat.bounds.levels import max_load_floor
-from allocopt.allocation.cpsat.model import CountModel
+from allocopt.allocation.cpsat.model import SMALL_MODEL, CountModel
 from allocopt.allocation.cpsat.solution import Candidate, candidate
 from allocopt.allocation.cpsat.stages import Level
 from allocopt.allocation.exact import ExactProblem
@@ -23,10 +23,13 @@ from allocopt.allocation.greedy import GreedyAllocator
 from allocopt.allocation.packing import (
     balance_search,
     balanced_assignments,
+    lowest_after_assignments,
     lowest_level,
     packing_assignments,
+    tier_subset_assignments,
 )
 from allocopt.allocation.problem import AllocationProblem, Assignment
+from allocopt.allocation.types import load_types
 
 Heuristic = Callable[[CountModel, Candidate, float], Candidate]
 """(model, incumbent, deadline as perf_counter) -> an allocation at least as good."""
@@ -41,7 +44,18 @@ def starting_points(problem: AllocationProblem, ex: ExactProblem
     if greedy.status == "feasible":
         hints.append(("packing", packing_assignments(ex)))
         hints.append(("packing, lightest first", packing_assignments(ex, True)))
+        if large_meeting(ex):
+            hints.append(("lightest of each tier, best fit", tier_subset_assignments(ex)))
+            hints.append(("lowest load % after", lowest_after_assignments(ex)))
     return hints
+
+
+def large_meeting(ex: ExactProblem) -> bool:
+    """True when the count model will have at least SMALL_MODEL variables (counted before
+    it is built: pairs the static rules allow). Small meetings (the simulator's, a team's)
+    are proven from the first three starting points; on those, more starts change which
+    of equally good allocations is returned, and the simulator's records with it."""
+    return sum(len(t.leads) + len(t.seconds) for t in load_types(ex)) >= SMALL_MODEL
 
 
 def local_search(cm: CountModel, assignments: tuple[Assignment, ...]) -> tuple[Assignment, ...]:

@@ -1,0 +1,101 @@
+"""The LP bounds and the starting points of large meetings, against every allocation.
+
+- the LP relaxation with workers pooled by class (cpsat/bounds/count_lp.py) never
+  claims more than the best allocation achieves: on every level, given the levels
+  before it, its bound is on the right side of the best value found by trying every
+  allocation the validator accepts;
+- the convex hull of a worker's spread term lies under the term at every load it can
+  be given;
+- the starting points of large meetings (the lightest of each tier packed best fit,
+  and heaviest first to the lowest load % after) keep every hard rule.
+"""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from allocopt.allocation.cpsat.bounds.count_lp import CountLp
+from allocopt.allocation.cpsat.bounds.facets import spread_facets, spread_term, worker_amounts
+from allocopt.allocation.cpsat.bounds.priority_lp import priority_bound
+from allocopt.allocation.exact import exact_problem
+from allocopt.allocation.objective import evaluate, priority_value, worker_totals
+from allocopt.allocation.packing import lowest_after_assignments, tier_subset_assignments
+from allocopt.allocation.problem import AllocationProblem
+from allocopt.allocation.types import load_types
+from allocopt.allocation.validate import validate
+from tests.test_allocation_builders import valid_allocations
+from tests.test_allocation_properties import meetings, plain_meetings
+
+SETTINGS = settings(max_examples=25, deadline=None,
+                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+
+
+@SETTINGS
+@given(plain_meetings(3, 4))
+def test_lp_bounds_are_never_beaten_by_any_allocation(p: AllocationProblem) -> None:
+    ex = exact_problem(p)
+    everything = [(a, evaluate(ex, a)) for a in valid_allocations(ex)]
+    best = min(o.key() for _, o in everything)
+    top = next(o for _, o in everything if o.key() == best)
+    lp = CountLp(ex, load_types(ex))
+    assert priority_bound(ex, load_types(ex), None, lp).weighted >= priority_value(ex,
+                                                                                   top.placed)
+    waited = lp.waited_bound(top.placed)
+    assert waited is not None and waited >= top.waited
+    amber = lp.amber_bound(top.placed, top.waited)
+    assert amber is not None and amber <= top.amber
+    level = lp.max_load_bound(top.placed, top.waited, top.amber, top.max_load)
+    assert level is not None and level <= top.max_load
+    # spread: the least of any allocation with the same values before it and the same
+    # new load for the pool (what the spread stage keeps)
+    pool = set(ex.pool)
+    for a, o in everything:
+        if (o.placed, o.waited, o.amber, o.max_load) != (top.placed, top.waited, top.amber,
+                                                         top.max_load):
+            continue
+        total = sum(worker_totals(ex, a).added[w] for w in pool)
+        bound = lp.spread_bound(top.placed, top.waited, top.amber, top.max_load, total)
+        assert bound is not None and bound <= o.spread
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 60), st.integers(10, 60), st.integers(0, 3000),
+       st.lists(st.tuples(st.integers(1, 15), st.integers(0, 4)), max_size=5),
+       st.integers(0, 80))
+def test_the_spread_hull_lies_under_the_term_at_every_reachable_load(
+        load: int, benchmark: int, others: int, chunks: list[tuple[int, int]],
+        cap: int) -> None:
+    sb = benchmark + 400
+    sl = load + others
+    amounts = worker_amounts(chunks, cap)
+    facets = spread_facets(load, benchmark, sb, sl, amounts)
+    for a in amounts:
+        term = spread_term(load, benchmark, sb, sl, a)
+        for f in facets:
+            assert f.run * term >= f.rise * a + f.offset
+
+
+def test_the_hull_charges_a_whole_household_to_a_worker_just_below_the_mean() -> None:
+    # a worker at 98 % of a mean of 100 %, households of 10 units (20 %): the linear row
+    # lets the LP give 1 unit (2 %) for nothing; the hull charges 1.8 % for it
+    load, benchmark = 49, 50
+    sb, sl = 1000, 1000  # mean 100 %
+    amounts = worker_amounts([(10, 3)], 30)
+    assert amounts == [0, 10, 20, 30]
+    facets = spread_facets(load, benchmark, sb, sl, amounts)
+    first = facets[0]
+    assert (first.run, first.rise, first.offset) == (10, spread_term(load, benchmark, sb, sl,
+                                                                      10), 0)
+    # at 1 unit the hull asks for 1/10 of the term at 10 units (18 %): 180 hundredths
+    assert -(-(first.rise * 1 + first.offset) // first.run) == 180
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(meetings())
+def test_the_starting_points_of_large_meetings_keep_every_hard_rule(
+        p: AllocationProblem) -> None:
+    ex = exact_problem(p)
+    for assignments in (tier_subset_assignments(ex), lowest_after_assignments(ex)):
+        assert validate(p, assignments) == []
