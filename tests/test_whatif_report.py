@@ -37,6 +37,8 @@ def team():
     (1234.0, "events", "1,234", "+1,234.0"),
     (0.0, "breaches", "0", "0"),
     (math.nan, "days", "-", "-"),
+    (-0.01, "children", "0.0", "0.0"),  # too small to show: 0.0, never -0.0
+    (-0.0004, "share", "0.0%", "0.0 pp"),
 ])
 def test_numbers_for_people(value, unit, shown, diff):
     assert format_value(value, unit) == shown

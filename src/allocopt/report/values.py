@@ -10,10 +10,10 @@ def format_value(value: float, unit: str) -> str:
     if math.isnan(value):
         return "-"
     if unit == "%":
-        return f"{value:.1f}%"
+        return _no_signed_zero(f"{value:.1f}%")
     if unit == "share":
-        return f"{value * 100:.1f}%"
-    return f"{value:,.0f}" if abs(value - round(value)) < 1e-9 else f"{value:,.1f}"
+        return _no_signed_zero(f"{value * 100:.1f}%")
+    return f"{value:,.0f}" if abs(value - round(value)) < 1e-9 else _no_signed_zero(f"{value:,.1f}")
 
 
 def format_difference(value: float, unit: str) -> str:
@@ -22,8 +22,15 @@ def format_difference(value: float, unit: str) -> str:
         return "-"
     if value == 0:
         return "0"
-    if unit == "share":
-        return f"{value * 100:+.1f} pp"
-    if unit == "%":
-        return f"{value:+.1f} pp"
-    return f"{value:+,.1f}"
+    if unit in ("share", "%"):
+        text = f"{value * (100 if unit == 'share' else 1):+.1f} pp"
+    else:
+        text = f"{value:+,.1f}"
+    return _no_signed_zero(text)
+
+
+def _no_signed_zero(text: str) -> str:
+    """A value too small to show is 0.0, not -0.0 or +0.0."""
+    if text[:1] in "+-" and text[1:4] == "0.0" and not text[4:5].isdigit():
+        return text[1:]
+    return text
