@@ -106,7 +106,7 @@ def test_comparing_a_scenario_with_itself_gives_zero_difference() -> None:
     assert [a - b for a, b in zip(runs, again, strict=True)] == [0, 0, 0]
 
 
-def test_breaches_are_counted_and_greedy_makes_none() -> None:
+def test_breaches_are_counted_never_acted_on_and_greedy_makes_none() -> None:
     nqsw = SCENARIO.with_overrides({"workforce.cohorts": [{"month": 0, "count": 3}],
                                     "workforce.staff": [{"share": 1.0, "months": [0, 2]}]})
     bad = run_replication(nqsw, 1, 0, allocator=RuleBreaker())
@@ -114,8 +114,11 @@ def test_breaches_are_counted_and_greedy_makes_none() -> None:
     assert bad.summary["nqsw_breaches"] > 0
     breaches = {e.detail.split(":")[0] for e in bad.events if e.kind == "breach"}
     assert {"nqsw_no_cp", "band_ceiling"} <= breaches
+    # the gate acts on none of it: those meetings allocate nothing, and are counted
+    assert bad.summary["gate_failures"] > 0
     good = run_replication(nqsw, 1, 0)
     assert good.summary["rule_breaches"] == 0 and good.summary["nqsw_breaches"] == 0
+    assert good.summary["gate_failures"] == 0
 
 
 def test_summary_metrics_are_all_present() -> None:

@@ -33,9 +33,8 @@ from allocopt.allocation.problem import (
     Assignment,
     RoleName,
 )
-from allocopt.allocation.rule_checks import Refusal, breaches
+from allocopt.allocation.rule_checks import Refusal, breaches, rule_label
 from allocopt.allocation.rule_forms import Taken, household_measure
-from allocopt.allocation.rules import RULE_LABELS
 from allocopt.allocation.soft_rules import continuity, locality, skills
 from allocopt.allocation.validate import Breach, validate_exact
 from allocopt.allocation.words import STATUS_WORDS
@@ -304,8 +303,8 @@ def waiting_reason(ex: ExactProblem, h: int, taken: list[Taken]) -> str:
         who = "the one worker" if n == 1 else f"each of the {n} workers"
         return f"no room: {who} who may take it would go above the {band} ceiling (e.g. {example})"
     rule, n = counts.most_common(1)[0]
-    others = [f"{RULE_LABELS[r]}: {k}" for r, k in counts.most_common() if r != rule]
-    text = f"{RULE_LABELS[rule]} rules out {n} worker{'s' if n != 1 else ''} ({examples[rule]})"
+    others = [f"{rule_label(ex, r)}: {k}" for r, k in counts.most_common() if r != rule]
+    text = f"{rule_label(ex, rule)} rules out {n} worker{'s' if n != 1 else ''} ({examples[rule]})"
     if others:
         text += "; also " + ", ".join(others)
     return text

@@ -240,6 +240,9 @@ class AllocationResult:
     build_seconds: float = 0.0
     solve_seconds: float = 0.0
     notes: tuple[str, ...] = field(default=())
+    solves: int = 0
+    """Solver runs the result took (CP-SAT's stages and conflict analysis; 0 for greedy
+    and for a meeting searched without a model)."""
 
 
 class Allocator(Protocol):

@@ -182,12 +182,17 @@ def still_allowed(ex: ExactProblem, w: int, h: int, role: RoleName, taken: Taken
     return True
 
 
+def rule_label(ex: ExactProblem, name: str) -> str:
+    """An active rule's label, by its policy name."""
+    return next((r.label for r in active_rules(ex) if r.name == name), RULE_LABELS.get(name, name))
+
+
 def pin_conflict(ex: ExactProblem, h: int, w: int, trouble: list[Refusal],
                  chosen: list[tuple[int, int, RoleName]]) -> str:
     """A pin that cannot be honoured, with the rules it conflicts with."""
     household, worker = ex.households[h], ex.workers[w]
     others = sorted(ex.households[c].id for c, cw, role in chosen if cw == w and role == "lead")
-    names = "; ".join(f"{RULE_LABELS[r.rule]}: {r.reason}" for r in trouble)
+    names = "; ".join(f"{rule_label(ex, r.rule)}: {r.reason}" for r in trouble)
     text = f"the pin of {household.id} to {worker.id} conflicts with {names}"
     if others:
         text += f" (with the pins of {', '.join(others)} to {worker.id})"

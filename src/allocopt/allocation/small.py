@@ -40,24 +40,29 @@ Choice = tuple[tuple[int, int, RoleName], ...]
 Best = tuple[tuple[Assignment, ...], Objective]
 
 
-def small_meeting(ex: ExactProblem, limit: int = MAX_NODES) -> Best | None:
+def small_meeting(ex: ExactProblem, limit: int = MAX_NODES, most: int = MAX_HOUSEHOLDS
+                  ) -> Best | None:
     """The best allocation of a small meeting and its objective.
 
-    None when the meeting has a pin (pins go through the optimiser's conflict
-    analysis), more than :data:`MAX_HOUSEHOLDS` households, or needs more than
-    `limit` placements searched.
+    Only sets of households that include every placement a rule requires (the pins)
+    are searched. None when the meeting has more than `most` households, needs more
+    than `limit` placements searched, or cannot place what the pins require (the
+    optimiser's conflict analysis says why).
     """
     n = len(ex.households)
-    if required(ex) or not n or n > MAX_HOUSEHOLDS:
+    if not n or n > most:
         return None
+    must = {h for h, _ in required(ex)}
     choices = [_choices(ex, h) for h in range(n)]
     search = _Search(ex, choices, limit)
     for group in _by_priority(ex, [h for h in range(n) if choices[h]]):
         for placed in group:
-            if not search.run(placed):
+            if must <= set(placed) and not search.run(placed):
                 return None
         if search.best is not None:
             return search.best
+    if must:
+        return None
     nobody: tuple[Assignment, ...] = ()
     return nobody, evaluate(ex, nobody)
 

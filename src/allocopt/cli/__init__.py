@@ -11,6 +11,7 @@ from typing import Any
 import typer
 from typer.core import TyperOption
 
+from allocopt.allocation.gate import EXIT_BREACH, RuleBreach
 from allocopt.errors import EXIT_INPUT, InputError
 
 _display_type = TyperOption.display_type_rich
@@ -51,6 +52,9 @@ def main() -> None:
     except InputError as e:
         typer.echo(f"error: {e.message}", err=True)
         sys.exit(EXIT_INPUT)
+    except RuleBreach as e:  # an allocation the gate could not let through
+        typer.echo(f"error: {e.message}", err=True)
+        sys.exit(EXIT_BREACH)
     except typer.Exit as e:
         sys.exit(e.exit_code)
     except typer.Abort:

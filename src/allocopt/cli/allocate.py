@@ -10,6 +10,7 @@ import typer
 
 from allocopt.allocation.cpsat import CpSatAllocator
 from allocopt.allocation.explain import explain, recommend
+from allocopt.allocation.gate import gated_allocation
 from allocopt.allocation.greedy import GreedyAllocator
 from allocopt.allocation.problem import Allocator
 from allocopt.allocation.rebalance import plan_rebalance
@@ -89,7 +90,9 @@ def allocate(
                          expected="--out minutes.xlsx")
     meeting = _meeting(team, waiting, policy, scheme, date, time_limit)
     allocator: Allocator = CpSatAllocator() if solver is Solver.CPSAT else GreedyAllocator()
-    outcome = explain(meeting.problem, allocator.allocate(meeting.problem))
+    # nothing is printed or written unless the validator accepts it (else RuleBreach:
+    # exit status 3, see allocopt.cli.main)
+    outcome = explain(meeting.problem, gated_allocation(meeting.problem, allocator).result)
     if fmt == "table":
         console = people_console(140)
         for part in meeting_renderables(outcome, meeting.title, console.width):

@@ -26,7 +26,8 @@ Each process reads as the part of the service it models:
 Loads are kept incrementally; a household is scored only when its state
 changes. The allocation problem for a meeting is built from this running state
 directly, and every decision is checked by the allocation module's independent
-validator (rule breaches are counted; there should be none).
+validator, through the gate every front end uses (breaches are counted, repaired
+by solving again or never acted on; there should be none).
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ import numpy as np
 import simpy
 
 from allocopt.allocation.exact import FINEST, room_in_band
+from allocopt.allocation.gate import RuleBreach, gate
 from allocopt.allocation.problem import (
     AllocationProblem,
     Allocator,
@@ -50,7 +52,6 @@ from allocopt.allocation.problem import (
     WorkerState,
     waiting_household,
 )
-from allocopt.allocation.validate import validate
 from allocopt.capacity import capacity, cp_protected, load_pct, rag_band
 from allocopt.domain import (
     QUALIFIED_ROLES,
@@ -932,10 +933,21 @@ class Service:
         problem = AllocationProblem(
             self.scheme, self.policy, on, workers,
             tuple(self._waiting_record(hh, now) for hh in waiting), team_type=team.type)
-        result = (self.duty_allocator if duty else self.allocator).allocate(problem)
-        if result.assignments:  # every decision is checked against every hard rule
-            for breach in validate(problem, result):
+        allocator = self.duty_allocator if duty else self.allocator
+        result = allocator.allocate(problem)
+        if result.assignments:
+            # every decision passes the gate: checked against every hard rule, repaired
+            # by solving again, or not acted on at all (a breach is a bug)
+            try:
+                gated = gate(problem, result, allocator.allocate)
+            except RuleBreach as failed:
+                for breach in failed.breaches:
+                    self.event("breach", team, detail=f"{breach.rule}: {breach.reason}")
+                self.event("gate_failure", team, detail=failed.message)
+                return 0
+            for breach in gated.repaired:
                 self.event("breach", team, detail=f"{breach.rule}: {breach.reason}")
+            result = gated.result
         by_worker = {w.id: w for w in team.workers}
         by_household = {hh.sid: hh for hh in waiting}
         leads = [a for a in result.assignments if a.role == "lead"]

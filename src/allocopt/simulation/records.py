@@ -141,7 +141,7 @@ class WorkerRow:
 EventKind = Literal[
     "starter", "leaver", "agency_start", "vacancy", "cut", "cohort", "benchmark_change",
     "band_change", "protection_end", "escalation", "red", "unallocated_on_leaving",
-    "transfer", "long_absence", "breach",
+    "transfer", "long_absence", "breach", "gate_failure",
 ]
 
 
@@ -208,6 +208,8 @@ METRICS: tuple[Metric, ...] = (
     Metric("nqsw_new_posts", "NQSWs in new posts", "workers", "neither"),
     Metric("nqsw_breaches", "NQSW protection breaches", "breaches", "lower"),
     Metric("rule_breaches", "Allocation rule breaches (any rule)", "breaches", "lower"),
+    Metric("gate_failures", "Meetings whose allocation broke a rule and could not be repaired "
+           "(nothing allocated)", "meetings", "lower"),
 )
 METRIC_NAMES = tuple(m.name for m in METRICS)
 
@@ -300,6 +302,7 @@ def summarise(
                  "nqsw_into_vacancies", "nqsw_new_posts"):
         out[kind] = counts.get(kind, 0)
     out["rule_breaches"] = counts.get("breach", 0)
+    out["gate_failures"] = counts.get("gate_failure", 0)
     out["nqsw_breaches"] = sum(e.count for e in events
                                if e.kind == "breach" and e.detail.startswith("nqsw"))
     return {name: float(out.get(name, math.nan)) for name in METRIC_NAMES}

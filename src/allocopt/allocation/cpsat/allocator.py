@@ -17,7 +17,7 @@ from allocopt.allocation.cpsat.stages import Level, StageReport, stage_key
 from allocopt.allocation.cpsat.starts import starting_points
 from allocopt.allocation.exact import ExactProblem, exact_problem
 from allocopt.allocation.objective import Objective, tier_sizes
-from allocopt.allocation.problem import AllocationProblem, AllocationResult
+from allocopt.allocation.problem import AllocationProblem, AllocationResult, Assignment
 from allocopt.allocation.rule_checks import required
 from allocopt.allocation.small import small_meeting
 from allocopt.allocation.types import waiting_order
@@ -45,12 +45,20 @@ class CpSatAllocator:
 
     def __init__(self, time_limit_s: float | None = None, workers: int | None = None,
                  seed: int | None = None, preferences: bool = True,
-                 preference_space: str | None = None) -> None:
+                 preference_space: str | None = None, small_search: bool = True,
+                 skip_at_bound: bool = True, starts: bool = True) -> None:
+        """`small_search`, `skip_at_bound` and `starts` False make every meeting a model
+        solved by CP-SAT stage by stage, from an empty allocation, with no stage settled
+        by a bound: how the tests check the model on its own (they change the time,
+        never which rules hold)."""
         self.time_limit_s = time_limit_s
         self.workers = workers
         self.seed = seed
         self.preferences = preferences
         self.preference_space = preference_space
+        self.small_search = small_search
+        self.skip_at_bound = skip_at_bound
+        self.starts = starts
 
     def allocate(self, problem: AllocationProblem) -> AllocationResult:
         from allocopt.allocation.cpsat.conflicts import pin_conflicts
@@ -62,14 +70,15 @@ class CpSatAllocator:
         limit = self.time_limit_s if self.time_limit_s is not None else policy.time_limit_s
         seed = self.seed if self.seed is not None else policy.seed
         order = [ex.households[h].id for h in waiting_order(ex)]
+        solves = 0
         if required(ex):
-            conflicts = pin_conflicts(ex, time_limit=max(limit / 4, 1.0))
+            conflicts, solves = pin_conflicts(ex, time_limit=max(limit / 4, 1.0))
             if conflicts:
                 return AllocationResult(
                     solver=self.name, assignments=(), unallocated=tuple(order),
                     status="infeasible", solve_seconds=time.perf_counter() - start,
-                    notes=tuple(conflicts))
-        small = small_meeting(ex)
+                    notes=tuple(conflicts), solves=solves)
+        small = small_meeting(ex) if self.small_search else None
         if small is not None:
             assignments, objective = small
             placed = {a.household_id for a in assignments}
@@ -78,15 +87,17 @@ class CpSatAllocator:
                 unallocated=tuple(h for h in order if h not in placed), status="optimal",
                 objective=objective.as_floats(), bound=objective.as_floats(),
                 solve_seconds=time.perf_counter() - start,
-                notes=("few households: every allocation searched, the best kept",))
-        hints = starting_points(problem, ex)
+                notes=("few households: every allocation searched, the best kept",),
+                solves=solves)
+        nothing: tuple[Assignment, ...] = ()
+        hints = starting_points(problem, ex) if self.starts else [("nothing placed", nothing)]
         # The limit covers the whole call: the starting points count too, and 5 % is
         # kept back for reading the last solution and checking it (about 1 s at
         # 1,000 x 5,000).
         left = max(limit * 0.95 - (time.perf_counter() - start), 0.05)
         solved = solve(ex, hints, left, self.workers, seed,
                        skip_preferences=not self.preferences,
-                       preference_space=self.preference_space)
+                       preference_space=self.preference_space, skip_at_bound=self.skip_at_bound)
         best = solved.best
         placed = {a.household_id for a in best.assignments}
         proven = all(r.outcome.startswith(("proven", "skipped")) for r in solved.stages)
@@ -101,6 +112,7 @@ class CpSatAllocator:
             build_seconds=solved.build_seconds,
             solve_seconds=time.perf_counter() - start - solved.build_seconds,
             notes=notes,
+            solves=solves + solved.solves,
         )
 
 

@@ -36,15 +36,16 @@ def _static_conflicts(ex: ExactProblem, pins: list[tuple[int, int]]) -> list[str
     return out
 
 
-def pin_conflicts(ex: ExactProblem, time_limit: float = 5.0) -> list[str]:
-    """Plain-English conflicts between pins and hard rules (empty if the pins can all hold)."""
+def pin_conflicts(ex: ExactProblem, time_limit: float = 5.0) -> tuple[list[str], int]:
+    """Plain-English conflicts between pins and hard rules (empty if the pins can all
+    hold), and the CP-SAT runs it took."""
     clashes = pin_clashes(ex)
     if clashes:
-        return clashes
+        return clashes, 0
     pins = required(ex)
     static = _static_conflicts(ex, pins)
     if static:
-        return static
+        return static, 0
     m = cp_model.CpModel()
     pin_lits = [m.new_bool_var(f"pin_{i}") for i in range(len(pins))]
     taken: dict[int, list[tuple[cp_model.IntVar, int, RoleName]]] = {}
@@ -76,9 +77,9 @@ def pin_conflicts(ex: ExactProblem, time_limit: float = 5.0) -> list[str]:
                 m.add(sum(v * c for v, c in terms) <= row.room).only_enforce_if(lit)
                 named.append((lit, row, w))
     everything = list(pin_lits) + [lit for lit, _, _ in named]
-    core = _core(m, everything, time_limit)
+    core, solves = _core(m, everything, time_limit)
     if core is None:
-        return []
+        return [], solves
     index = {lit.index: i for i, lit in enumerate(pin_lits)}
     pin_text = [f"{ex.households[pins[index[i]][0]].id} to {ex.workers[pins[index[i]][1]].id}"
                 for i in sorted(index) if i in core]
@@ -95,13 +96,17 @@ def pin_conflicts(ex: ExactProblem, time_limit: float = 5.0) -> list[str]:
         rule_text.append(f"{rule.label} for {rule.over(ex, w, None, row, total)}")
     return [f"the pins of {', '.join(pin_text)} cannot all hold with "
             + "; ".join(rule_text) if rule_text else
-            f"the pins of {', '.join(pin_text)} cannot all hold"]
+            f"the pins of {', '.join(pin_text)} cannot all hold"], solves
 
 
-def _core(m: cp_model.CpModel, lits: list[cp_model.IntVar], time_limit: float) -> set[int] | None:
-    """Indices of a minimal set of assumption literals that cannot all be true (None: feasible)."""
+def _core(m: cp_model.CpModel, lits: list[cp_model.IntVar], time_limit: float
+          ) -> tuple[set[int] | None, int]:
+    """Indices of a minimal set of assumption literals that cannot all be true (None:
+    feasible), and the solves it took."""
+    runs = [0]
 
     def infeasible(subset: list[cp_model.IntVar]) -> list[int] | None:
+        runs[0] += 1
         m.clear_assumptions()
         m.add_assumptions(subset)
         solver = cp_model.CpSolver()
@@ -114,11 +119,11 @@ def _core(m: cp_model.CpModel, lits: list[cp_model.IntVar], time_limit: float) -
 
     first = infeasible(lits)
     if first is None:
-        return None
+        return None, runs[0]
     core = [lit for lit in lits if lit.index in set(first)] or list(lits)
     for lit in list(core):  # deletion: keep only literals the conflict needs
         trial = [c for c in core if c.index != lit.index]
         if trial and infeasible(trial) is not None:
             core = trial
     m.clear_assumptions()
-    return {lit.index for lit in core}
+    return {lit.index for lit in core}, runs[0]

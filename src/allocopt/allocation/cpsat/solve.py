@@ -55,15 +55,18 @@ class Solved:
     build_seconds: float
     solve_seconds: float
     model_size: int
+    solves: int
+    """CP-SAT runs (stages not settled by a bound)."""
 
 
 def solve(ex: ExactProblem, hints: list[tuple[str, tuple[Assignment, ...]]], time_limit: float,
           workers: int | None, seed: int, free_preferences: int = FREE_PREFERENCE_PAIRS,
           skip_preferences: bool = False, preference_space: str | None = None,
-          proofs: bool = True) -> Solved:
+          proofs: bool = True, skip_at_bound: bool = True) -> Solved:
     """Solve the levels in order from the best of `hints` (module docstring). `proofs`
     False leaves out the bounds by household sums (for tests: they change the time,
-    never the optimum)."""
+    never the optimum); `skip_at_bound` False solves every stage, even one whose starting
+    allocation meets its bound (for tests of the model on its own)."""
     start = time.perf_counter()
     types = load_types(ex)
     cm = build_model(ex, types)
@@ -74,7 +77,9 @@ def solve(ex: ExactProblem, hints: list[tuple[str, tuple[Assignment, ...]]], tim
     n_workers = workers if workers is not None else (1 if cm.size < SMALL_MODEL else 2)
     # Bounds by household sums on small meetings (the simulator's), LP bounds on large
     # ones (see make_stages).
-    stages = make_stages(cm, free_preferences, skip_preferences, preference_space, proofs)
+    stages = make_stages(cm, free_preferences, skip_preferences, preference_space,
+                         proofs and skip_at_bound)
+    solves = 0
     # A stage skipped at its bound still holds its value for the stages after it; its
     # variables and that constraint are added only if a later stage needs the solver
     # (most small meetings never do).
@@ -95,7 +100,7 @@ def solve(ex: ExactProblem, hints: list[tuple[str, tuple[Assignment, ...]]], tim
                 best = improve(cm, best,
                                time.perf_counter() + stage_seconds(stages, i, deadline) / 2)
                 current = stage.value(best.objective)
-        if bound is not None and current == bound:
+        if skip_at_bound and bound is not None and current == bound:
             reports.append(StageReport(stage.level, stage.name, current, bound, 0.0,
                                        "skipped: hint meets bound"))
             if more:
@@ -125,6 +130,7 @@ def solve(ex: ExactProblem, hints: list[tuple[str, tuple[Assignment, ...]]], tim
         gap = SPREAD_GAP if stage.level is Level.SPREAD and cm.size >= GAP_FROM else 0.0
         found, ended, solver_bound, solver = _run(
             cm, expr, stage.maximise, stage_seconds(stages, i, deadline), n_workers, seed, gap)
+        solves += 1
         # a solve ended within the gap is not a proof
         proven = ended and (not gap or abs(solver.objective_value - solver_bound) < 0.5)
         if found:
@@ -148,7 +154,8 @@ def solve(ex: ExactProblem, hints: list[tuple[str, tuple[Assignment, ...]]], tim
         settled = settled and proved == current
         if more:
             _fix(cm, stage, expr, current, proved == current, best)
-    return Solved(best, tuple(reports), build, time.perf_counter() - start - build, cm.size)
+    return Solved(best, tuple(reports), build, time.perf_counter() - start - build, cm.size,
+                  solves)
 
 
 def stage_seconds(stages: list[Stage], i: int, deadline: float) -> float:

@@ -15,9 +15,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from allocopt.allocation.exact import to_assignments
+from allocopt.allocation.gate import RuleBreach
 from allocopt.allocation.problem import Policy
 from allocopt.allocation.rebalance.model import solve_rebalance
 from allocopt.allocation.rebalance.problem import RebalanceProblem, rebalance_problem
+from allocopt.allocation.validate import validate_exact
 from allocopt.capacity import acceptable_band, load_pct, rag_band
 from allocopt.domain import Caseload, Team
 from allocopt.schemes.model import Scheme
@@ -133,4 +136,17 @@ def plan_rebalance(scheme: Scheme, policy: Policy, team: Team, caseload: Caseloa
     rp = rebalance_problem(scheme, policy, team, caseload, on)
     limit = time_limit if time_limit is not None else policy.time_limit_s
     moves, status, notes = solve_rebalance(rp, limit, policy.seed)
+    check_moves(rp, moves)
     return plan_from_moves(rp, moves, status, notes)
+
+
+def check_moves(rp: RebalanceProblem, moves: list[tuple[int, int, str]]) -> None:
+    """The gate for a plan: every transfer, as its receiver's lead holding, is checked by
+    the independent validator against every hard rule with the receiving ceiling
+    (together with what the same receiver gets in the plan); raises
+    :class:`~allocopt.allocation.gate.RuleBreach` if one breaks a rule."""
+    ex = rp.exact
+    moved = to_assignments(ex, [(i, v, "lead") for i, v, _ in moves])
+    found = tuple(validate_exact(ex, moved))
+    if found:
+        raise RuleBreach("rebalancing", found)
