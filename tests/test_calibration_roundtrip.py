@@ -122,10 +122,18 @@ def test_too_few_records_keep_every_national_figure(files: Path) -> None:
     history, _ = read_ssd_history(files / "ssd", ON)
     cal = calibrate(history, true_scenario(), Settings(min_records=100_000))
     assert all(not e.used for e in cal.estimates)
-    base = true_scenario()
-    assert cal.settings["referrals.rate"] == pytest.approx(
-        base.referrals.rate * (1 - 0.224), abs=1e-3)
+    # The base sets re-referral and S47 conversion: its own figures are kept.
+    assert cal.settings["referrals.rate"] == 6
+    assert cal.settings["pathway.rereferral"]["share"] == 0.2
+    assert cal.settings["pathway.assessment.s47_conference"] == 0.4
     assert "pathway.statuses.CP.duration" not in cal.settings
+    # The baseline sets neither: the national figures, and its rate less re-referrals.
+    baseline = load_scenario("scenarios/baseline.yaml")
+    national = calibrate(history, baseline, Settings(min_records=100_000))
+    assert national.settings["referrals.rate"] == pytest.approx(40 * (1 - 0.224), abs=1e-3)
+    assert national.settings["pathway.rereferral"]["share"] == 0.224
+    assert national.settings["pathway.assessment.s47_conference"] == 0.41
+    assert "national figure [CIN23]" in national.comments["pathway.assessment.conference_cp"]
 
 
 def test_staff_history_gives_turnover_and_vacancy_duration(tmp_path: Path) -> None:

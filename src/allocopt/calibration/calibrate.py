@@ -123,16 +123,32 @@ def calibrate(history: History, base: Scenario, settings: Settings | None = None
                       notes=list(history.notes))
     lists = LISTS.get(history.kind, LISTS["SSD"])
     sizes_ok = _sizes(cal, history, base, s, lists)
-    returns = _rereferral(cal, history, s, lists)
+    returns = _rereferral(cal, history, base, s, lists)
     _referral_rate(cal, history, base, s, lists, sizes_ok, returns)
     _outcomes(cal, history, base, s, lists)
-    _conversion(cal, history, s, lists)
+    _conversion(cal, history, base, s, lists)
     for status in ("CIN", "CP", "CLA"):
         _duration(cal, history, base, s, lists, status)
     _staff(cal, history, base, s)
     if start is not None:
         _start(cal, base, start)
     return cal
+
+
+def national_rereferral(base: Scenario) -> tuple[float, str]:
+    """The re-referral share to fall back on: the base scenario's, else the national one."""
+    if base.pathway.rereferral is not None:
+        return base.pathway.rereferral.share, "the base scenario's figure"
+    return NATIONAL_REREFERRAL, ("national figure [CIN23] (22.4 % of referrals within 12 "
+                                 "months of a previous one)")
+
+
+def national_conversion(base: Scenario) -> tuple[float, float, str]:
+    """S47 to conference and conference to plan: the base scenario's, else the national."""
+    a = base.pathway.assessment
+    if a.s47_conference is not None and a.conference_cp is not None:
+        return a.s47_conference, a.conference_cp, "the base scenario's figure"
+    return NATIONAL_S47_CONFERENCE, NATIONAL_CONFERENCE_CP, "national figure [CIN23]"
 
 
 def _unused(n: int, s: Settings, what: str) -> str:
@@ -201,10 +217,11 @@ class _Returns:
     weeks: float | None = None
 
 
-def _rereferral(cal: Calibration, history: History, s: Settings,
+def _rereferral(cal: Calibration, history: History, base: Scenario, s: Settings,
                 lists: dict[str, str]) -> _Returns:
     """The share of closed cases referred again within a year of closing (the simulator's
     setting); returns the share of referrals that are such re-referrals (for the rate)."""
+    national, said = national_rereferral(base)
     closures: dict[str, set[date]] = defaultdict(set)  # siblings close together: once
     for spell in history.of_kind("CIN"):
         if spell.end is not None:
@@ -255,7 +272,7 @@ def _rereferral(cal: Calibration, history: History, s: Settings,
         note = (f"Kaplan-Meier: {len(waits)} of {n} closures were followed by a new referral "
                 "within a year; the rest were followed up to the date (censored)")
         cal.add(Estimate("pathway.rereferral.share", label, "share", share, lo, hi, n, source,
-                         NATIONAL_REREFERRAL, True, note))
+                         national, True, note))
         cal.set("pathway.rereferral", {"share": round(share, 4), "within_weeks": 52},
                 f"re-referral within 12 months of closing: {source}; {n} closures, "
                 f"{share:.3f} (95 % interval {lo:.3f} to {hi:.3f}); {note}")
@@ -276,18 +293,16 @@ def _rereferral(cal: Calibration, history: History, s: Settings,
     else:
         n = max(followed, looked, column[0])
         cal.add(Estimate("pathway.rereferral.share", label, "share", None, None, None, n,
-                         lists["referral"], NATIONAL_REREFERRAL, False,
+                         lists["referral"], national, False,
                          _unused(n, s, "closures or referrals with a whole year around them "
                                  "in the extract")))
-        cal.set("pathway.rereferral", {"share": NATIONAL_REREFERRAL, "within_weeks": 52},
-                "re-referral: national figure [CIN23] (22.4 % of referrals within 12 months "
-                f"of a previous one); too few records in the extract ({n})")
-        return _Returns(NATIONAL_REREFERRAL if share_of_referrals is None
-                        else share_of_referrals)
+        cal.set("pathway.rereferral", {"share": national, "within_weeks": 52},
+                f"re-referral: {said}; too few records in the extract ({n})")
+        return _Returns(national if share_of_referrals is None else share_of_referrals)
     share = k / n
     lo, hi = share_interval(k, n)
     cal.add(Estimate("pathway.rereferral.share", label, "share", share, lo, hi, n, source,
-                     NATIONAL_REREFERRAL, True, note))
+                     national, True, note))
     cal.set("pathway.rereferral", {"share": round(share, 4), "within_weeks": 52},
             f"re-referral within 12 months of closing: {source}; {k} of {n} "
             f"(95 % interval {lo:.3f} to {hi:.3f})" + (f"; {note}" if note else ""))
@@ -324,10 +339,13 @@ def _referral_rate(cal: Calibration, history: History, base: Scenario, s: Settin
         cal.add(Estimate("referrals.total", "Households referred a week", "a week",
                          total if n else None, None, None, n, source, national, False,
                          _unused(n, s, f"referred {what}")))
-        new = national * (1 - rereferral)
-        cal.set("referrals.rate", round(new, 3),
-                f"referrals: national {national:g} a week, less the "
-                f"{rereferral:.1%} that are re-referrals (simulated as such)")
+        if base.pathway.rereferral is not None:  # the base's rate is of new referrals
+            cal.set("referrals.rate", national, f"referrals: the base's {national:g} new "
+                    "referrals a week (too few records)")
+        else:
+            cal.set("referrals.rate", round(national * (1 - rereferral), 3),
+                    f"referrals: national {national:g} a week, less the "
+                    f"{rereferral:.1%} that are re-referrals (simulated as such)")
         return
     lo, hi = (x / weeks * count / max(n, 1) for x in poisson_interval(n))
     cal.add(Estimate("referrals.total", "Households referred a week", "a week", total, lo, hi,
@@ -348,7 +366,8 @@ def _referral_rate(cal: Calibration, history: History, base: Scenario, s: Settin
         new_lo, new_hi = new - 1.959963984540054 * se, new + 1.959963984540054 * se
         how = f"{total:.2f} a week less the {rereferral:.1%} that are re-referrals"
     cal.add(Estimate("referrals.rate", label, "a week", new, new_lo, new_hi, n, source,
-                     national * (1 - NATIONAL_REREFERRAL), True, how))
+                     national if base.pathway.rereferral is not None
+                     else national * (1 - NATIONAL_REREFERRAL), True, how))
     cal.set("referrals.rate", round(new, 3),
             f"new referrals (re-referrals are simulated as such): {source}; {how}: {new:.2f} "
             f"a week (95 % interval {new_lo:.2f} to {new_hi:.2f}); all referrals: {count} "
@@ -472,7 +491,8 @@ def _outcomes(cal: Calibration, history: History, base: Scenario, s: Settings,
             f"(95 % interval {lo:.3f} to {hi:.3f})")
 
 
-def _conversion(cal: Calibration, history: History, s: Settings, lists: dict[str, str]) -> None:
+def _conversion(cal: Calibration, history: History, base: Scenario, s: Settings,
+                lists: dict[str, str]) -> None:
     index = _household_index(history)
     wait = timedelta(days=s.outcome_days)
     done = held = plans = 0
@@ -497,16 +517,17 @@ def _conversion(cal: Calibration, history: History, s: Settings, lists: dict[str
         plans += to_plan
     source = lists["S47"]
     values: dict[str, float] = {}
+    to_conference, to_plan_share, said = national_conversion(base)
     for key, label, k, n, national in (
             ("pathway.assessment.s47_conference", "S47 enquiries going to initial conference",
-             held, done, NATIONAL_S47_CONFERENCE),
+             held, done, to_conference),
             ("pathway.assessment.conference_cp", "Initial conferences starting a CP plan",
-             plans, held, NATIONAL_CONFERENCE_CP)):
+             plans, held, to_plan_share)):
         if n < s.min_records:
             cal.add(Estimate(key, label, "share", k / n if n else None, None, None, n, source,
                              national, False, _unused(n, s, "records")))
             values[key] = national
-            cal.comments[key] = f"national figure [CIN23]; too few records ({n})"
+            cal.comments[key] = f"{said}; too few records ({n})"
             continue
         lo, hi = share_interval(k, n)
         cal.add(Estimate(key, label, "share", k / n, lo, hi, n, source, national, True))
