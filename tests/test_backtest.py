@@ -104,3 +104,17 @@ def test_annex_a_backtest_needs_dated_workbooks(tmp_path: Path, monkeypatch: pyt
                               tmp_path / "annex.xlsx", "--from", "2027-10-02", "--to",
                               "2028-04-03", "--base", SINGLE_TEAM)
     assert code == 2 and "the workbook's date is not known" in stderr
+
+
+def test_a_later_roster_loses_the_workers_not_yet_in_post(tmp_path: Path) -> None:
+    from allocopt.io.extracts.calibrating import as_of, read_sources
+
+    roster = tmp_path / "roster.csv"
+    roster.write_text("worker_id,name,qualified_on\nW1,Ann Example,2020-01-01\n"
+                      "W2,Bob Example,2028-02-01\nW3,Cy Example,\n")
+    sources = read_sources("ssd", tmp_path, roster, None, None)
+    assert sources.roster is not None and len(sources.roster.entries) == 3
+    earlier = as_of(sources, date(2028, 1, 3))
+    assert earlier.roster is not None
+    assert [e.id for e in earlier.roster.entries] == ["W1", "W3"]
+    assert as_of(sources, date(2028, 4, 3)) is sources

@@ -22,6 +22,7 @@ from allocopt.io import cells
 from allocopt.io.extracts.build import ImportOptions
 from allocopt.io.extracts.calibrating import (
     Sources,
+    as_of,
     calibrate_sources,
     calibrated_scenario,
     import_at,
@@ -76,8 +77,8 @@ def backtest_scenario(base: Scenario, sources: Sources, options: ImportOptions,
     history = None
     if history_at_end:
         history, _ = read_history(sources, end)
-    cal, first = calibrate_sources(sources, options, base, settings, history=history,
-                                   holders_only=True, posts=posts)
+    cal, first = calibrate_sources(as_of(sources, options.on), options, base, settings,
+                                   history=history, holders_only=True, posts=posts)
     last = import_at(end_sources, replace(options, on=end))
     start = options.on
     weeks = max((end - start).days // 7, 1)

@@ -18,7 +18,13 @@ from allocopt.calibration.history import History
 from allocopt.io.extracts.build import ImportOptions, ImportResult, build_import
 from allocopt.io.extracts.facts import answer_key
 from allocopt.io.extracts.report import ImportReport
-from allocopt.io.extracts.roster import Overrides, Roster, read_overrides, read_roster
+from allocopt.io.extracts.roster import (
+    Overrides,
+    Roster,
+    RosterEntry,
+    read_overrides,
+    read_roster,
+)
 from allocopt.io.extracts.settings import ImportSettings, read_settings
 from allocopt.simulation.scenario import Scenario
 
@@ -44,6 +50,23 @@ def read_sources(kind: str, source: Path, roster: Path | None, overrides: Path |
     chosen = settings if isinstance(settings, ImportSettings) else read_settings(settings)
     return Sources(kind, source, read_roster(roster) if roster is not None else None,
                    read_overrides(overrides) if overrides is not None else None, chosen)
+
+
+def as_of(sources: Sources, on: date) -> Sources:
+    """The sources as they stood at an earlier date: a roster written later lists workers
+    who qualified or started after `on`; they were not in post then and are left out."""
+    roster = sources.roster
+    if roster is None:
+        return sources
+
+    def began_by(entry: RosterEntry) -> bool:
+        return all(entry.fields.get(k) is None or entry.fields[k] <= on
+                   for k in ("qualified_on", "started_on"))
+
+    kept = [e for e in roster.entries if began_by(e)]
+    if len(kept) == len(roster.entries):
+        return sources
+    return dataclasses.replace(sources, roster=Roster(roster.path, kept))
 
 
 def read_history(sources: Sources, on: date, since: date | None = None
