@@ -197,3 +197,17 @@ def test_calibration_of_long_care_spells_from_a_history() -> None:
     assert e.low is not None and e.high is not None and e.low <= 78 <= e.high
     p90 = cal.estimate("pathway.statuses.CLA.duration.p90")
     assert p90.low is not None and p90.high is not None and p90.low <= 260 <= p90.high
+
+
+def test_a_plan_ending_before_it_starts_is_reported_and_left_out(tmp_path: Path) -> None:
+    folder = tmp_path / "ssd"
+    folder.mkdir()
+    (folder / "ssd_involvements.csv").write_text(
+        "invo_person_id,invo_professional_id,invo_professional_role_id\n")
+    (folder / "ssd_cp_plans.csv").write_text(
+        "cppl_person_id,cppl_cp_plan_start_date,cppl_cp_plan_end_date\n"
+        "C1,2028-03-01,2028-01-01\nC2,2028-01-01,2028-03-01\n")
+    history, report = read_ssd_history(folder, ON)
+    assert [s.child for s in history.spells] == ["C2"]
+    assert any("ends before it starts" in p.problem and p.row == 2
+               for p in report.cell_problems)

@@ -27,6 +27,7 @@ from allocopt.io.extracts.calibrating import (
     calibrated_scenario,
     import_at,
     read_history,
+    reading_notes,
 )
 from allocopt.simulation.scenario import Scenario
 
@@ -76,7 +77,8 @@ def backtest_scenario(base: Scenario, sources: Sources, options: ImportOptions,
     """Calibrate at `options.on`; the scenario to run and the backtest (no runs yet)."""
     history = None
     if history_at_end:
-        history, _ = read_history(sources, end)
+        history, report = read_history(sources, end)
+        history.notes += reading_notes(report)
     cal, first = calibrate_sources(as_of(sources, options.on), options, base, settings,
                                    history=history, holders_only=True, posts=posts)
     last = import_at(end_sources, replace(options, on=end))

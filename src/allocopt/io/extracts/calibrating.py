@@ -79,6 +79,21 @@ def read_history(sources: Sources, on: date, since: date | None = None
     return read_ssd_history(sources.source, on, sources.overrides, since)
 
 
+def reading_notes(report: ImportReport) -> list[str]:
+    """What the readers could not read, in short (the calibration report's notes)."""
+    notes = []
+    problems = report.cell_problems
+    if problems:
+        shown = "; ".join(f"{p.where} row {p.row} {p.column}: {p.problem}" for p in problems[:3])
+        more = f" and {len(problems) - 3} more" if len(problems) > 3 else ""
+        notes.append(f"{len(problems)} cells could not be used ({shown}{more})")
+    unknown = list(report.unknown_values.values())
+    if unknown:
+        notes.append(f"{len(unknown)} unknown codes or values (run `allocopt import` on the "
+                     "same extract for the full list)")
+    return notes
+
+
 def import_at(sources: Sources, options: ImportOptions) -> ImportResult:
     """The team, caseload and waiting list at `options.on` (nothing written)."""
     from allocopt.io.extracts.annex_a import read_annex_a
@@ -125,7 +140,8 @@ def calibrate_sources(sources: Sources, options: ImportOptions, base: Scenario,
     establishment, where the council gives it (else the workers in post, grossed up).
     """
     if history is None:
-        history, _ = read_history(sources, options.on, since)
+        history, report = read_history(sources, options.on, since)
+        history.notes += reading_notes(report)
     elif history.on > options.on:
         history = history.before(options.on)
     result = import_at(sources, options)

@@ -113,6 +113,10 @@ def _annex_a_row(history: History, number: int, rd: Reader, row: dict[str, Cell]
         kind, start, end = "CLA", rd.date(row, n, "start"), rd.date(row, n, "ceased")
     if start is None or start >= on:
         return
+    if end is not None and end < start:
+        rd.report.problem(rd.where, n, "end date", str(end), f"ends before it starts ({start})",
+                          "left out of the calibration")
+        return
     history.spells.append(Spell(child, kind, start, end if end is not None and end < on
                                 else None, source, team))
 
@@ -204,6 +208,10 @@ def _ssd_spells(history: History, tables: dict[str, tuple[Table, Columns, Reader
             person = rd.text(row, n, "person")
             start, end = rd.date(row, n, "start"), rd.date(row, n, "end")
             if person is None or start is None or start >= on:
+                continue
+            if end is not None and end < start:
+                rd.report.problem(name, n, "end date", str(end),
+                                  f"ends before it starts ({start})", "left out of the calibration")
                 continue
             end = end if end is not None and end < on else None
             source = f"{name} row {n}"
