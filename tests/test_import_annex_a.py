@@ -375,7 +375,7 @@ def test_no_names_unless_asked(tmp_path):
     run_import("annex-a", path, out, ImportOptions(on=ON), roster=DATA / "roster.csv")
     assert not any("Qwertyson" in p.read_text() for p in out.iterdir())
     run_import("annex-a", path, out, ImportOptions(on=ON), roster=DATA / "roster.csv",
-               show_names=True)
+               show_names=True, force=True)
     assert "C1 (Kiddo Qwertyson)" in (out / "import-report.md").read_text()
     assert "Qwertyson" not in (out / "waiting.csv").read_text()
 

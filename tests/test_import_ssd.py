@@ -211,7 +211,7 @@ def test_names_stay_out_unless_asked(tmp_path):
     everything = "".join(p.read_text() for p in out.iterdir())
     assert "Zyxwv" not in everything
     run_import("ssd", tmp_path, out, ImportOptions(on=ON), roster=DATA / "roster.csv",
-               show_names=True)
+               show_names=True, force=True)
     assert "Zyxwv" in (out / "import-report.md").read_text()
     assert "Zyxwv" not in (out / "caseload.csv").read_text() + (out / "team.yaml").read_text()
 

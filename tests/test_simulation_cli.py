@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from allocopt.io.atomic import MARKER
 from allocopt.io.simulation_export import SIMULATE_SCHEMA
 
 from .conftest import run_cli
@@ -31,7 +32,9 @@ def test_simulate_prints_a_summary_and_writes_tables_and_plots(
     assert "single-team: 2 runs of 8 weeks, greedy policy, seed 3" in text
     assert "NQSW protection breaches" in text and "within 5 working days" in text
     assert "Time to allocation by priority" in text and "S47" in text
-    assert {p.name for p in out.iterdir()} == FILES
+    assert {p.name for p in out.iterdir()} == FILES | {MARKER}
+    assert (out / MARKER).read_text("utf-8").splitlines() == ["written by allocopt simulate",
+                                                              *sorted(FILES)]
     results = json.loads((out / "results.json").read_text("utf-8"))
     assert results["schema"] == SIMULATE_SCHEMA and results["runs"] == 2
     assert {m["metric"] for m in results["metrics"]} >= {"load_pct_mean", "nqsw_breaches"}
@@ -50,7 +53,7 @@ def test_the_same_seed_writes_the_same_bytes(
         code, _, err = run_cli(monkeypatch, capsys, "simulate", TEAM, "-n", "2", "-w", "6",
                            "--out", tmp_path / name)
         assert code == 0, err
-    for path in sorted((tmp_path / "a").iterdir()):
+    for path in sorted(p for p in (tmp_path / "a").iterdir() if p.name != MARKER):
         assert path.read_bytes() == (tmp_path / "b" / path.name).read_bytes(), path.name
 
 

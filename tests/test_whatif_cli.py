@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from allocopt.io.atomic import MARKER
 from allocopt.simulation.records import METRIC_NAMES
 
 from .conftest import ROOT, run_cli
@@ -43,7 +44,7 @@ def test_compare_a_cut_in_one_line(monkeypatch, capsys, tmp_path):
              *FAST, "--out", tmp_path / "out", "--report", report)
     assert "Single team with 5 posts cut on 6 April 2026 compared with Single team" in out
     assert "Households waiting (mean)" in out and "worse" in out
-    written = sorted(p.name for p in (tmp_path / "out").iterdir())
+    written = sorted(p.name for p in (tmp_path / "out").iterdir() if p.name != MARKER)
     assert written == ["compare_differences.png", "compare_weekly.png", "differences.csv",
                        "runs.csv", "scenarios.csv"]
     rows = list(csv.DictReader(io.StringIO((tmp_path / "out" / "differences.csv").read_text())))
@@ -80,7 +81,7 @@ def test_sweep(monkeypatch, capsys, tmp_path):
     flat = " ".join(out.split())
     assert "the benchmark of an experienced social worker goes from 40 to 60" in flat
     assert "benchmarks.experienced" not in out
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+    assert sorted(p.name for p in (tmp_path / "out").iterdir() if p.name != MARKER) == [
         "runs.csv", "sweep.csv", "sweep.png"]
     rows = list(csv.DictReader(io.StringIO((tmp_path / "out" / "sweep.csv").read_text())))
     assert len(rows) == 3 * 2 * len(METRIC_NAMES)
@@ -100,7 +101,7 @@ def test_plan_intake(monkeypatch, capsys, tmp_path):
              "--report", report)
     assert "NQSW intake sizes searched" in out
     assert re.search(r"Take on \d+ NQSWs? \(\d+ on 4 May 2026\)|No intake", out)
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+    assert sorted(p.name for p in (tmp_path / "out").iterdir() if p.name != MARKER) == [
         "curve.csv", "intake_curve.png", "options.csv", "runs.csv"]
     page = report.read_text()
     self_contained(page)

@@ -12,12 +12,28 @@ from datetime import date, timedelta
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 FULL_TIME_HOURS = 37.0
 """Hours of a full-time contract in English local government; FTE = hours / 37."""
 
-Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64,
+                                      pattern=r"^[^\x00-\x1f\x7f]+$")]
+"""An id: 1 to 64 characters, no control characters (a NUL or an escape is never an id)."""
+
+MAX_AMOUNT = 10_000.0
+"""The largest amount of points or hours any one number may hold: far above a real
+caseload, low enough that sums stay exact and nothing runs away."""
+Amount = Annotated[float, Field(ge=0, le=MAX_AMOUNT, allow_inf_nan=False)]
+"""Points or hours: finite, 0 to :data:`MAX_AMOUNT`."""
 
 SOURCES_HELP = (
     "Where each value came from, by field name: 'roster row 4', 'Annex A List 7 row 12', "
@@ -28,7 +44,7 @@ SOURCES_HELP = (
 class Frozen(BaseModel):
     """Base for domain records: immutable, strict about unknown fields."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
 
 class Status(StrEnum):
@@ -138,8 +154,10 @@ class WorkItem(Frozen):
     kind: Id
     start: date | None = None
     end: date | None = None
-    count: int = Field(default=1, ge=1, description="How many of this item (tasks schemes).")
-    amount: float | None = Field(default=None, ge=0, description="Points or hours, if set.")
+    count: int = Field(default=1, ge=1, le=1000,
+                       description="How many of this item (tasks schemes).")
+    amount: float | None = Field(default=None, ge=0, le=MAX_AMOUNT,
+                                 description="Points or hours, if set.")
 
     @model_validator(mode="after")
     def _ordered(self) -> WorkItem:
@@ -187,7 +205,7 @@ class Household(Frozen):
     court: CourtStage | None = None
     assessment: Assessment | None = None
     intervention_level: InterventionLevel | None = None
-    ratings: dict[str, float] = Field(
+    ratings: dict[str, Amount] = Field(
         default_factory=dict,
         description="Points agreed in supervision for a scheme's rating rules, by rule name.",
     )
@@ -223,9 +241,11 @@ class Duty(Frozen):
 
     kind: Id
     amount: float | None = Field(
-        default=None, ge=0, description="Total points or hours; the scheme's default if empty."
+        default=None, ge=0, le=MAX_AMOUNT,
+        description="Total points or hours; the scheme's default if empty.",
     )
-    count: float = Field(default=1, gt=0, description="Days or sessions, times the default.")
+    count: float = Field(default=1, gt=0, le=1000,
+                         description="Days or sessions, times the default.")
 
 
 class Worker(Frozen):
@@ -249,6 +269,16 @@ class Worker(Frozen):
     leaving_on: date | None = None
     agency: bool = False
     sources: dict[str, str] = Field(default_factory=dict, description=SOURCES_HELP)
+
+    @field_validator("leaving_on")
+    @classmethod
+    def _leaves_after_starting(cls, value: date | None, info: ValidationInfo) -> date | None:
+        for which in ("started_on", "qualified_on"):
+            began = info.data.get(which)
+            if value is not None and began is not None and value < began:
+                raise ValueError(f"the leaving date is before {which} ({began}); expected a "
+                                 f"date on or after {began}")
+        return value
 
     @property
     def fte(self) -> float:

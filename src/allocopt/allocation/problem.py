@@ -69,11 +69,14 @@ class Preferences(BaseModel):
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
-    continuity: int = Field(default=4, ge=0, description="The worker held the family before.")
-    skills: int = Field(default=2, ge=0, description="Per needed skill the worker has.")
-    locality: int = Field(default=1, ge=0, description="The worker covers the family's locality.")
+    continuity: int = Field(default=4, ge=0, le=1000,
+                            description="The worker held the family before.")
+    skills: int = Field(default=2, ge=0, le=1000, description="Per needed skill the worker has.")
+    locality: int = Field(default=1, ge=0, le=1000,
+                          description="The worker covers the family's locality.")
     concentration: int = Field(
-        default=3, ge=0, description="Per CP, CLA or long-travel child above the worker's share."
+        default=3, ge=0, le=1000,
+        description="Per CP, CLA or long-travel child above the worker's share.",
     )
 
 
@@ -112,19 +115,20 @@ class Policy(BaseModel):
         default="amber", description="Highest RAG band an allocation may move a worker into."
     )
     horizon_days: int = Field(
-        default=14, ge=0,
+        default=14, ge=0, le=366,
         description="Leave overlapping the next N days makes a worker unavailable.",
     )
     leaving_within_days: int = Field(
-        default=42, ge=0, description="A worker leaving within N days takes no new work."
+        default=42, ge=0, le=366, description="A worker leaving within N days takes no new work."
     )
     eligibility: dict[Role, tuple[Status, ...]] = Field(
         default_factory=lambda: dict(DEFAULT_ELIGIBILITY),
         description="Statuses each role may take as lead.",
     )
-    student_max_children: int = Field(default=8, ge=0, description="Students 5-8 cases [004].")
+    student_max_children: int = Field(default=8, ge=0, le=100,
+                                      description="Students 5-8 cases [004].")
     court_max_households: int | None = Field(
-        default=None, ge=0,
+        default=None, ge=0, le=1000,
         description="Most households in court proceedings a worker may lead (none: no limit).")
     tiers: tuple[str, ...] = Field(
         default=("S47", "CP", "court", "CLA", "care_leaver", "CIN"),
@@ -132,8 +136,9 @@ class Policy(BaseModel):
     )
     pins: tuple[Pin, ...] = ()
     exclusions: tuple[Exclusion, ...] = ()
-    time_limit_s: float = Field(default=10.0, gt=0)
-    seed: int = 0
+    time_limit_s: float = Field(default=10.0, gt=0, le=3600,
+                                description="Seconds the optimiser may use (at most an hour).")
+    seed: int = Field(default=0, ge=0, le=2**31 - 1)
     team_eligibility: dict[TeamType, tuple[Status, ...]] = Field(
         default_factory=dict,
         description="Statuses a team of this type takes; team types not listed take any.",

@@ -1,6 +1,7 @@
 """The `allocopt` command. Each command is a thin wrapper over library calls.
 
-Bad input ends with one clear line on stderr and exit status 2, never a traceback.
+Bad input ends with one clear line on stderr and exit status 2, never a traceback;
+Ctrl-C ends any command within a second with status 130 and nothing half-written.
 """
 
 from __future__ import annotations
@@ -11,8 +12,7 @@ from typing import Any
 import typer
 from typer.core import TyperOption
 
-from allocopt.allocation.gate import EXIT_BREACH, RuleBreach
-from allocopt.errors import EXIT_INPUT, InputError
+from allocopt.cli.running import run_app, run_interruptibly
 
 _display_type = TyperOption.display_type_rich
 
@@ -46,24 +46,10 @@ from allocopt.cli import (  # noqa: E402,F401
 
 
 def main() -> None:
-    """Console-script entry point."""
-    try:
-        app(standalone_mode=False)
-    except InputError as e:
-        typer.echo(f"error: {e.message}", err=True)
-        sys.exit(EXIT_INPUT)
-    except RuleBreach as e:  # an allocation the gate could not let through
-        typer.echo(f"error: {e.message}", err=True)
-        sys.exit(EXIT_BREACH)
-    except typer.Exit as e:
-        sys.exit(e.exit_code)
-    except typer.Abort:
-        typer.echo("aborted", err=True)
-        sys.exit(1)
-    except Exception as e:  # click usage errors carry their own exit code
-        code = getattr(e, "exit_code", None)
-        show = getattr(e, "show", None)
-        if code is not None and callable(show):
-            show()
-            sys.exit(code)
-        raise
+    """Console-script entry point: the command's exit status, one line for any error,
+    Ctrl-C honoured at once (see :mod:`allocopt.cli.running`)."""
+    # Worker processes' bookkeeping (multiprocessing's resource tracker) must not print
+    # warnings after an interrupt: the only word on an interrupt is "interrupted".
+    if not any("resource_tracker" in w for w in sys.warnoptions):
+        sys.warnoptions.append("ignore:resource_tracker:UserWarning")
+    sys.exit(run_interruptibly(lambda: run_app(app)))

@@ -15,7 +15,7 @@ from allocopt.allocation.greedy import GreedyAllocator
 from allocopt.allocation.problem import Allocator
 from allocopt.allocation.rebalance import plan_rebalance
 from allocopt.cli import app
-from allocopt.cli.options import Solver, output_format, parse_date, people_console
+from allocopt.cli.options import Solver, output_format, parse_date, people_console, refuse_inputs
 from allocopt.errors import InputError
 from allocopt.io.allocation_export import meeting_csv, meeting_json, rebalance_json, recommend_json
 from allocopt.io.atomic import write_bytes, write_text
@@ -29,6 +29,7 @@ from allocopt.report.allocation_view import (
     recommend_table,
 )
 from allocopt.report.minutes import minutes_from_outcome, minutes_html, minutes_markdown
+from allocopt.report.safe_text import printable
 
 
 class MeetingFormat(StrEnum):
@@ -50,20 +51,24 @@ SchemeOpt = Annotated[str | None, typer.Option(
 DateOpt = Annotated[str | None, typer.Option(
     "--date", "-d", help="Meeting date (default: the team file's as_of).")]
 TimeOpt = Annotated[float | None, typer.Option(
-    "--time-limit", "-t", min=0.01, help="Seconds the optimiser may use (default: the policy's).")]
+    "--time-limit", "-t", min=0.01, max=3600,
+    help="Seconds the optimiser may use, at most 3600 (default: the policy's).")]
 OutOpt = Annotated[Path | None, typer.Option(
     "--out", "-o", help="Write to this file; its extension says what to write.")]
 
 
 def _meeting(team: Path, waiting: Path | None, policy: Path | None, scheme: str | None,
-             date: str | None, time_limit: float | None) -> MeetingInputs:
-    return load_meeting(team, waiting, policy, scheme, parse_date(date), time_limit)
+             date: str | None, time_limit: float | None, out: Path | None) -> MeetingInputs:
+    meeting = load_meeting(team, waiting, policy, scheme, parse_date(date), time_limit)
+    if out is not None:
+        refuse_inputs(out, [*meeting.inputs.files, policy or meeting.inputs.team.policy])
+    return meeting
 
 
 def _emit(text: str, out: Path | None) -> None:
     if out is not None:
         write_text(out, text)
-        typer.echo(f"wrote {out}")
+        typer.echo(printable(f"wrote {out}"))
     else:
         typer.echo(text, nl=False)
 
@@ -88,7 +93,7 @@ def allocate(
     if fmt == "xlsx" and out is None:
         raise InputError(None, "a workbook needs a file", field="--format", found="xlsx",
                          expected="--out minutes.xlsx")
-    meeting = _meeting(team, waiting, policy, scheme, date, time_limit)
+    meeting = _meeting(team, waiting, policy, scheme, date, time_limit, out)
     allocator: Allocator = CpSatAllocator() if solver is Solver.CPSAT else GreedyAllocator()
     # nothing is printed or written unless the validator accepts it (else RuleBreach:
     # exit status 3, see allocopt.cli.main)
@@ -135,7 +140,7 @@ def recommend_case(
 ) -> None:
     """Rank every worker for one waiting household, eligible or not, with the reason."""
     fmt = output_format(out, format, list(RecommendFormat))
-    meeting = _meeting(team, waiting, policy, scheme, date, None)
+    meeting = _meeting(team, waiting, policy, scheme, date, None, out)
     ids = [h.id for h in meeting.problem.households]
     if case not in ids:
         raise InputError(meeting.inputs.team.waiting or team, "no such waiting household",
@@ -169,6 +174,8 @@ def rebalance(
     fmt = output_format(out, format, list(RebalanceFormat))
     inputs = load_inputs(team, scheme, parse_date(date))
     chosen, source = read_meeting_policy(inputs, policy)
+    if out is not None:
+        refuse_inputs(out, [*inputs.files, source])
     check_policy(chosen, inputs.scheme, (w.id for w in inputs.team.team.workers), None, source)
     plan = plan_rebalance(inputs.scheme, chosen, inputs.team.team, inputs.caseload.caseload,
                           inputs.on, time_limit)

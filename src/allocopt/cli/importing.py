@@ -47,6 +47,9 @@ OutOpt = Annotated[Path, typer.Option(
     "--out", "-o", help="Folder for team.yaml, caseload.csv, waiting.csv and the report.")]
 NamesOpt = Annotated[bool, typer.Option(
     "--show-names", help="Show children's names in the import report (never in other files).")]
+ForceOpt = Annotated[bool, typer.Option(
+    "--force", help="Replace the files of an existing --out folder (a hand-edited team.yaml "
+                    "or caseload among them).")]
 
 
 def _scheme(value: str | None, out: Path) -> tuple[str | None, Scheme]:
@@ -62,13 +65,13 @@ def _scheme(value: str | None, out: Path) -> tuple[str | None, Scheme]:
 
 def _run(kind: str, source: Path, roster: Path | None, overrides: Path | None, team: str | None,
          team_id: str | None, team_type: TeamType, scheme: str | None, settings: Path | None,
-         date: str | None, out: Path, show_names: bool) -> ImportResult:
+         date: str | None, out: Path, show_names: bool, force: bool) -> ImportResult:
     on = parse_date(date) or Date.today()
     named, chosen = _scheme(scheme, out)
     options = ImportOptions(on=on, team=team, team_id=team_id, team_type=team_type,
                             scheme=named)
     result = run_import(kind, source, out, options, roster=roster, overrides=overrides,
-                        settings=settings, show_names=show_names, scheme=chosen)
+                        settings=settings, show_names=show_names, scheme=chosen, force=force)
     console = people_console()
     console.print(import_view(result.report, show_names))
     if result.caseload.households:
@@ -91,10 +94,11 @@ def annex_a(
     settings: SettingsOpt = None,
     date: DateOpt = None,
     show_names: NamesOpt = False,
+    force: ForceOpt = False,
 ) -> None:
     """Read Lists 3 to 9 of an Annex A workbook: status, allocated worker, placement travel."""
     _run("annex-a", workbook, roster, overrides, team, team_id, team_type, scheme, settings,
-         date, out, show_names)
+         date, out, show_names, force)
 
 
 @import_app.command("ssd")
@@ -110,10 +114,11 @@ def ssd(
     settings: SettingsOpt = None,
     date: DateOpt = None,
     show_names: NamesOpt = False,
+    force: ForceOpt = False,
 ) -> None:
     """Read SSD tables: open plans and episodes, allocated-worker involvements, families."""
     _run("ssd", folder, roster, overrides, team, team_id, team_type, scheme, settings, date,
-         out, show_names)
+         out, show_names, force)
 
 
 @import_app.command("settings")

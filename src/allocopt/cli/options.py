@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+import os
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from enum import StrEnum
@@ -15,6 +16,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from allocopt.errors import InputError
 from allocopt.io import cells
+from allocopt.io.atomic import output_folder
+from allocopt.report.safe_text import SafeConsole, printable
 
 
 class Format(StrEnum):
@@ -86,33 +89,69 @@ def output_format(out: Path | None, format: str | None, allowed: Sequence[str],
     return by_name
 
 
+MOST_RUNS = 10_000
+"""More replications than anyone needs, and few enough to keep memory bounded."""
+MOST_JOBS = 256
+LARGEST_SEED = 2**32 - 1
+
+
 def check_runs(runs: int, seed: int, jobs: int | None, least_runs: int = 1) -> int:
     """Validate --runs, --seed and --jobs; the number of local processes to use."""
     from allocopt.whatif.parallel import available_cores
 
-    if runs < least_runs:
-        raise InputError(None, "invalid --runs", found=runs, expected=f"at least {least_runs}")
-    if seed < 0:
-        raise InputError(None, "invalid --seed", found=seed, expected="0 or more")
-    if jobs is not None and jobs < 1:
-        raise InputError(None, "invalid --jobs", found=jobs, expected="at least 1")
+    if not least_runs <= runs <= MOST_RUNS:
+        raise InputError(None, "invalid --runs", found=runs,
+                         expected=f"{least_runs} to {MOST_RUNS:,}")
+    if not 0 <= seed <= LARGEST_SEED:
+        raise InputError(None, "invalid --seed", found=seed, expected=f"0 to {LARGEST_SEED}")
+    if jobs is not None and not 1 <= jobs <= MOST_JOBS:
+        raise InputError(None, "invalid --jobs", found=jobs, expected=f"1 to {MOST_JOBS}")
     return jobs if jobs is not None else available_cores()
 
 
+def refuse_inputs(out: Path, inputs: Iterable[Path | None], option: str = "--out") -> None:
+    """Refuse to write `out` over one of the command's own input files."""
+    if not out.exists():
+        return
+    for path in inputs:
+        if path is not None and path.exists() and os.path.samefile(out, path):
+            raise InputError(out, f"{option} names one of the command's own inputs",
+                             field=option, expected="a new file name: writing here would "
+                             "replace the input")
+
+
+def write_folder(out: Path, command: str, inputs: Sequence[Path],
+                 write: Callable[[Path], list[Path]], force: bool = False) -> list[Path]:
+    """Write a command's outputs as the folder `out`, whole: `write(folder)` writes them
+    into a temporary folder that then replaces `out` (see allocopt.io.atomic); says what
+    was written."""
+    with output_folder(out, command, force=force, inputs=inputs) as stage:
+        written = write(stage)
+    names = [p.name for p in written]
+    typer.echo(printable(f"wrote {len(names)} files to {out}: " + ", ".join(names)))
+    return [out / name for name in names]
+
+
 def people_console(width: int = 120) -> Console:
-    """A console for people; output piped to a file is laid out `width` columns wide."""
-    console = Console(highlight=False)
+    """A console for people; output piped to a file is laid out `width` columns wide.
+
+    It prints user text exactly (no markup) with control characters escaped
+    (:class:`~allocopt.report.safe_text.SafeConsole`).
+    """
+    console: Console = SafeConsole(highlight=False)
     if not console.is_terminal:
-        console = Console(highlight=False, width=width)
+        console = SafeConsole(highlight=False, width=width)
     return console
 
 
 @contextmanager
 def progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
     """A progress bar on stderr that disappears when done; yields update(done, total)."""
-    with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(),
-                  MofNCompleteColumn(), TimeElapsedColumn(), console=Console(stderr=True),
-                  transient=True) as bar:
+    console = SafeConsole(stderr=True)
+    # Only on a terminal: piped or captured, a bar would leave a blank line before any error.
+    with Progress(TextColumn("{task.description}", markup=False), BarColumn(),
+                  MofNCompleteColumn(), TimeElapsedColumn(), console=console,
+                  transient=True, disable=not console.is_terminal) as bar:
         task = bar.add_task(label, total=None)
 
         def update(done: int, total: int) -> None:

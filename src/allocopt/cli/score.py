@@ -9,12 +9,13 @@ import typer
 
 from allocopt.board import score_team
 from allocopt.cli import app
-from allocopt.cli.options import Format, output_format, parse_date, people_console
+from allocopt.cli.options import Format, output_format, parse_date, people_console, refuse_inputs
 from allocopt.errors import InputError
 from allocopt.io.atomic import write_bytes, write_text
 from allocopt.io.board_export import board_csv, board_json
 from allocopt.io.inputs import load_inputs
 from allocopt.io.schemes import load_scheme, shipped_names
+from allocopt.io.tables import without_cycle_collection
 from allocopt.io.template import write_template
 from allocopt.report.terminal import explain_view, print_board, schemes_table
 
@@ -57,8 +58,11 @@ def score(
     if fmt == "xlsx" and out is None:
         raise InputError(None, "a workbook needs a file", field="--format", found="xlsx",
                          expected="--out board.xlsx")
-    inputs = load_inputs(team, scheme, parse_date(date), caseload)
-    board = score_team(inputs.scheme, inputs.team.team, inputs.board_caseload, inputs.on)
+    with without_cycle_collection():
+        inputs = load_inputs(team, scheme, parse_date(date), caseload)
+        if out is not None:
+            refuse_inputs(out, inputs.files)
+        board = score_team(inputs.scheme, inputs.team.team, inputs.board_caseload, inputs.on)
     if fmt == "table":
         print_board(people_console(), board, inputs.warnings, inputs.alerts)
         return

@@ -21,7 +21,9 @@ from allocopt.cli.options import (
     people_console,
     progress_bar,
     solver_name,
+    write_folder,
 )
+from allocopt.io.atomic import check_output_folder
 from allocopt.io.scenario_file import load_scenario
 from allocopt.io.simulation_export import write_results
 from allocopt.report.values import format_value
@@ -87,11 +89,12 @@ def simulate(
 ) -> None:
     """Project caseloads, waiting lists and RAG bands under a scenario, over many runs."""
     jobs = check_runs(runs, seed, jobs)
+    if out is not None:
+        check_output_folder(out, "simulate", inputs=[scenario])  # before the runs, not after
     model = load_scenario(scenario)
-    overrides = list(set_ or [])
+    model = model.with_overrides(list(set_ or []))
     if weeks is not None:
-        overrides.append(f"weeks={weeks}")
-    model = model.with_overrides(overrides)
+        model = model.with_overrides({"weeks": weeks}, "--weeks")
     console = people_console()
     name = solver_name(solver)
     # Each replication carries its own seed stream, so who runs it does not matter.
@@ -103,11 +106,12 @@ def simulate(
     if out is None:
         typer.echo("Add --out FOLDER to write the tables and plots.")
         return
-    written = write_results(out, model, results, agg)
     from allocopt.report.labels import scenario_changes
     from allocopt.report.plots import write_plots
 
-    written += write_plots(out, agg, results, model.effective_scheme().rag,
-                           scenario_changes(model))
-    typer.echo(f"wrote {len(written)} files to {out}: "
-               + ", ".join(p.name for p in written))
+    def write(folder: Path) -> list[Path]:
+        written = write_results(folder, model, results, agg)
+        return written + write_plots(folder, agg, results, model.effective_scheme().rag,
+                                     scenario_changes(model))
+
+    write_folder(out, "simulate", [scenario], write)

@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich import box
 from rich.table import Table
+from rich.text import Text
 
 from allocopt.cli import app
 from allocopt.cli.options import (
@@ -29,10 +30,12 @@ from allocopt.cli.options import (
     parse_date,
     people_console,
     progress_bar,
+    refuse_inputs,
     solver_name,
+    write_folder,
 )
 from allocopt.errors import InputError
-from allocopt.io.atomic import write_bytes, write_text
+from allocopt.io.atomic import check_output_folder, write_bytes, write_text
 from allocopt.io.scenario_file import load_scenario
 from allocopt.io.whatif_export import (
     comparison_tables,
@@ -48,6 +51,7 @@ from allocopt.report.labels import (
     setting_value,
     short_metric_label,
 )
+from allocopt.report.safe_text import printable
 from allocopt.report.values import format_difference, format_value
 from allocopt.simulation.scenario import Scenario
 from allocopt.whatif.compare import KEY_METRICS, Comparison, compare
@@ -55,6 +59,9 @@ from allocopt.whatif.intake import DEFAULT_TARGETS, IntakePlan, parse_target, pl
 from allocopt.whatif.parallel import TaskPool
 from allocopt.whatif.runs import METRIC_BY_NAME
 from allocopt.whatif.sweep import SWEEP_METRICS, Sweep, parse_parameter, sweep
+
+if TYPE_CHECKING:
+    from allocopt.simulation.records import Table as RecordsTable
 
 # ------------------------------------------------------------------ options
 
@@ -116,23 +123,36 @@ def _check_report(path: Path | None) -> None:
         output_format(path, None, ["html"], terminal="")
 
 
+def _check_outputs(out: Path | None, report: Path | None, command: str,
+                   inputs: Sequence[Path]) -> None:
+    """Refuse, before any run, outputs that would replace inputs or a folder of other files."""
+    if out is not None:
+        check_output_folder(out, command, inputs=inputs)
+    if report is not None:
+        refuse_inputs(report, inputs, "--report")
+
+
 def _write_report(path: Path | None, page: Callable[[], str]) -> None:
     if path is not None:
         write_text(path, page())
-        typer.echo(f"wrote the report to {path}")
+        typer.echo(printable(f"wrote the report to {path}"))
 
 
-def _write_out(out: Path | None, tables: list[Path], figures: dict[str, object]) -> None:
+def _write_out(out: Path | None, command: str, inputs: Sequence[Path],
+               tables: dict[str, RecordsTable], figures: dict[str, object]) -> None:
+    """The tables (CSV) and plots (PNG) as the folder `out`, written whole."""
     if out is None:
         return
     from allocopt.report.html import figure_png
 
-    written = list(tables)
-    for name, fig in figures.items():
-        path = out / name
-        write_bytes(path, figure_png(fig))
-        written.append(path)
-    typer.echo(f"wrote {len(written)} files to {out}: " + ", ".join(p.name for p in written))
+    def write(folder: Path) -> list[Path]:
+        written = write_tables(folder, tables)
+        for name, fig in figures.items():
+            write_bytes(folder / name, figure_png(fig))
+            written.append(folder / name)
+        return written
+
+    write_folder(out, command, inputs, write)
 
 
 # ------------------------------------------------------------------ compare
@@ -182,6 +202,8 @@ def compare_command(
     """Compare scenarios run with the same referrals: differences with confidence intervals."""
     jobs = check_runs(runs, seed, jobs, least_runs=2)
     _check_report(report)
+    inputs = [base, *(others or [])]
+    _check_outputs(out, report, "compare", inputs)
     model = _load(base, weeks)
     models = [_load(p, weeks) for p in others or []]
     if set_ or cut:
@@ -210,9 +232,8 @@ def compare_command(
         from allocopt.report.labels import scenario_changes
         from allocopt.report.whatif_plots import difference_chart, weekly_panels
 
-        tables = write_tables(out, comparison_tables(result))
         groups = [result.base, *result.others]
-        _write_out(out, tables, {
+        _write_out(out, "compare", inputs, comparison_tables(result), {
             "compare_differences.png": difference_chart(result),
             "compare_weekly.png": weekly_panels(
                 [(g.label, g.runs) for g in groups],
@@ -262,6 +283,7 @@ def sweep_command(
     """Run a scenario over a range of one or two settings; each outcome against the setting."""
     jobs = check_runs(runs, seed, jobs)
     _check_report(report)
+    _check_outputs(out, report, "sweep", [scenario])
     model, _words = with_cuts(_load(scenario, weeks), cut, at, cut_team)
     parameters = [parse_parameter(text) for text in set_]
     name = solver_name(solver)
@@ -276,8 +298,7 @@ def sweep_command(
     if out is not None:
         from allocopt.report.whatif_plots import sweep_chart
 
-        tables = write_tables(out, sweep_tables(result))
-        _write_out(out, tables, {"sweep.png": sweep_chart(
+        _write_out(out, "sweep", [scenario], sweep_tables(result), {"sweep.png": sweep_chart(
             result, rag=result.base.effective_scheme().rag)})
     _write_report(report, lambda: sweep_page(result, question, where=where))
 
@@ -298,12 +319,12 @@ def intake_view(plan: IntakePlan) -> Table:
     t.add_column("All met", justify="right")
     t.add_column("Order", justify="right")
     for o in plan.curve():
-        cells = [str(o.total)]
+        cells: list[str | Text] = [str(o.total)]
         if len(plan.dates) > 1:
             cells.append(" + ".join(map(str, o.split)))
         for target, v, ok in zip(plan.targets, o.measured, o.met, strict=True):
             shown = format_value(v, METRIC_BY_NAME[target.metric].unit)
-            cells.append(shown if ok else f"[red]{shown}[/red]")
+            cells.append(Text(shown, style="" if ok else "red"))
         cells += ["yes" if o.passes else "no", str(o.order)]
         answer = plan.answer is not None and o.total == plan.answer.total
         t.add_row(*cells, style="bold" if answer else None)
@@ -344,6 +365,7 @@ def plan_intake_command(
     """Find the smallest NQSW intake that meets the service's targets."""
     jobs = check_runs(runs, seed, jobs)
     _check_report(report)
+    _check_outputs(out, report, "plan-intake", [scenario])
     model, _words = with_cuts(_load(scenario, weeks), cut, at, cut_team)
     targets = [parse_target(t) for t in target] if target else list(DEFAULT_TARGETS)
     dates: list[date] = []
@@ -362,12 +384,12 @@ def plan_intake_command(
     console.print(intake_view(plan))
     console.print(intake_answer(plan))
     for dip in plan.dips():
-        console.print(f"[yellow]Note:[/yellow] {dip_text(dip)}")
+        console.print(Text.assemble(("Note:", "yellow"), " ", dip_text(dip)))
     if plan.dips():
         console.print(DIP_REASON)
     if out is not None:
         from allocopt.report.whatif_plots import intake_curve
 
-        tables = write_tables(out, intake_tables(plan))
-        _write_out(out, tables, {"intake_curve.png": intake_curve(plan)})
+        _write_out(out, "plan-intake", [scenario], intake_tables(plan),
+                   {"intake_curve.png": intake_curve(plan)})
     _write_report(report, lambda: intake_page(plan, question, where=where))

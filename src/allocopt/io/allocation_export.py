@@ -16,6 +16,7 @@ from typing import Any
 
 from allocopt.allocation.explain import MeetingOutcome, Recommendation, Standing
 from allocopt.allocation.rebalance import RebalancePlan
+from allocopt.io.safe_cells import defuse_row
 
 ALLOCATION_SCHEMA = "allocopt.allocation/1"
 RECOMMEND_SCHEMA = "allocopt.recommend/1"
@@ -128,13 +129,14 @@ def meeting_csv(outcome: MeetingOutcome) -> str:
     w.writerow(CSV_FIELDS)
     for s in outcome.suggestions:
         nxt = s.alternatives[0] if s.alternatives else None
-        w.writerow(["allocate", s.household_id, s.role, s.worker_id, s.tier, s.waiting_days,
-                    s.children, _num(s.points), _num(s.step_before.pct), s.step_before.band,
-                    _num(s.step_after.pct), s.step_after.band, s.why, nxt.worker_id if nxt else "",
-                    nxt.reason if nxt else ""])
+        w.writerow(defuse_row([
+            "allocate", s.household_id, s.role, s.worker_id, s.tier, s.waiting_days,
+            s.children, _num(s.points), _num(s.step_before.pct), s.step_before.band,
+            _num(s.step_after.pct), s.step_after.band, s.why, nxt.worker_id if nxt else "",
+            nxt.reason if nxt else ""]))
     for x in outcome.waiting:
-        w.writerow(["wait", x.household_id, "", "", x.tier, x.waiting_days, x.children,
-                    _num(x.points), "", "", "", "", x.reason, "", ""])
+        w.writerow(defuse_row(["wait", x.household_id, "", "", x.tier, x.waiting_days,
+                               x.children, _num(x.points), "", "", "", "", x.reason, "", ""]))
     return buf.getvalue()
 
 

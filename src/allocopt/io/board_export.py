@@ -13,6 +13,7 @@ import math
 from typing import Any
 
 from allocopt.board import TeamBoard, WorkerScore
+from allocopt.io.safe_cells import defuse_row
 from allocopt.schemes.scoring import CaseScore
 
 SCORE_SCHEMA = "allocopt.score/1"
@@ -130,9 +131,10 @@ def board_csv(board: TeamBoard) -> str:
     w.writerow(CSV_FIELDS)
     for r in board.workers:
         d = worker_dict(r, with_cases=False)
-        w.writerow([r.worker.id, r.worker.name or "", d["role"], d["experience_band"], d["fte"],
-                    d["benchmark"], d["casework"], d["load"], d["load_pct"], d["rag"], d["spare"],
-                    d["children"], d["households"], d["by_status"].get("CP", 0),
-                    d["by_status"].get("CLA", 0), d["long_travel"], d["outside_band"],
-                    "; ".join(d["concentrations"]), d["action"], "; ".join(d["notes"])])
+        w.writerow(defuse_row([
+            r.worker.id, r.worker.name or "", d["role"], d["experience_band"], d["fte"],
+            d["benchmark"], d["casework"], d["load"], d["load_pct"], d["rag"], d["spare"],
+            d["children"], d["households"], d["by_status"].get("CP", 0),
+            d["by_status"].get("CLA", 0), d["long_travel"], d["outside_band"],
+            "; ".join(d["concentrations"]), d["action"], "; ".join(d["notes"])]))
     return buf.getvalue()

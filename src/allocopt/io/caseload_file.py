@@ -9,7 +9,7 @@ first; where two rows of one household disagree, that is an error.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -30,9 +30,9 @@ from allocopt.domain import (
     Status,
     TravelBand,
 )
-from allocopt.errors import InputError, Problems, from_validation
+from allocopt.errors import InputError, Problems, from_validation, id_text
 from allocopt.io import cells
-from allocopt.io.tables import Cell, Table, read_table
+from allocopt.io.tables import Cell, Table, stream_table, without_cycle_collection
 
 STATUS_ALIASES = {
     "lac": Status.CLA,
@@ -187,20 +187,21 @@ class CaseloadSource:
 
 def read_caseload(path: Path, sheet: str | None = None) -> CaseloadSource:
     """Read a caseload CSV or XLSX file (sheet 'caseload', or the only sheet)."""
-    table = read_table(path, sheet=sheet, preferred_sheet="caseload")
-    return caseload_from_table(table)
+    with without_cycle_collection():
+        table, rows = stream_table(path, sheet=sheet, preferred_sheet="caseload")
+        return caseload_from_table(table, rows)
 
 
-def caseload_from_table(table: Table) -> CaseloadSource:
-    """Build a Caseload from a table, checking every row and the rows against each other."""
+def caseload_from_table(table: Table, rows: Iterable[tuple[int, dict[str, Cell]]] | None = None
+                        ) -> CaseloadSource:
+    """Build a Caseload from a table (or its header and `rows`, read one at a time),
+    checking every row and the rows against each other."""
     table.require(*(c.name for c in COLUMNS if c.required))
     unknown = [h for h in table.header if h and h not in _KNOWN and not h.startswith(RATING_PREFIX)]
     if unknown:
-        raw = table.raw_header[table.header.index(unknown[0])]
-        raise table.error(f"unknown column '{raw}'", row=1, field=raw,
+        name = table.column_name(unknown[0])
+        raise table.error(f"unknown column '{name}'", row=1, field=name,
                           expected="the columns of 'allocopt template' (see docs/caseload.md)")
-    if not table.rows:
-        raise table.error("no rows after the header", expected="one row per child")
 
     errors: list[InputError] = []
     children: dict[str, tuple[int, str, Child]] = {}
@@ -210,7 +211,9 @@ def caseload_from_table(table: Table) -> CaseloadSource:
     holdings: dict[tuple[str, str, str], list[str]] = {}
     allocated: dict[tuple[str, str, str], date | None] = {}
     household_sources: dict[str, dict[str, str]] = {}
-    for number, row in table.rows:
+    seen_rows = 0
+    for number, row in (table.rows if rows is None else rows):
+        seen_rows += 1
         try:
             hid, child, fields, holding = _read_row(table, number, row)
         except InputError as e:
@@ -220,8 +223,9 @@ def caseload_from_table(table: Table) -> CaseloadSource:
             continue
         if child.id in children:
             first, first_hid, _ = children[child.id]
-            where = f"row {first}" if first_hid == hid else f"row {first}, household {first_hid}"
-            errors.append(table.error(f"child {child.id} appears twice (also {where})",
+            where = f"row {first}" if first_hid == hid else \
+                f"row {first}, household {id_text(first_hid)}"
+            errors.append(table.error(f"child {id_text(child.id)} appears twice (also {where})",
                                       row=number, field="child_id",
                                       expected="one row per child, in one household"))
             continue
@@ -232,15 +236,15 @@ def caseload_from_table(table: Table) -> CaseloadSource:
             household_children[hid] = []
         household_children[hid].append(child)
         # Sources are notes on the values, not values: rows of one household merge them.
-        for key, where in fields.pop("sources", {}).items():
-            household_sources.setdefault(hid, {}).setdefault(key, where)
+        if "sources" in fields:
+            for key, where in fields.pop("sources").items():
+                household_sources.setdefault(hid, {}).setdefault(key, where)
         merged = households[hid]
         for key, value in fields.items():
-            if value is None or value == () or value == {}:
-                continue
             if key in merged and merged[key][1] != value:
                 errors.append(table.error(
-                    f"household {hid}: '{key}' differs from row {merged[key][0]}", row=number,
+                    f"household {id_text(hid)}: '{key}' differs from row {merged[key][0]}",
+                    row=number,
                     field=key, found=_display(value), expected=_display(merged[key][1])))
             elif key not in merged:
                 merged[key] = (number, value)
@@ -257,6 +261,8 @@ def caseload_from_table(table: Table) -> CaseloadSource:
             allocated.setdefault((co_worker, hid, "secondary"), allocated_on)
     if errors:
         raise Problems(errors)
+    if not seen_rows:
+        raise table.error("no rows after the header", expected="one row per child")
 
     built: list[Household] = []
     household_rows = {hid: min(n for n, _ in households[hid].values()) if households[hid]
@@ -265,17 +271,24 @@ def caseload_from_table(table: Table) -> CaseloadSource:
         values = {k: v for k, (_, v) in households[hid].items() if not k.startswith(RATING_PREFIX)}
         ratings = {k[len(RATING_PREFIX):]: v for k, (_, v) in households[hid].items()
                    if k.startswith(RATING_PREFIX)}
+        if ratings:
+            values["ratings"] = ratings
+        if household_sources.get(hid):
+            values["sources"] = household_sources[hid]
         try:
-            built.append(Household(id=hid, children=tuple(household_children[hid]),
-                                   ratings=ratings, sources=household_sources.get(hid, {}),
-                                   **values))
+            built.append(Household(id=hid, children=tuple(household_children[hid]), **values))
         except ValidationError as e:
-            raise from_validation(e, table.path, row=household_rows[hid], sheet=table.sheet) from None
-    holding_list = [
-        Holding(worker_id=w, household_id=h, child_ids=tuple(ids), role=role,
-                allocated_on=allocated.get((w, h, role)))
-        for (w, h, role), ids in holdings.items()
-    ]
+            raise from_validation(e, table.path, row=household_rows[hid], sheet=table.sheet,
+                                  names={"id": "household_id", "work_items":
+                                         "household_work_items", "kind": "household_kind"}
+                                  ) from None
+    holding_list = []
+    for (w, h, role), ids in holdings.items():
+        when = allocated.get((w, h, role))
+        extra: dict[str, Any] = {"role": role} if role != "lead" else {}
+        if when is not None:
+            extra["allocated_on"] = when
+        holding_list.append(Holding(worker_id=w, household_id=h, child_ids=tuple(ids), **extra))
     try:
         caseload = Caseload(households=tuple(built), holdings=tuple(holding_list))
     except ValidationError as e:
@@ -293,87 +306,126 @@ def _display(value: Any) -> str:
 _Reader = Callable[[Cell], Any]
 
 
-def _cell(table: Table, number: int, row: dict[str, Cell], name: str, read: _Reader) -> Any:
-    try:
-        return read(row.get(name))
-    except cells.CellError as e:
-        raise table.error("invalid value", row=number, field=name, found=e.found,
-                          expected=e.expected) from None
+def _enum_reader(enum: type[Any], aliases: dict[str, Any] | None = None) -> _Reader:
+    def read(value: Cell) -> Any:
+        return cells.to_enum(value, enum, aliases)
+
+    return read
+
+
+def _age(value: Cell) -> int | None:
+    return cells.to_int(value, "an age in whole years")
+
+
+_STATUS = _enum_reader(Status, STATUS_ALIASES)
+_TRAVEL = _enum_reader(TravelBand, TRAVEL_ALIASES)
+_COURT = _enum_reader(CourtStage, COURT_ALIASES)
+_ASSESSMENT = _enum_reader(AssessmentKind)
+_INTERVENTION = _enum_reader(InterventionLevel)
+_KIND = _enum_reader(HouseholdKind)
+
+
+def _rating(value: Cell) -> float | None:
+    return cells.to_float(value, "points agreed in supervision")
+
+
+_READERS: dict[str, _Reader] = {
+    "household_id": cells.text, "child_id": cells.text, "status": _STATUS,
+    "name": cells.text, "child_name": cells.text,
+    "worker_id": cells.text, "co_worker_id": cells.text, "allocated_on": cells.to_date,
+    "age": _age, "placement_travel": _TRAVEL, "high_input": cells.to_bool,
+    "complex": cells.to_bool, "disabled": cells.to_bool,
+    "child_work_items": cells.to_work_items, "household_kind": _KIND,
+    "locality": cells.text, "travel": _TRAVEL, "multi_agency": cells.to_bool,
+    "court": _COURT, "assessment_kind": _ASSESSMENT, "assessment_start": cells.to_date,
+    "assessment_completed": cells.to_date, "intervention_level": _INTERVENTION,
+    "care_managed": cells.to_bool, "co_working": cells.to_bool, "closes_on": cells.to_date,
+    "referred_on": cells.to_date, "skills_needed": cells.to_list,
+    "previous_workers": cells.to_list, "household_work_items": cells.to_work_items,
+    "sources": parse_sources,
+}
+"""How each column's cell is read (rating_<name> columns: as points)."""
+
+
+_TARGETS: dict[str, tuple[str, str]] = {
+    "name": ("child", "name"), "child_name": ("child", "name"), "age": ("child", "age"),
+    "placement_travel": ("child", "placement_travel"), "high_input": ("child", "high_input"),
+    "complex": ("child", "complex"), "disabled": ("child", "disabled"),
+    "child_work_items": ("child", "work_items"),
+    "household_kind": ("household", "kind"), "locality": ("household", "locality"),
+    "travel": ("household", "travel"), "multi_agency": ("household", "multi_agency"),
+    "court": ("household", "court"), "intervention_level": ("household", "intervention_level"),
+    "care_managed": ("household", "care_managed"), "co_working": ("household", "co_working"),
+    "closes_on": ("household", "closes_on"), "referred_on": ("household", "referred_on"),
+    "skills_needed": ("household", "skills_needed"),
+    "previous_workers": ("household", "previous_workers"),
+    "household_work_items": ("household", "work_items"),
+}
+"""Where each optional column's value goes: the child's field or the household's."""
+
+
+def _read_cells(table: Table, number: int, row: dict[str, Cell]) -> dict[str, Any]:
+    """Every filled cell of a row read as its column's type (the first bad one raises)."""
+    out: dict[str, Any] = {}
+    for name, value in row.items():
+        if value is None:
+            continue  # most cells of most rows
+        read = _READERS.get(name) or (_rating if name.startswith(RATING_PREFIX) else None)
+        if read is None:
+            continue  # notes: kept in the file, never read
+        try:
+            out[name] = read(value)
+        except cells.CellError as e:
+            raise table.error("invalid value", row=number, field=name, found=e.found,
+                              expected=e.expected) from None
+    return out
 
 
 def _read_row(
     table: Table, number: int, row: dict[str, Cell]
 ) -> tuple[str, Child, dict[str, Any], tuple[str | None, str | None, date | None]]:
-    def get(name: str, read: _Reader) -> Any:
-        return _cell(table, number, row, name, read)
-
-    hid = get("household_id", cells.text)
-    cid = get("child_id", cells.text)
-    status = get("status", lambda v: cells.to_enum(v, Status, STATUS_ALIASES))
-    for name, value in (("household_id", hid), ("child_id", cid), ("status", status)):
-        if value is None:
+    v = _read_cells(table, number, row)
+    for name in ("household_id", "child_id", "status"):
+        if v.get(name) is None:
             raise table.error("a required value is blank", row=number, field=name)
-    child_kw: dict[str, Any] = {
-        "id": cid,
-        "status": status,
-        "name": get("name", cells.text) or get("child_name", cells.text),
-        "age": get("age", lambda v: cells.to_int(v, "an age in whole years")),
-        "placement_travel": get("placement_travel",
-                                lambda v: cells.to_enum(v, TravelBand, TRAVEL_ALIASES))
-        or TravelBand.IN_AREA,
-        "high_input": get("high_input", cells.to_bool),
-        "complex": get("complex", cells.to_bool),
-        "disabled": get("disabled", cells.to_bool),
-        "work_items": get("child_work_items", cells.to_work_items),
-    }
-    sources = get("sources", parse_sources)
-    child_kw["sources"] = {k: v for k, v in sources.items() if not is_household_source(k)}
+    # Only what the row gives (an empty cell, or 'no', leaves the value to another row of
+    # the household, or to the default), so each child stays small: a caseload may hold
+    # 200,000.
+    given: dict[str, Any] = {}
+    fields: dict[str, Any] = {}
+    for column, value in v.items():
+        if value is None or value is False or value == ():
+            continue
+        target = _TARGETS.get(column)
+        if target is not None:
+            (given if target[0] == "child" else fields).setdefault(target[1], value)
+        elif column.startswith(RATING_PREFIX):
+            if value < 0:
+                raise table.error("invalid value", row=number, field=column, found=value,
+                                  expected="points of 0 or more")
+            fields[column] = value
+    sources: dict[str, str] | None = v.get("sources")
+    if sources:
+        child_sources = {k: w for k, w in sources.items() if not is_household_source(k)}
+        if child_sources:
+            given["sources"] = child_sources
+        fields["sources"] = {k: w for k, w in sources.items() if is_household_source(k)}
     try:
-        child = Child(**child_kw)
+        child = Child(id=v["child_id"], status=v["status"], **given)
     except ValidationError as e:
-        raise from_validation(e, table.path, row=number, sheet=table.sheet) from None
-
-    assessment = None
-    a_start = get("assessment_start", cells.to_date)
-    a_kind = get("assessment_kind", lambda v: cells.to_enum(v, AssessmentKind))
-    a_done = get("assessment_completed", cells.to_date)
+        raise from_validation(e, table.path, row=number, sheet=table.sheet,
+                              names={"id": "child_id", "work_items": "child_work_items"}) from None
+    a_start, a_kind, a_done = (v.get("assessment_start"), v.get("assessment_kind"),
+                               v.get("assessment_completed"))
     if a_start is not None:
         if a_done is not None and a_done < a_start:
             raise table.error("the assessment is completed before it starts", row=number,
                               field="assessment_completed", found=str(a_done),
                               expected=f"a date on or after {a_start}")
-        assessment = Assessment(kind=a_kind or AssessmentKind.SINGLE, start=a_start, completed=a_done)
+        fields["assessment"] = Assessment(kind=a_kind or AssessmentKind.SINGLE, start=a_start,
+                                          completed=a_done)
     elif a_kind is not None or a_done is not None:
         raise table.error("an assessment needs its start date", row=number,
                           field="assessment_start", expected="the date the assessment started")
-    ratings: dict[str, float] = {}
-    for key in sorted(row):
-        if key.startswith(RATING_PREFIX):
-            value = get(key, lambda v: cells.to_float(v, "points agreed in supervision"))
-            if value is not None:
-                if value < 0:
-                    raise table.error("invalid value", row=number, field=key, found=value,
-                                      expected="points of 0 or more")
-                ratings[key[len(RATING_PREFIX):]] = value
-    kind = get("household_kind", lambda v: cells.to_enum(v, HouseholdKind))
-    fields: dict[str, Any] = {
-        "kind": kind,
-        "locality": get("locality", cells.text),
-        "travel": get("travel", lambda v: cells.to_enum(v, TravelBand, TRAVEL_ALIASES)),
-        "multi_agency": get("multi_agency", cells.to_bool) or None,
-        "court": get("court", lambda v: cells.to_enum(v, CourtStage, COURT_ALIASES)),
-        "assessment": assessment,
-        "intervention_level": get("intervention_level", lambda v: cells.to_enum(v, InterventionLevel)),
-        "care_managed": get("care_managed", cells.to_bool) or None,
-        "co_working": get("co_working", cells.to_bool) or None,
-        "closes_on": get("closes_on", cells.to_date),
-        "referred_on": get("referred_on", cells.to_date),
-        "skills_needed": get("skills_needed", cells.to_list),
-        "previous_workers": get("previous_workers", cells.to_list),
-        "work_items": get("household_work_items", cells.to_work_items),
-    }
-    fields.update({RATING_PREFIX + k: v for k, v in ratings.items()})
-    fields["sources"] = {k: v for k, v in sources.items() if is_household_source(k)}
-    holding = (get("worker_id", cells.text), get("co_worker_id", cells.text),
-               get("allocated_on", cells.to_date))
-    return hid, child, fields, holding
+    holding = (v.get("worker_id"), v.get("co_worker_id"), v.get("allocated_on"))
+    return v["household_id"], child, fields, holding

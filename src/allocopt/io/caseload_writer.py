@@ -10,6 +10,7 @@ from typing import Any
 from allocopt.domain import Caseload, Household, WorkItem
 from allocopt.io.atomic import atomic_path, write_text
 from allocopt.io.caseload_file import COLUMNS, RATING_PREFIX, format_sources
+from allocopt.io.safe_cells import defuse, defuse_row
 
 
 def _items(items: tuple[WorkItem, ...]) -> str:
@@ -97,7 +98,7 @@ def caseload_csv(caseload: Caseload) -> str:
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=header, extrasaction="ignore", lineterminator="\n")
     w.writeheader()
-    w.writerows(rows)
+    w.writerows({k: defuse(v) for k, v in row.items()} for row in rows)
     return buf.getvalue()
 
 
@@ -113,7 +114,7 @@ def write_caseload(caseload: Caseload, path: Path) -> None:
         sheet.title = "caseload"
         sheet.append(header)
         for r in rows:
-            sheet.append([r.get(h, "") or None for h in header])
+            sheet.append(defuse_row([r.get(h, "") or None for h in header]))
         with atomic_path(path) as tmp:
             book.save(tmp)
     else:

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import functools
+import math
 import re
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import TypeVar
 
-from allocopt.domain import WorkItem
+from pydantic import ValidationError
+
+from allocopt.domain import MAX_AMOUNT, WorkItem
+from allocopt.io.safe_cells import restore
 from allocopt.io.tables import Cell, Table
 
 E = TypeVar("E", bound=StrEnum)
@@ -28,12 +33,21 @@ class CellError(ValueError):
 
 
 def text(value: Cell) -> str | None:
+    """A cell as text (whole floats without '.0'); a cell allocopt defused reads back as
+    it was written ("'=X" -> "=X")."""
     if value is None:
         return None
+    if type(value) is str and value and value[0] not in _SPECIAL \
+            and value[-1] not in _SPECIAL and "\u00a0" not in value:
+        return value  # the common case: plain text, already trimmed
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    out = str(value).replace("\u00a0", " ").strip()
+    out = restore(str(value).replace("\u00a0", " ").strip())
     return out or None
+
+
+_SPECIAL = frozenset(" \t\r\n\u00a0'")
+"""First or last characters that mean a cell needs trimming or restoring."""
 
 
 def to_date(value: Cell) -> date | None:
@@ -48,7 +62,17 @@ def to_date(value: Cell) -> date | None:
         if 1 <= value < 2958466:
             return _EXCEL_EPOCH + timedelta(days=int(value))
         raise CellError(value, "a date")
-    raw = str(value).strip()
+    return _text_date(str(value).strip())
+
+
+@functools.lru_cache(maxsize=65_536)
+def _text_date(raw: str) -> date:
+    """A date written as text (cached: a caseload repeats its dates many times)."""
+    if len(raw) == 10 and raw[4] == "-" and raw[7] == "-":
+        try:
+            return date.fromisoformat(raw)  # the common case, without strptime's cost
+        except ValueError:
+            pass
     for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d/%m/%y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d %H:%M:%S",
                 "%Y-%m-%dT%H:%M:%S", "%d %b %Y", "%d %B %Y"):
         try:
@@ -57,7 +81,7 @@ def to_date(value: Cell) -> date | None:
             continue
     if re.fullmatch(r"\d{5}(\.0+)?", raw):
         return _EXCEL_EPOCH + timedelta(days=int(float(raw)))
-    raise CellError(value, "a date such as 2026-03-31 or 31/03/2026")
+    raise CellError(raw, "a date such as 2026-03-31 or 31/03/2026")
 
 
 def to_bool(value: Cell) -> bool:
@@ -82,24 +106,27 @@ def to_int(value: Cell, what: str = "a whole number") -> int | None:
         return value
     try:
         number = float(str(value).strip())
-    except ValueError:
+    except (ValueError, OverflowError):
         raise CellError(value, what) from None
-    if not number.is_integer():
+    if not number.is_integer() or abs(number) > 1e15:
         raise CellError(value, what)
     return int(number)
 
 
 def to_float(value: Cell, what: str = "a number") -> float | None:
+    """A finite number ('1,250.5' reads as 1250.5); infinity and 'nan' are not numbers here."""
     if value is None or value == "":
         return None
     if isinstance(value, bool):
         raise CellError(value, what)
-    if isinstance(value, int | float):
-        return float(value)
     try:
-        return float(str(value).strip().replace(",", ""))
-    except ValueError:
+        number = float(value) if isinstance(value, int | float) else \
+            float(str(value).strip().replace(",", ""))
+    except (ValueError, OverflowError):
         raise CellError(value, what) from None
+    if not math.isfinite(number):
+        raise CellError(value, what)
+    return number
 
 
 def to_enum(value: Cell, enum: type[E], aliases: Mapping[str, E] | None = None) -> E | None:
@@ -107,14 +134,30 @@ def to_enum(value: Cell, enum: type[E], aliases: Mapping[str, E] | None = None) 
     raw = text(value)
     if raw is None:
         return None
-    key = re.sub(r"[\s\-]+", "_", raw.lower())
+    key = (enum, raw, id(aliases) if aliases else 0)
+    seen = _ENUM_SEEN.get(key)
+    if seen is not None:
+        return seen[0]  # type: ignore[return-value]
+    found: StrEnum | None = None
+    norm = re.sub(r"[\s\-]+", "_", raw.lower())
     for member in enum:
-        if key in (member.value.lower(), member.name.lower()):
-            return member
-    if aliases and key in aliases:
-        return aliases[key]
-    choices = ", ".join(m.value for m in enum)
-    raise CellError(value, f"one of {choices}")
+        if norm in (member.value.lower(), member.name.lower()):
+            found = member
+            break
+    else:
+        if aliases and norm in aliases:
+            found = aliases[norm]
+    if found is None:
+        choices = ", ".join(m.value for m in enum)
+        raise CellError(value, f"one of {choices}")
+    if len(_ENUM_SEEN) < 10_000:
+        # The aliases are kept with the answer, so their id cannot be reused meanwhile.
+        _ENUM_SEEN[key] = (found, aliases)
+    return found  # type: ignore[return-value]
+
+
+_ENUM_SEEN: dict[tuple[type, str, int], tuple[StrEnum, object]] = {}
+"""Values already matched (a caseload says 'CP' thousands of times)."""
 
 
 def to_list(value: Cell) -> tuple[str, ...]:
@@ -153,13 +196,17 @@ def to_work_items(value: Cell) -> tuple[WorkItem, ...]:
         end = to_date(m["end"]) if m["end"] else None
         if start and end and end < start:
             raise CellError(part, "an item whose end is on or after its start")
-        items.append(WorkItem(
-            kind=m["kind"].lower(),
-            amount=float(m["amount"]) if m["amount"] else None,
-            count=int(m["count"]) if m["count"] else 1,
-            start=start,
-            end=end,
-        ))
+        try:
+            items.append(WorkItem(
+                kind=m["kind"].lower(),
+                amount=float(m["amount"]) if m["amount"] else None,
+                count=int(m["count"]) if m["count"] else 1,
+                start=start,
+                end=end,
+            ))
+        except ValidationError:
+            raise CellError(part, f"an amount from 0 to {MAX_AMOUNT:,.0f} and a count from 1 "
+                            "to 1,000 (" + ITEM_SYNTAX + ")") from None
     return tuple(items)
 
 

@@ -10,7 +10,7 @@ from allocopt.checks import Problem, check_inputs, missing_inputs
 from allocopt.domain import Caseload
 from allocopt.errors import InputError, Problems
 from allocopt.io.caseload_file import CaseloadSource, read_caseload
-from allocopt.io.schemes import DEFAULT_SCHEME, load_scheme
+from allocopt.io.schemes import DEFAULT_SCHEME, load_scheme, scheme_path, shipped_names
 from allocopt.io.team_file import TeamSource, read_team
 from allocopt.schemes.model import Scheme
 
@@ -28,6 +28,17 @@ class ScoreInputs:
     alerts: list[str] = field(default_factory=list)
     """Warnings that change what the board means (most cases missing a scheme input);
     also in `warnings`, shown first and prominently."""
+
+    scheme_file: Path | None = None
+    """The scheme's file when it is not a shipped one."""
+
+    @property
+    def files(self) -> list[Path]:
+        """Every file read: the team, caseload, waiting list and scheme files (an output
+        must never be written over one of them)."""
+        read = [self.team.path, self.caseload.path, self.scheme_file,
+                self.waiting.path if self.waiting is not None else None]
+        return [p for p in read if p is not None]
 
     @property
     def board_caseload(self) -> Caseload:
@@ -54,6 +65,7 @@ def load_inputs(
     unallocated work.
     """
     team = read_team(team_path)
+    named = scheme or team.scheme or DEFAULT_SCHEME
     if scheme is not None:
         chosen = load_scheme(scheme)
     else:
@@ -73,7 +85,9 @@ def load_inputs(
         raise Problems(errors)
     warnings = [locate(p, team, source).message for p in problems if p.severity == "warning"]
     alerts = [m.message() for m in missing_inputs(chosen, source.caseload.households)]
-    inputs = ScoreInputs(chosen, team, source, when, alerts + warnings, alerts=alerts)
+    inputs = ScoreInputs(chosen, team, source, when, alerts + warnings, alerts=alerts,
+                         scheme_file=None if named in shipped_names() else scheme_path(
+                             named, None if scheme is not None else team.path.parent))
     if waiting is not None or team.waiting is not None:
         inputs.waiting = read_waiting_list(inputs, waiting)
     return inputs

@@ -26,3 +26,17 @@ def defuse(value: object) -> object:
 def defuse_row(row: list[object] | tuple[object, ...]) -> list[object]:
     """:func:`defuse` applied to every cell of one row."""
     return [defuse(v) for v in row]
+
+
+def restore(value: str) -> str:
+    """The text :func:`defuse` was given: a file allocopt wrote reads back as it was.
+
+    Only an apostrophe followed by one of the trigger characters is taken off; any
+    other leading apostrophe is part of the value.
+    """
+    if len(value) > 1 and value[0] == "'" and value[1] in _TRIGGERS_SET:
+        return value[1:]
+    return value
+
+
+_TRIGGERS_SET = frozenset(_TRIGGERS)

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from allocopt.io.atomic import write_text
+from allocopt.io.safe_cells import defuse
 from allocopt.simulation.records import (
     SERVICE,
     Aggregate,
@@ -75,7 +76,8 @@ def table_csv(t: Table) -> str:
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(t.columns)
     for row in t.rows:
-        writer.writerow([_cell(v) for v in row])
+        # Ids and labels (team, worker, scenario) are text a spreadsheet must not run.
+        writer.writerow([defuse(v) if isinstance(v, str) else _cell(v) for v in row])
     return buf.getvalue()
 
 

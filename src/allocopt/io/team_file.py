@@ -24,12 +24,12 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from allocopt.domain import Id, Team, TeamType, Worker
-from allocopt.errors import InputError, from_validation
+from allocopt.errors import InputError, from_validation, may_be_a_name
 from allocopt.io.yamlfile import read_mapping
 
 
 class TeamHeader(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     id: Id
     name: str | None = None
@@ -40,7 +40,7 @@ class TeamHeader(BaseModel):
 class TeamFile(BaseModel):
     """The shape of a team file."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     team: TeamHeader
     scheme: str | None = Field(default=None, description="Scheme name or path.")
@@ -80,6 +80,8 @@ TEAM_SETTINGS: dict[str, str] = {
 """The rows of a team workbook's ``team`` sheet (setting, value)."""
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+def _showable(wid: str) -> bool:
+    return 0 < len(wid) <= 64 and wid.isprintable() and not may_be_a_name(wid)
 
 
 def read_team(path: Path) -> TeamSource:
@@ -91,8 +93,10 @@ def read_team(path: Path) -> TeamSource:
     workers = data.get("workers")
     if isinstance(workers, list):
         for i, w in enumerate(workers):
-            if isinstance(w, dict) and "id" in w:
-                names[f"workers.{i}"] = f"workers.{i} ({w['id']})"
+            wid = w.get("id") if isinstance(w, dict) else None
+            # The record's id beside its index, where it is an id fit to show.
+            if isinstance(wid, str | int) and _showable(str(wid)):
+                names[f"workers.{i}"] = f"workers.{i} ({wid})"
     try:
         parsed = TeamFile.model_validate(data)
     except ValidationError as e:

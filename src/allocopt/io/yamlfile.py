@@ -1,4 +1,9 @@
-"""Read YAML or JSON data files, with `extends:` inheritance and clear errors."""
+"""Read YAML or JSON data files, with `extends:` inheritance and clear errors.
+
+Hostile or mistaken files stop with one line, never a traceback (see
+:mod:`allocopt.yaml_text`): an impossible date names its field and line, and
+nesting too deep or too many values (a YAML alias bomb) are refused.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +14,10 @@ from typing import Any
 
 import yaml
 
-from allocopt.errors import InputError
+from allocopt.errors import Described, InputError
+from allocopt.yaml_text import MAX_DEPTH, check_shape, load_yaml
 
 Resolver = Callable[[str, Path], Path]
-
 
 def read_mapping(path: Path) -> dict[str, Any]:
     """Parse a YAML or JSON file that must hold a mapping at the top level."""
@@ -30,7 +35,7 @@ def read_mapping(path: Path) -> dict[str, Any]:
         if path.suffix.lower() == ".json":
             data = json.loads(text)
         else:
-            data = yaml.safe_load(text)
+            data = load_yaml(text)
     except json.JSONDecodeError as e:
         raise InputError(path, f"not valid JSON ({e.msg})", row=e.lineno) from None
     except yaml.YAMLError as e:
@@ -38,6 +43,11 @@ def read_mapping(path: Path) -> dict[str, Any]:
         problem = getattr(e, "problem", None) or "not valid YAML"
         raise InputError(path, f"not valid YAML ({problem})",
                          row=mark.line + 1 if mark is not None else None) from None
+    except RecursionError:
+        raise InputError(path, "the file is nested too deeply",
+                         found=Described(f"more than {MAX_DEPTH} levels"),
+                         expected="the fields of the documented format") from None
+    check_shape(data, path)
     if data is None:
         raise InputError(path, "the file is empty", expected="a mapping of fields")
     if not isinstance(data, dict):
@@ -60,11 +70,14 @@ def merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
 
 
 def read_with_extends(path: Path, resolve: Resolver, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
-    """Read `path`; if it says `extends: NAME`, merge it over the file NAME resolves to."""
-    path = path.resolve()
-    if path in _seen:
-        chain = " -> ".join(p.name for p in (*_seen, path))
-        raise InputError(path, "files extend each other in a loop", found=chain)
+    """Read `path`; if it says `extends: NAME`, merge it over the file NAME resolves to.
+
+    Messages name each file as it was given (a loop is found by the files' full paths).
+    """
+    key = path.resolve()
+    if key in _seen:
+        chain = " -> ".join(p.name for p in (*_seen, key))
+        raise InputError(path, "files extend each other in a loop", found=Described(repr(chain)))
     data = read_mapping(path)
     parent = data.pop("extends", None)
     if parent is None:
@@ -78,4 +91,4 @@ def read_with_extends(path: Path, resolve: Resolver, _seen: tuple[Path, ...] = (
         # Name the file that says `extends:`, not only the name it could not find.
         raise InputError(path, e.problem, field="extends", found=parent,
                          expected=e.expected) from None
-    return merge(read_with_extends(parent_path, resolve, (*_seen, path)), data)
+    return merge(read_with_extends(parent_path, resolve, (*_seen, key)), data)

@@ -25,6 +25,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from allocopt.domain import (
+    MAX_AMOUNT,
     AssessmentKind,
     CourtStage,
     HouseholdKind,
@@ -37,7 +38,15 @@ from allocopt.domain import (
 
 
 class SchemeModel(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+
+Points = Annotated[float, Field(ge=0, le=MAX_AMOUNT)]
+"""Points or hours a scheme gives: 0 to MAX_AMOUNT."""
+Signed = Annotated[float, Field(ge=-MAX_AMOUNT, le=MAX_AMOUNT)]
+"""Points that may take away (a rating's range): within MAX_AMOUNT either way."""
+Percent = Annotated[float, Field(ge=0, le=1000)]
+"""A load % bound: 0 to 1000 %."""
 
 
 class Unit(StrEnum):
@@ -60,8 +69,9 @@ class When(SchemeModel):
 
     status: tuple[Status, ...] | None = Field(default=None, description="Child status in this set.")
     child_flags: tuple[ChildFlag, ...] = ()
-    age_from: int | None = Field(default=None, ge=0, description="Child aged at least this.")
-    age_to: int | None = Field(default=None, ge=0, description="Child aged at most this.")
+    age_from: int | None = Field(default=None, ge=0, le=30,
+                                 description="Child aged at least this.")
+    age_to: int | None = Field(default=None, ge=0, le=30, description="Child aged at most this.")
     household_kind: tuple[HouseholdKind, ...] | None = None
     household_flags: tuple[HouseholdFlag, ...] = ()
     not_household_flags: tuple[HouseholdFlag, ...] = ()
@@ -72,8 +82,8 @@ class When(SchemeModel):
         default=None, description="An S47 or single assessment open within the window."
     )
     assessment_kind: tuple[AssessmentKind, ...] | None = None
-    min_children: int | None = Field(default=None, ge=0)
-    max_children: int | None = Field(default=None, ge=0)
+    min_children: int | None = Field(default=None, ge=0, le=100)
+    max_children: int | None = Field(default=None, ge=0, le=100)
 
     @property
     def has_child_conditions(self) -> bool:
@@ -97,12 +107,12 @@ class RuleBase(SchemeModel):
 
 class PerChildRule(RuleBase):
     kind: Literal["per_child"]
-    points: float = Field(ge=0)
+    points: float = Field(ge=0, le=MAX_AMOUNT)
 
 
 class PerHouseholdRule(RuleBase):
     kind: Literal["per_household"]
-    points: float = Field(ge=0)
+    points: float = Field(ge=0, le=MAX_AMOUNT)
 
 
 ChildAttribute = Literal["placement_travel", "travel"]
@@ -116,7 +126,7 @@ class LookupRule(RuleBase):
         description="child: placement_travel or travel (the household's); "
         "household: travel, court, intervention_level, assessment_kind, kind."
     )
-    values: dict[str, float] = Field(description="Points by attribute value; others score 0.")
+    values: dict[str, Signed] = Field(description="Points by attribute value; others score 0.")
 
     @model_validator(mode="after")
     def _known_values(self) -> LookupRule:
@@ -143,9 +153,9 @@ _ATTRIBUTE_VALUES: dict[str, set[str]] = {
 
 
 class RatingRange(SchemeModel):
-    min: float = 0
-    max: float
-    default: float | None = None
+    min: Signed = 0
+    max: Signed
+    default: Signed | None = None
 
     @model_validator(mode="after")
     def _ordered(self) -> RatingRange:
@@ -174,11 +184,11 @@ class WorkItemsRule(RuleBase):
 
     kind: Literal["work_items"]
     per: Literal["child", "household"] = "household"
-    points: dict[str, float] = Field(description="Points per item, by item kind.")
+    points: dict[str, Points] = Field(description="Points per item, by item kind.")
     amount_overrides: bool = Field(
         default=False, description="An item's own amount (hours, agreed points) replaces these."
     )
-    max_months: dict[str, int] = Field(
+    max_months: dict[str, Annotated[int, Field(ge=0, le=240)]] = Field(
         default_factory=dict, description="Longest an item should run, by kind (noted if over)."
     )
 
@@ -192,7 +202,8 @@ Rule = Annotated[
 class Column(SchemeModel):
     name: str
     label: str
-    max: float | None = Field(default=None, ge=0, description="Most a case scores in the column.")
+    max: float | None = Field(default=None, ge=0, le=MAX_AMOUNT,
+                              description="Most a case scores in the column.")
 
 
 class ExperienceBand(SchemeModel):
@@ -200,18 +211,18 @@ class ExperienceBand(SchemeModel):
 
     name: str
     label: str
-    from_months: int = Field(ge=0)
+    from_months: int = Field(ge=0, le=600)
     nqsw: bool = Field(default=False, description="Worker is newly qualified (ASYE) in this band.")
 
 
 class Benchmark(SchemeModel):
     """A full-time benchmark; the first entry matching a worker applies."""
 
-    benchmark: float = Field(gt=0)
+    benchmark: float = Field(gt=0, le=MAX_AMOUNT)
     role: tuple[Role, ...] | None = None
     team_type: tuple[TeamType, ...] | None = None
     band: tuple[str, ...] | None = None
-    optimum: tuple[float, float] | None = Field(
+    optimum: tuple[Points, Points] | None = Field(
         default=None, description="Optimum range at full time (count schemes), for the team view."
     )
 
@@ -227,12 +238,13 @@ class DutyRule(SchemeModel):
     """A kind of non-case duty and what it costs, in the scheme's unit."""
 
     label: str
-    amount: float | None = Field(default=None, ge=0, description="Per unit of count.")
+    amount: float | None = Field(default=None, ge=0, le=MAX_AMOUNT,
+                                 description="Per unit of count.")
     percent: float | None = Field(
         default=None, ge=0, le=100, description="Percent of the full-time band benchmark x FTE."
     )
-    band_amounts: dict[str, float] = Field(default_factory=dict)
-    band_percents: dict[str, float] = Field(default_factory=dict)
+    band_amounts: dict[str, Points] = Field(default_factory=dict)
+    band_percents: dict[str, Annotated[float, Field(ge=0, le=100)]] = Field(default_factory=dict)
     pro_rata: bool = Field(default=False, description="Scale a fixed amount by FTE.")
 
 
@@ -240,8 +252,8 @@ class RagBand(SchemeModel):
     """A traffic-light band on load %. Bounds are checked in order, first fit wins."""
 
     name: str
-    below: float | None = Field(default=None, description="Load % strictly below this.")
-    up_to: float | None = Field(default=None, description="Load % at or below this.")
+    below: Percent | None = Field(default=None, description="Load % strictly below this.")
+    up_to: Percent | None = Field(default=None, description="Load % at or below this.")
     colour: str
     action: str
 
@@ -265,7 +277,7 @@ class CountCap(SchemeModel):
 
     name: str
     applies_to: Literal["nqsw", "all"] | tuple[Role, ...] = "nqsw"
-    limits: dict[Status, float]
+    limits: dict[Status, Annotated[float, Field(gt=0, le=1000)]]
 
     def load_fraction(self, counts: dict[Status, int]) -> float:
         return sum(counts.get(s, 0) / lim for s, lim in self.limits.items())
@@ -308,9 +320,39 @@ above the acceptable one (amber), -1 the top band (red) [000 principles 7, 11, 1
 class TeamView(SchemeModel):
     reference_band: str = Field(description="Band of an experienced full-time worker (for FTE).")
     concentration_factor: float = Field(
-        default=1.5, gt=1, description="A worker holds a concentration above this x fair share."
+        default=1.5, gt=1, le=100,
+        description="A worker holds a concentration above this x fair share.",
     )
-    concentration_min: int = Field(default=3, ge=1)
+    concentration_min: int = Field(default=3, ge=1, le=1000)
+
+
+def _check_rag(bands: tuple[RagBand, ...]) -> None:
+    """Bands named once each, rising, the last open-ended (errors name the band's field)."""
+    if not bands:
+        raise ValueError("@rag: a scheme needs RAG bands; expected bands from lowest load to "
+                         "highest, the last open-ended")
+    seen: dict[str, int] = {}
+    last: tuple[int, float] | None = None
+    for i, rag in enumerate(bands):
+        if rag.name in seen:
+            raise ValueError(f"@rag.{i}.name: RAG band name {rag.name!r} is used twice (also "
+                             f"rag.{seen[rag.name]}); expected a different name for each band")
+        seen[rag.name] = i
+        bound = rag.bound
+        key = "below" if rag.below is not None else "up_to"
+        if bound is None and i != len(bands) - 1:
+            raise ValueError(f"@rag.{i}: RAG band {rag.name!r} has no bound but is not the "
+                             "last; expected 'below' or 'up_to' on every band but the last")
+        if bound is not None and last is not None and bound < last[1]:
+            raise ValueError(f"@rag.{i}.{key}: RAG band {rag.name!r} ends below the band "
+                             f"before it ({bands[last[0]].name!r}, {last[1]:g} %): bands must "
+                             f"rise; found {bound:g}; expected {last[1]:g} or more")
+        if bound is not None:
+            last = (i, bound)
+    if bands[-1].bound is not None:
+        key = "below" if bands[-1].below is not None else "up_to"
+        raise ValueError(f"@rag.{len(bands) - 1}.{key}: the last RAG band must be open-ended; "
+                         f"found {bands[-1].bound:g}; expected no bound on the last band")
 
 
 class Scheme(SchemeModel):
@@ -325,7 +367,7 @@ class Scheme(SchemeModel):
     columns: tuple[Column, ...]
     rules: dict[str, Rule]
     co_working_share: float = Field(default=0.5, ge=0, le=1)
-    assessment_window_days: int = Field(default=40, ge=1)
+    assessment_window_days: int = Field(default=40, ge=1, le=366)
     assessment_working_days: bool = True
     closure_keeps_month: bool = True
     experience_bands: tuple[ExperienceBand, ...]
@@ -374,16 +416,7 @@ class Scheme(SchemeModel):
                 raise ValueError(f"standing duty {name!r} is not in duties")
         if self.team_view.reference_band not in bands:
             raise ValueError(f"team_view.reference_band {self.team_view.reference_band!r} unknown")
-        last = None
-        for i, rag in enumerate(self.rag):
-            bound = rag.bound
-            if bound is None and i != len(self.rag) - 1:
-                raise ValueError(f"RAG band {rag.name} has no bound but is not the last")
-            if bound is not None and last is not None and bound < last:
-                raise ValueError("RAG bands must rise")
-            last = bound
-        if not self.rag or self.rag[-1].bound is not None:
-            raise ValueError("the last RAG band must be open-ended")
+        _check_rag(self.rag)
         names = {b.name for b in self.rag}
         for due in self.actions_due or ():
             if due.band not in names:

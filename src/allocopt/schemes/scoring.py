@@ -127,14 +127,11 @@ def _assessment_open(scheme: Scheme, household: Household, on: date) -> bool:
 def _household_holds(when: When, household: Household, assessment_open: bool) -> bool:
     if when.household_kind is not None and household.kind not in when.household_kind:
         return False
-    flags = {
-        "multi_agency": household.multi_agency,
-        "care_managed": household.care_managed,
-        "co_working": household.co_working,
-    }
-    if any(not flags[f] for f in when.household_flags):
+    # Most rules name no flag: test them without building anything.
+    if when.household_flags and not all(getattr(household, f) for f in when.household_flags):
         return False
-    if any(flags[f] for f in when.not_household_flags):
+    if when.not_household_flags and any(getattr(household, f)
+                                        for f in when.not_household_flags):
         return False
     if when.court is not None and household.court not in when.court:
         return False

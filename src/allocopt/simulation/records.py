@@ -240,18 +240,34 @@ class ReplicationResult:
         return [r for r in self.week_rows if r.team == SERVICE]
 
 
+def band_positions(bands: Sequence[str]) -> tuple[int, int | None]:
+    """Where "red" and "amber" are among a scheme's RAG bands, by the scheme's own names.
+
+    Red is the band named red, else the highest band; amber is the band named amber,
+    and None for a scheme with no amber band (its amber metrics are then not a number,
+    never the band below the top under another name).
+    """
+    names = [b.casefold() for b in bands]
+    red = names.index("red") if "red" in names else len(bands) - 1
+    amber = names.index("amber") if "amber" in names else None
+    return red, amber
+
+
 def summarise(
     week_rows: Sequence[WeekRow],
     allocations: Sequence[AllocationRow],
     workers: Sequence[WorkerRow],
     events: Sequence[EventRow],
     annual_costs: tuple[float, float, float] | None = None,
+    bands: Sequence[str] = ("blue", "green", "amber", "red"),
 ) -> dict[str, float]:
     """The summary metrics of one replication (see :data:`METRICS`).
 
     `annual_costs` are a year's cost of a permanent worker, an agency worker and
-    an NQSW in post; without them the staff cost is not measured (NaN).
+    an NQSW in post; without them the staff cost is not measured (NaN). `bands` are
+    the scheme's RAG band names, lowest first.
     """
+    red_at, amber_at = band_positions(bands)
     service = [r for r in week_rows if r.team == SERVICE and r.week > 0]
     out: dict[str, float] = {}
     if service:
@@ -259,12 +275,11 @@ def summarise(
         out["load_pct_mean"] = _mean(loads)
         out["load_pct_end"] = service[-1].load_pct
         out["load_pct_max"] = max(loads) if loads else math.nan
-        red = [r.workers_in[-1] / r.workers if r.workers else 0.0 for r in service]
-        amber = [r.workers_in[-2] / r.workers if r.workers and len(r.workers_in) > 1 else 0.0
-                 for r in service]
+        red = [_share(r, red_at) for r in service]
         out["red_share_mean"] = _mean(red)
         out["red_share_max"] = max(red)
-        out["amber_share_mean"] = _mean(amber)
+        if amber_at is not None:
+            out["amber_share_mean"] = _mean([_share(r, amber_at) for r in service])
         out["waiting_mean"] = _mean([r.waiting for r in service])
         out["waiting_end"] = service[-1].waiting
         out["waiting_max"] = max(r.waiting for r in service)
@@ -284,9 +299,11 @@ def summarise(
                        + r.nqsw * nqsw) / WEEKS_A_YEAR for r in service]
             out["staff_cost_per_year"] = _mean(weekly) * WEEKS_A_YEAR
     total_days = sum(w.days for w in workers)
-    out["red_time_share"] = sum(w.days_in[-1] for w in workers) / total_days if total_days else 0.0
-    out["amber_time_share"] = (sum(w.days_in[-2] for w in workers if len(w.days_in) > 1)
-                               / total_days if total_days else 0.0)
+    out["red_time_share"] = (sum(w.days_in[red_at] for w in workers) / total_days
+                             if total_days else 0.0)
+    if amber_at is not None:
+        out["amber_time_share"] = (sum(w.days_in[amber_at] for w in workers) / total_days
+                                   if total_days else 0.0)
     out["wait_days_mean"] = _mean([a.wait_days for a in allocations])
     high = [a for a in allocations if a.high_risk]
     out["high_risk_wait_days_mean"] = _mean([a.wait_days for a in high])
@@ -306,6 +323,11 @@ def summarise(
     out["nqsw_breaches"] = sum(e.count for e in events
                                if e.kind == "breach" and e.detail.startswith("nqsw"))
     return {name: float(out.get(name, math.nan)) for name in METRIC_NAMES}
+
+
+def _share(row: WeekRow, band: int) -> float:
+    """The share of the row's workers in the band at position `band`."""
+    return row.workers_in[band] / row.workers if row.workers else 0.0
 
 
 def _mean(values: Iterable[float]) -> float:
@@ -443,12 +465,14 @@ def _pcts(values: Sequence[float]) -> tuple[float, float, float]:
     return float(p10), float(p50), float(p90)
 
 
-def week_measure(row: WeekRow, measure: str) -> float:
-    """One weekly measure of a row: a WeekRow field, or a share of workers in red or amber."""
-    if measure == "red_share":
-        return row.workers_in[-1] / row.workers if row.workers else 0.0
-    if measure == "amber_share":
-        return row.workers_in[-2] / row.workers if row.workers and len(row.workers_in) > 1 else 0.0
+def week_measure(row: WeekRow, measure: str,
+                 bands: Sequence[str] = ("blue", "green", "amber", "red")) -> float:
+    """One weekly measure of a row: a WeekRow field, or a share of workers in red or amber
+    (by the scheme's band names, `bands`; not a number for a scheme with no amber)."""
+    if measure in ("red_share", "amber_share"):
+        red_at, amber_at = band_positions(bands)
+        at = red_at if measure == "red_share" else amber_at
+        return math.nan if at is None else _share(row, at)
     return float(getattr(row, measure))
 
 
@@ -477,7 +501,7 @@ def aggregate(results: Sequence[ReplicationResult]) -> Aggregate:
             if not rows:
                 continue
             for measure in WEEKLY_MEASURES:
-                values = [week_measure(row, measure) for row in rows]
+                values = [week_measure(row, measure, first.bands) for row in rows]
                 p10, p50, p90 = _pcts(values)
                 weekly.append(WeekBand(week, rows[0].date, team, measure, p10, p50, p90,
                                        _mean(values)))

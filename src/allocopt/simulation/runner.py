@@ -62,7 +62,8 @@ def run_replication(
                       duty_allocator=duty)
     out = service.run()
     costs = scenario.costs.per_year() if scenario.costs is not None else None
-    summary = summarise(out.week_rows, out.allocations, out.workers, out.events, costs)
+    summary = summarise(out.week_rows, out.allocations, out.workers, out.events, costs,
+                        out.bands)
     return ReplicationResult(
         scenario=scenario.name, replication=index, seed=seed, policy=chosen.name,
         start=scenario.start, weeks=scenario.weeks, teams=out.teams, bands=out.bands,

@@ -24,9 +24,10 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from allocopt.allocation.problem import Policy
-from allocopt.domain import InterventionLevel, Role, TeamType, months_between
+from allocopt.domain import MAX_AMOUNT, InterventionLevel, Role, TeamType, months_between
 from allocopt.errors import InputError, from_validation
 from allocopt.schemes.model import Benchmark, Scheme
+from allocopt.yaml_text import check_shape, load_yaml
 
 TimeUnit = Literal["days", "working_days", "weeks", "months", "years"]
 DAYS_PER: dict[str, float] = {
@@ -52,7 +53,13 @@ ALLOCATORS: tuple[str, ...] = ("greedy", "cpsat")
 class ScenarioModel(BaseModel):
     """Base for scenario parts: immutable and strict about unknown fields."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+
+LONGEST = 10_000.0
+"""The longest duration (in its unit) and the largest count a scenario number may hold."""
+Length = Annotated[float, Field(gt=0, le=LONGEST)]
+Share = Annotated[float, Field(ge=0, le=1)]
 
 
 def add_months(start: date, months: int) -> date:
@@ -91,10 +98,10 @@ class LogNormal(_Duration):
     """Lognormal, given by its median and 90th percentile (or by mean and sd)."""
 
     dist: Literal["lognormal"]
-    median: float | None = Field(default=None, gt=0)
-    p90: float | None = Field(default=None, gt=0)
-    mean: float | None = Field(default=None, gt=0)
-    sd: float | None = Field(default=None, gt=0)
+    median: Length | None = None
+    p90: Length | None = None
+    mean: Length | None = None
+    sd: Length | None = None
 
     @model_validator(mode="after")
     def _one_pair(self) -> LogNormal:
@@ -139,7 +146,7 @@ class Exponential(_Duration):
     """Exponential with the given mean (memoryless: the M/M/c service time)."""
 
     dist: Literal["exponential"]
-    mean: float = Field(gt=0)
+    mean: float = Field(gt=0, le=LONGEST)
 
     def draw(self, rng: np.random.Generator) -> float:
         return float(rng.exponential(self.mean)) * self.days
@@ -155,7 +162,7 @@ class Fixed(_Duration):
     """Always the same length."""
 
     dist: Literal["fixed"]
-    value: float = Field(ge=0)
+    value: float = Field(ge=0, le=LONGEST)
 
     def draw(self, rng: np.random.Generator) -> float:
         return self.value * self.days
@@ -171,8 +178,8 @@ class Uniform(_Duration):
     """Uniform between low and high."""
 
     dist: Literal["uniform"]
-    low: float = Field(ge=0)
-    high: float = Field(gt=0)
+    low: float = Field(ge=0, le=LONGEST)
+    high: float = Field(gt=0, le=LONGEST)
 
     @model_validator(mode="after")
     def _ordered(self) -> Uniform:
@@ -196,8 +203,9 @@ class Empirical(_Duration):
     """Observed durations (your own case records), optionally weighted."""
 
     dist: Literal["empirical"]
-    values: tuple[float, ...] = Field(min_length=1)
-    weights: tuple[float, ...] | None = None
+    values: tuple[Annotated[float, Field(le=LONGEST)], ...] = Field(min_length=1,
+                                                                     max_length=100_000)
+    weights: tuple[Annotated[float, Field(le=1e6)], ...] | None = None
 
     @model_validator(mode="after")
     def _valid(self) -> Empirical:
@@ -253,7 +261,8 @@ class Dated(ScenarioModel):
     """Something that happens at a date: `at: 2027-04-01` or `month: 6` after the start."""
 
     at: date | None = None
-    month: int | None = Field(default=None, ge=0, description="Whole months after the start.")
+    month: int | None = Field(default=None, ge=0, le=240,
+                              description="Whole months after the start.")
 
     @model_validator(mode="after")
     def _one_date(self) -> Dated:
@@ -275,10 +284,12 @@ class Dated(ScenarioModel):
 class Shock(Dated):
     """A step or ramp in the referral rate, such as "+20 % from month 6"."""
 
-    change: float = Field(gt=-1, description="Relative change: 0.2 for 20 % more referrals.")
-    ramp_months: float = Field(default=0, ge=0, description="Reach the full change over this long.")
+    change: float = Field(gt=-1, le=10,
+                          description="Relative change: 0.2 for 20 % more referrals.")
+    ramp_months: float = Field(default=0, ge=0, le=240,
+                               description="Reach the full change over this long.")
     lasts_months: float | None = Field(
-        default=None, gt=0, description="Months from the start of the shock until it ends."
+        default=None, gt=0, le=240, description="Months from the start of the shock until it ends."
     )
 
 
@@ -290,19 +301,21 @@ NATIONAL_SIBLINGS: dict[int, float] = {
 class Referrals(ScenarioModel):
     """Households referred to the service."""
 
-    rate: float = Field(ge=0, description="Households referred per week (before shocks).")
+    rate: float = Field(ge=0, le=2000,
+                        description="Households referred per week (before shocks); the largest "
+                                    "English councils see a few hundred.")
     arrivals: Literal["poisson", "regular"] = "poisson"
     weekdays_only: bool = Field(default=True, description="Referrals arrive Monday to Friday.")
-    seasonality: tuple[float, ...] | None = Field(
+    seasonality: tuple[Annotated[float, Field(le=12)], ...] | None = Field(
         default=None, description="Twelve monthly factors, January first (rescaled to mean 1)."
     )
-    trend: float = Field(default=0.0, gt=-1, description="Growth per year: 0.03 for 3 %.")
+    trend: float = Field(default=0.0, gt=-1, le=1, description="Growth per year: 0.03 for 3 %.")
     shocks: tuple[Shock, ...] = ()
-    children: dict[int, float] = Field(
+    children: dict[int, Share] = Field(
         default_factory=lambda: dict(NATIONAL_SIBLINGS),
         description="Share of households by number of children.",
     )
-    team_shares: dict[str, float] | None = Field(
+    team_shares: dict[str, Share] | None = Field(
         default=None, description="Share of referrals by team (default: by number of posts)."
     )
 
@@ -330,7 +343,7 @@ class Spell(ScenarioModel):
     """Time in a status, and where the household goes next."""
 
     duration: Duration
-    next: dict[NextStep, float] = Field(description="Probabilities of the next status or close.")
+    next: dict[NextStep, Share] = Field(description="Probabilities of the next status or close.")
     intervention: InterventionLevel = InterventionLevel.MEDIUM
 
     @model_validator(mode="after")
@@ -353,10 +366,10 @@ class Assessment(ScenarioModel):
     s47_share: float = Field(default=0.3, ge=0, le=1, description="Referrals that start as S47.")
     duration: Duration = Field(default_factory=lambda: _lognormal(25, 38, "working_days"))
     max_working_days: float | None = Field(
-        default=40, gt=0, description="Statutory maximum; longer draws are cut to it."
+        default=40, gt=0, le=1000, description="Statutory maximum; longer draws are cut to it."
     )
     intervention: InterventionLevel = InterventionLevel.MEDIUM
-    outcomes: dict[Outcome, float] = Field(
+    outcomes: dict[Outcome, Share] = Field(
         description="Probabilities: no further action, CIN, CP or CLA."
     )
     s47_conference: float | None = Field(
@@ -442,7 +455,7 @@ class StaffGroup(ScenarioModel):
 
     share: float = Field(gt=0, le=1)
     role: Role = Role.SOCIAL_WORKER
-    months: tuple[int, int] = Field(
+    months: tuple[Annotated[int, Field(ge=0, le=600)], Annotated[int, Field(ge=0, le=600)]] = Field(
         default=(36, 240), description="Months since qualifying, drawn uniformly in this range."
     )
     hours: float = Field(default=37.0, gt=0, le=48)
@@ -508,9 +521,11 @@ class Absence(ScenarioModel):
     sickness: float = Field(default=0.03, ge=0, lt=1, description="Share of working time lost.")
     sickness_spell: Duration = Field(default_factory=lambda: _lognormal(3, 20, "working_days"))
     leave_days: float = Field(default=30, ge=0, le=100, description="Working days a year.")
-    leave_spell_days: float = Field(default=5, gt=0, description="Working days per spell.")
+    leave_spell_days: float = Field(default=5, gt=0, le=100,
+                                    description="Working days per spell.")
     reallocate_after_weeks: float | None = Field(
-        default=4, gt=0, description="A longer absence sends the worker's cases back to waiting."
+        default=4, gt=0, le=520,
+        description="A longer absence sends the worker's cases back to waiting.",
     )
 
 
@@ -543,7 +558,7 @@ class Workforce(ScenarioModel):
     )
     turnover: float = Field(default=0.0, ge=0, lt=5, description="Leavers a year per post held.")
     agency_turnover: float = Field(default=0.0, ge=0, lt=5)
-    notice_weeks: float = Field(default=4, ge=0)
+    notice_weeks: float = Field(default=4, ge=0, le=52)
     recruitment: Recruitment = Field(default_factory=Recruitment)
     absence: Absence = Field(default_factory=Absence)
     cohorts: tuple[Cohort, ...] = ()
@@ -571,7 +586,8 @@ class DutyCover(ScenarioModel):
     """A duty worker covers waiting high-risk households until they are allocated."""
 
     tiers: tuple[str, ...] = ("S47", "CP")
-    households: int = Field(default=4, ge=0, description="Most households covered per team.")
+    households: int = Field(default=4, ge=0, le=1000,
+                            description="Most households covered per team.")
 
 
 class Allocation(ScenarioModel):
@@ -617,12 +633,14 @@ class Initial(ScenarioModel):
     """The caseload on the first day."""
 
     load_pct: float = Field(default=90, ge=0, le=200, description="Starting load % of each worker.")
-    spread: float = Field(default=10, ge=0, description="Standard deviation between workers (%).")
-    mix: dict[StartStatus, float] = Field(
+    spread: float = Field(default=10, ge=0, le=100,
+                          description="Standard deviation between workers (%).")
+    mix: dict[StartStatus, Share] = Field(
         default_factory=lambda: dict(DEFAULT_MIX),
         description="Share of held households by status.",
     )
-    waiting: int = Field(default=0, ge=0, description="Households waiting per team at the start.")
+    waiting: int = Field(default=0, ge=0, le=10_000,
+                         description="Households waiting per team at the start.")
     households: int | None = Field(
         default=None, ge=0, le=100_000,
         description="Households held in each team at the start, shared by the workers in "
@@ -659,7 +677,7 @@ class Costs(ScenarioModel):
 class BenchmarkChange(Dated):
     """New full-time benchmarks from a date, by experience band."""
 
-    benchmarks: dict[str, float] = Field(min_length=1)
+    benchmarks: dict[str, Annotated[float, Field(le=MAX_AMOUNT)]] = Field(min_length=1)
 
 
 # ------------------------------------------------------------------- scenario
@@ -674,7 +692,7 @@ class Scenario(ScenarioModel):
     weeks: int = Field(default=104, ge=1, le=520)
     warmup_weeks: int = Field(default=0, ge=0, le=520, description="Simulated, not reported.")
     scheme: Scheme
-    benchmarks: dict[str, float] = Field(
+    benchmarks: dict[str, Annotated[float, Field(le=MAX_AMOUNT)]] = Field(
         default_factory=dict,
         description="Full-time benchmark of a social worker by experience band "
         "(overrides the scheme).",
@@ -865,10 +883,11 @@ def _pairs(settings: Mapping[str, Any] | Iterable[str], source: str) -> list[tup
             raise InputError(source, "expected PATH=VALUE", found=item,
                              expected="for example referrals.rate=90")
         try:
-            value = yaml.safe_load(text) if text.strip() else None
-        except yaml.YAMLError:
+            value = load_yaml(text) if text.strip() else None
+        except (yaml.YAMLError, RecursionError):
             raise InputError(source, "the value is not valid YAML", field=path,
                              found=text) from None
+        check_shape(value, source, path)
         pairs.append((path, value))
     return pairs
 

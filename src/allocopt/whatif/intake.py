@@ -384,6 +384,10 @@ class _Search:
         return self.best[total].passes
 
 
+MAX_COHORT = 1000
+"""The most NQSWs one cohort date may bring (as a scenario's cohort allows)."""
+
+
 def plan_intake(
     scenario: Scenario,
     targets: Sequence[Target] = DEFAULT_TARGETS,
@@ -420,9 +424,10 @@ def plan_intake(
                          expected="one of " + ", ".join(scenario.team_ids))
     top = max_size if max_size is not None else sum(
         spec.posts * spec.count for spec in scenario.workforce.teams)
-    if top < 0:
+    most = MAX_COHORT * len(chosen)
+    if not 0 <= top <= most:
         raise InputError(None, "invalid largest intake", field="max", found=top,
-                         expected="0 or more")
+                         expected=f"0 to {most} ({MAX_COHORT} per cohort date)")
     own = pool is None
     pool = pool or TaskPool()
     search = _Search(scenario, chosen, team, tuple(targets), split, runs, seed, pool,

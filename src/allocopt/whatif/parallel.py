@@ -11,8 +11,10 @@ another (the intake planner evaluates one intake size at a time) keeps a
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from types import TracebackType
@@ -25,6 +27,26 @@ R = TypeVar("R")
 
 Progress = Callable[[int, int], None]
 """Called with (tasks done, tasks in all) as tasks finish."""
+
+
+def die_with_parent(parent: int) -> None:
+    """Set up a worker process so it never outlives the command that started it.
+
+    Linux sends the worker SIGKILL the moment its parent dies (prctl
+    PR_SET_PDEATHSIG), however the parent ended, even by SIGKILL; a parent that
+    died before this ran is noticed by the changed parent id. Ctrl-C is left to the
+    parent, which stops the workers itself (a worker's KeyboardInterrupt would only
+    print a traceback).
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # pragma: no cover - not Linux
+        pass
+    if os.getppid() != parent:
+        os._exit(1)
 
 
 def available_cores() -> int:
@@ -99,7 +121,9 @@ class TaskPool:
         if self._pool is None:
             # spawn: a clean interpreter per worker, safe with OR-Tools' threads.
             context = multiprocessing.get_context("spawn")
-            self._pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=context)
+            self._pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=context,
+                                             initializer=die_with_parent,
+                                             initargs=(os.getpid(),))
         results: list[Any] = [None] * total
         futures: dict[Future[R], int] = {
             self._pool.submit(fn, task): i for i, task in enumerate(tasks)}

@@ -44,11 +44,13 @@ SERIES_LABELS: dict[str, str] = {
 METRIC_BY_NAME = {m.name: m for m in METRICS}
 
 
-def series_value(row: WeekRow, measure: str) -> float:
-    """A weekly series a study can keep (one of SERIES_LABELS) for a service-wide row."""
+def series_value(row: WeekRow, measure: str,
+                 bands: Sequence[str] = ("blue", "green", "amber", "red")) -> float:
+    """A weekly series a study can keep (one of SERIES_LABELS) for a service-wide row;
+    `bands` are the scheme's RAG band names."""
     if measure not in SERIES_LABELS:
         raise ValueError(f"unknown weekly measure {measure!r}")
-    return week_measure(row, measure)
+    return week_measure(row, measure, bands)
 
 
 @dataclass(frozen=True)
@@ -70,7 +72,7 @@ def brief(result: ReplicationResult, series: Sequence[str] = SERIES) -> RunSumma
     return RunSummary(
         scenario=result.scenario, replication=result.replication, seed=result.seed,
         summary=dict(result.summary), dates=tuple(r.date for r in rows),
-        series={m: tuple(series_value(r, m) for r in rows) for m in series},
+        series={m: tuple(series_value(r, m, result.bands) for r in rows) for m in series},
         seconds=result.seconds,
     )
 

@@ -23,6 +23,7 @@ from allocopt.errors import InputError
 from allocopt.simulation.scenario import Scenario
 from allocopt.whatif.parallel import Progress, TaskPool
 from allocopt.whatif.runs import RunSummary, Spread, metric_spread, run_scenarios
+from allocopt.yaml_text import check_shape, load_yaml
 
 MAX_SWEPT = 2
 MAX_POINTS = 10_000
@@ -89,10 +90,12 @@ def parse_values(text: str, path: str = "", source: str = "--set") -> tuple[Any,
     out = []
     for item in items:
         try:
-            out.append(yaml.safe_load(item) if item.strip() else None)
-        except yaml.YAMLError:
+            value = load_yaml(item) if item.strip() else None
+        except (yaml.YAMLError, RecursionError):
             raise InputError(source, "the value is not valid YAML", field=path,
                              found=item) from None
+        check_shape(value, source, path)
+        out.append(value)
     return tuple(out)
 
 

@@ -19,12 +19,10 @@ reported with its sheet, row and column, never dropped silently.
 from __future__ import annotations
 
 import re
-import zipfile
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
-from xml.etree import ElementTree
 
 from allocopt.domain import Assessment, AssessmentKind, CourtStage, Status, TravelBand
 from allocopt.errors import InputError
@@ -48,7 +46,14 @@ from allocopt.io.extracts.facts import (
 )
 from allocopt.io.extracts.report import ImportReport
 from allocopt.io.extracts.settings import ImportSettings
-from allocopt.io.tables import Cell, Table, normalise_header
+from allocopt.io.tables import (
+    UNREADABLE_WORKBOOK,
+    Cell,
+    Table,
+    formula_gaps,
+    normalise_header,
+    sheet_members,
+)
 
 LISTS = {3: "referrals", 4: "assessments", 5: "S47 enquiries", 6: "children in need",
          7: "child protection", 8: "looked after", 9: "care leavers"}
@@ -117,9 +122,6 @@ LEGAL_DESCRIPTIONS = {
 _INSIDE = ("inside", "in borough", "in area", "within", "in la", "in county", "in city")
 _OUTSIDE = ("outside", "out of", "out-of", "out la", "out borough", "out area")
 
-_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
-_PKG = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 
 
 @dataclass
@@ -152,53 +154,62 @@ def read_workbook(path: Path) -> Workbook:
                          expected="an Annex A workbook saved as .xlsx")
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as e:
+    except UNREADABLE_WORKBOOK as e:
         raise InputError(path, "not a readable .xlsx workbook", found=type(e).__name__) from None
     try:
-        out = Workbook(path, list(book.sheetnames))
-        members = _sheet_members(path)
-        for name in book.sheetnames:
-            number = list_number(name)
-            if number not in LISTS:
-                continue
-            if number in out.tables:
-                out.notes.append(f"two sheets are List {number}: '{out.tables[number].sheet}' "
-                                 f"was read, '{name}' was not")
-                continue
-            table = _read_sheet(path, name, book[name].iter_rows(values_only=True))
-            if table is not None:
-                out.notes += [f"{name}: the column '{raw}' appears twice; the first is read"
-                              for raw, key in zip(table.raw_header, table.header, strict=False)
-                              if normalise_header(raw) and not key]
-            if table is None:
-                out.notes.append(f"List {number} ('{name}') is empty")
-                continue
-            out.tables[number] = table
-            out.formula_gaps[number] = _formula_gaps(path, members.get(name), table)
-        return out
+        return _read_lists(path, book)
+    except UNREADABLE_WORKBOOK as e:
+        raise InputError(path, "not a readable .xlsx workbook", found=type(e).__name__) from None
     finally:
         book.close()
 
 
-def _read_sheet(path: Path, sheet: str, rows: Any) -> Table | None:
+def _read_lists(path: Path, book: Any) -> Workbook:
+    """Every list sheet of the open workbook that allocopt uses, as tables."""
+    out = Workbook(path, list(book.sheetnames))
+    members = sheet_members(path)
+    for name in book.sheetnames:
+        number = list_number(name)
+        if number not in LISTS:
+            continue
+        if number in out.tables:
+            out.notes.append(f"two sheets are List {number}: '{out.tables[number].sheet}' "
+                             f"was read, '{name}' was not")
+            continue
+        table = _read_sheet(path, name, book[name])
+        if table is not None:
+            out.notes += [f"{name}: the column '{raw}' appears twice; the first is read"
+                          for raw, key in zip(table.raw_header, table.header, strict=False)
+                          if normalise_header(raw) and not key]
+        if table is None:
+            out.notes.append(f"List {number} ('{name}') is empty")
+            continue
+        out.tables[number] = table
+        out.formula_gaps[number] = formula_gaps(path, members.get(name), table)
+    return out
+
+
+def _read_sheet(path: Path, sheet: str, ws: Any) -> Table | None:
     """A sheet as a Table; the header is the first row (of the first ten) naming the child id."""
     wanted = {column_key(a) for a in CHILD_ID}
     header_row: list[Any] | None = None
-    number = 0
+    header_at = 0
     seen_data = False
-    for number, values in enumerate(rows, start=1):
+    # Read no wider than the header: a stray value in the sheet's last column would
+    # otherwise make every row 16,384 cells wide.
+    for number, values in enumerate(ws.iter_rows(max_row=10, values_only=True), start=1):
         if any(v is not None and str(v).strip() for v in values):
             seen_data = True
             if any(column_key(v) in wanted for v in values if v is not None):
-                header_row = list(values)
+                header_row, header_at = list(values), number
                 break
-        if number >= 10:
-            break
     if header_row is None:
         if not seen_data:
             return None
         raise InputError(path, "no 'Child Unique ID' column", sheet=sheet, row=1,
                          expected="a header row naming 'Child Unique ID' in the first 10 rows")
+    while header_row and (header_row[-1] is None or not str(header_row[-1]).strip()):
+        header_row.pop()
     raw = [str(h).strip() if h is not None else "" for h in header_row]
     header = []
     for h in raw:
@@ -206,9 +217,10 @@ def _read_sheet(path: Path, sheet: str, rows: Any) -> Table | None:
         header.append("" if key in header else key)  # a repeated column: the first is read
     table = Table(path, sheet, header, raw)
     width = len(header)
-    for n, values in enumerate(rows, start=number + 1):
+    rows = ws.iter_rows(min_row=header_at + 1, max_col=width, values_only=True)
+    for n, values in enumerate(rows, start=header_at + 1):
         cells: dict[str, Cell] = {}
-        for name, value in zip(header, values[:width], strict=False):
+        for name, value in zip(header, values, strict=False):
             if not name:
                 continue
             if isinstance(value, str):
@@ -218,57 +230,6 @@ def _read_sheet(path: Path, sheet: str, rows: Any) -> Table | None:
         if cells:
             table.rows.append((n, cells))
     return table
-
-
-def _sheet_members(path: Path) -> dict[str, str]:
-    """Sheet name -> the XML file holding it inside the workbook."""
-    try:
-        with zipfile.ZipFile(path) as z:
-            book = ElementTree.fromstring(z.read("xl/workbook.xml"))
-            rels = ElementTree.fromstring(z.read("xl/_rels/workbook.xml.rels"))
-    except (KeyError, zipfile.BadZipFile, ElementTree.ParseError):
-        return {}
-    targets = {r.get("Id"): r.get("Target", "") for r in rels.iter(f"{_PKG}Relationship")}
-    out = {}
-    for sheet in book.iter(f"{_NS}sheet"):
-        target = targets.get(sheet.get(f"{_REL}id"), "")
-        if target:
-            out[sheet.get("name", "")] = target.lstrip("/") if target.startswith("/") \
-                else "xl/" + target
-    return out
-
-
-# A cell holding a formula, with its saved result if it has one (any namespace prefix).
-_FORMULA_CELL = re.compile(
-    rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]+)(\d+)"[^>]*>\s*'
-    rb"<(?:\w+:)?f\b[^>]*?(?:/>|>.*?</(?:\w+:)?f>)\s*"
-    rb"(?:<(?:\w+:)?v\s*/>|<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>)?", re.S)
-
-
-def _formula_gaps(path: Path, member: str | None, table: Table) -> set[tuple[int, str]]:
-    """Cells holding a formula with no saved result, as (row, header) pairs.
-
-    openpyxl reads a formula's saved result; when there is none (the file was written
-    by a program, not saved by Excel) the cell reads as blank, so it is found here
-    and reported instead of passing for an empty cell.
-    """
-    if member is None:
-        return set()
-    with zipfile.ZipFile(path) as z:
-        try:
-            data = z.read(member)
-        except KeyError:
-            return set()
-    from openpyxl.utils.cell import column_index_from_string
-
-    gaps = set()
-    for m in _FORMULA_CELL.finditer(data):
-        if m[3] is not None and m[3].strip():
-            continue
-        index = column_index_from_string(m[1].decode()) - 1
-        if index < len(table.header) and table.header[index]:
-            gaps.add((int(m[2]), table.header[index]))
-    return gaps
 
 
 def read_annex_a(path: Path, on: date, settings: ImportSettings) -> Extract:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -42,7 +43,7 @@ from allocopt.domain import (
     Worker,
 )
 from allocopt.errors import InputError, from_validation
-from allocopt.io.atomic import write_text
+from allocopt.io.atomic import check_output_folder, output_folder, write_text
 from allocopt.io.caseload_writer import write_caseload
 from allocopt.io.extracts.facts import (
     SOURCE_RANK,
@@ -55,6 +56,8 @@ from allocopt.io.extracts.facts import (
     name_key,
 )
 from allocopt.io.extracts.report import (
+    REPORT_CSV,
+    REPORT_MD,
     ImportReport,
     Unallocated,
     UnknownWait,
@@ -650,43 +653,41 @@ def team_yaml(result: ImportResult, caseload: str | None, waiting: str | None) -
     return head + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
 
 
-def write_import(result: ImportResult, out: Path, show_names: bool = False) -> list[Path]:
-    """Write team.yaml, caseload.csv, waiting.csv and the report into `out`."""
-    if out.exists() and not out.is_dir():
-        raise InputError(out, "is a file, not a folder", expected="a folder for the output")
-    out.mkdir(parents=True, exist_ok=True)
-    written: list[Path] = []
-    caseload = waiting = None
-    if result.caseload.households:
-        write_caseload(result.caseload, out / CASELOAD_FILE)
-        caseload = CASELOAD_FILE
-        written.append(out / CASELOAD_FILE)
-    else:
+def write_import(result: ImportResult, out: Path, show_names: bool = False,
+                 force: bool = False, inputs: Sequence[Path] = ()) -> list[Path]:
+    """Write team.yaml, caseload.csv, waiting.csv and the report as the folder `out`.
+
+    The folder is written whole (see :func:`allocopt.io.atomic.output_folder`): an
+    existing folder holding other files (a hand-edited team.yaml from an earlier
+    import) is replaced only with `force`, and never when it holds one of `inputs`.
+    """
+    names = [TEAM_FILE]
+    caseload = CASELOAD_FILE if result.caseload.households else None
+    waiting = WAITING_FILE if result.waiting.households else None
+    if caseload is None:
         result.report.notes.append("no child is allocated to a worker of this team: there is "
                                    "no caseload to score")
-    if result.waiting.households:
-        write_caseload(result.waiting, out / WAITING_FILE)
-        waiting = WAITING_FILE
-        written.append(out / WAITING_FILE)
-    for name, used in ((CASELOAD_FILE, caseload), (WAITING_FILE, waiting)):
-        if used is None and (out / name).exists():
-            result.report.notes.append(f"{out / name} is left from an earlier import: the new "
-                                       f"{TEAM_FILE} does not name it")
-    write_text(out / TEAM_FILE, team_yaml(result, caseload, waiting))
-    written.insert(0, out / TEAM_FILE)
-    result.report.written = [str(p) for p in written] + [str(out / "import-report.md"),
-                                                         str(out / "import-report.csv")]
-    written += write_report(result.report, out, show_names)
-    result.written = written
-    return written
+    names += [n for n in (caseload, waiting) if n] + [REPORT_MD, REPORT_CSV]
+    result.report.written = [str(out / n) for n in names]
+    with output_folder(out, "import", force=force, inputs=inputs, ask=True) as folder:
+        if caseload:
+            write_caseload(result.caseload, folder / caseload)
+        if waiting:
+            write_caseload(result.waiting, folder / waiting)
+        write_text(folder / TEAM_FILE, team_yaml(result, caseload, waiting))
+        write_report(result.report, folder, show_names)
+    result.written = [out / n for n in names]
+    return result.written
 
 
 def run_import(kind: str, source: Path, out: Path, options: ImportOptions, *,
                roster: Path | None = None, overrides: Path | None = None,
                settings: Path | ImportSettings | None = None,
-               show_names: bool = False, scheme: Scheme | None = None) -> ImportResult:
+               show_names: bool = False, scheme: Scheme | None = None,
+               force: bool = False) -> ImportResult:
     """Read an Annex A workbook (kind 'annex-a') or SSD folder ('ssd'), the roster and the
-    override sheet; write the team, caseload, waiting list and report into `out`.
+    override sheet; write the team, caseload, waiting list and report as the folder `out`
+    (an existing folder of other files only with `force`).
 
     `scheme` is the team's scheme (default: the shipped one `options.scheme` names, else
     the default scheme); the report says which of its inputs most cases lack.
@@ -696,6 +697,8 @@ def run_import(kind: str, source: Path, out: Path, options: ImportOptions, *,
     from allocopt.io.extracts.settings import read_settings
     from allocopt.io.extracts.ssd import read_ssd
 
+    inputs = [p for p in (source, roster, overrides, settings) if isinstance(p, Path)]
+    check_output_folder(out, "import", force, inputs, ask=True)  # before reading, not after
     chosen = settings if isinstance(settings, ImportSettings) else read_settings(settings)
     the_roster = read_roster(roster) if roster is not None else None
     the_overrides = read_overrides(overrides) if overrides is not None else None
@@ -711,5 +714,5 @@ def run_import(kind: str, source: Path, out: Path, options: ImportOptions, *,
         scheme = load_scheme(options.scheme if shipped and options.scheme else DEFAULT_SCHEME)
     result.report.missing_inputs = [
         m.message("the override sheet") for m in missing_inputs(scheme, result.caseload.households)]
-    write_import(result, out, show_names)
+    write_import(result, out, show_names, force, inputs)
     return result

@@ -13,8 +13,10 @@ import io
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from allocopt.io.atomic import write_text
+from allocopt.io.safe_cells import defuse_row
 
 REPORT_MD = "import-report.md"
 REPORT_CSV = "import-report.csv"
@@ -217,7 +219,7 @@ def report_csv(report: ImportReport, show_names: bool = False) -> str:
     """One line per finding, for filtering in a spreadsheet."""
     r = report
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
+    w = _DefusedWriter(csv.writer(buf, lineterminator="\n"))
     w.writerow(["section", "subject", "where", "column", "found", "detail"])
     for c in r.lists.values():
         w.writerow(["list", c.name, "", "", f"{c.rows} rows, {c.children} children, "
@@ -249,6 +251,16 @@ def report_csv(report: ImportReport, show_names: bool = False) -> str:
     for note in r.notes:
         w.writerow(["note", "", "", "", "", note])
     return buf.getvalue()
+
+
+class _DefusedWriter:
+    """A CSV writer whose every cell goes through the formula-injection guard."""
+
+    def __init__(self, writer: Any) -> None:
+        self.writer = writer
+
+    def writerow(self, row: list[object]) -> None:
+        self.writer.writerow(defuse_row(row))
 
 
 def write_report(report: ImportReport, folder: Path, show_names: bool = False) -> list[Path]:

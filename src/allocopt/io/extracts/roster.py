@@ -184,18 +184,24 @@ def parse_duties(value: Cell) -> tuple[Duty, ...]:
     return tuple(duties)
 
 
+def _known(spec: dict[str, tuple[str, ...]]) -> set[str]:
+    """Every header a column spec accepts, compared as column keys."""
+    return {column_key(a) for aliases in spec.values() for a in aliases}
+
+
 def read_roster(path: Path, sheet: str | None = None) -> Roster:
     """Read a roster (CSV, or `sheet`, else the 'roster' sheet or only sheet of a workbook)."""
     table = read_table(path, sheet=sheet, preferred_sheet="roster")
     columns = Columns(table, ROSTER_COLUMNS)
     if not (columns.has("worker_id") or columns.has("name")):
         raise table.error("no worker_id or name column", row=1,
-                          found="columns " + ", ".join(table.raw_header),
+                          found=table.found_columns(_known(ROSTER_COLUMNS)),
                           expected="a worker_id column, a name column, or both")
-    known = {column_key(a) for aliases in ROSTER_COLUMNS.values() for a in aliases}
-    for raw in table.raw_header:
+    known = _known(ROSTER_COLUMNS)
+    for raw, header in zip(table.raw_header, table.header, strict=False):
         if raw and column_key(raw) not in known:
-            raise table.error(f"unknown column '{raw}'", row=1, field=raw,
+            name = table.column_name(header)
+            raise table.error(f"unknown column '{name}'", row=1, field=name,
                               expected="the roster columns in docs/importing.md")
     entries: list[RosterEntry] = []
     seen_ids: dict[str, int] = {}
@@ -328,16 +334,17 @@ def read_overrides(path: Path) -> Overrides:
     columns = Columns(table, spec)
     if not columns.has("child_id"):
         raise table.error("missing column 'child_id'", row=1, field="child_id",
-                          found="columns " + ", ".join(table.raw_header),
+                          found=table.found_columns(_known(spec)),
                           expected="a child_id column (the Child Unique ID or SSD person id)")
-    known = {column_key(a) for aliases in spec.values() for a in aliases} | set(IGNORED)
+    known = _known(spec) | set(IGNORED)
     ratings = []
     for raw, header in zip(table.raw_header, table.header, strict=False):
         key = column_key(raw)
         if key.startswith(RATING_PREFIX):
             ratings.append((header, key[len(RATING_PREFIX):]))
         elif raw and key not in known:
-            raise table.error(f"unknown column '{raw}'", row=1, field=raw,
+            name = table.column_name(header)
+            raise table.error(f"unknown column '{name}'", row=1, field=name,
                               expected="child_id and caseload columns (docs/importing.md)")
     rows: dict[str, OverrideRow] = {}
     present = {name: read for name, read in READERS.items() if columns.has(name)}

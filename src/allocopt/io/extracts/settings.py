@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Annotated
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -35,7 +36,7 @@ def _category_stem(text: str) -> str:
 class ImportSettings(BaseModel):
     """How codes and places in an Annex A workbook or SSD extract are read."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     status_precedence: list[Status] = Field(
         default=[Status.CLA, Status.CP, Status.CARE_LEAVER, Status.SUPERVISION_ORDER, Status.CIN],
@@ -66,11 +67,11 @@ class ImportSettings(BaseModel):
                  "V2": None, "V3": None, "V4": None},
         description="Looked-after legal status codes and the court stage each implies (C1, an "
                     "interim care order, means care proceedings are running).")
-    travel_miles: dict[TravelBand, float] = Field(
+    travel_miles: dict[TravelBand, Annotated[float, Field(ge=0, le=10_000)]] = Field(
         default={TravelBand.IN_AREA: 10, TravelBand.NEIGHBOURING: 30,
                  TravelBand.ONE_TO_TWO_HOURS: 70},
         description="Upper distance (miles) of each travel band; beyond the last, over two hours.")
-    unknown_distances: list[float] = Field(
+    unknown_distances: list[Annotated[float, Field(ge=-1e6, le=1e6)]] = Field(
         default=[999.9], description="Placement distances that mean 'not known'.")
     home_la: str | None = Field(
         default=None, description="This council's name as written in 'LA of Placement'.")

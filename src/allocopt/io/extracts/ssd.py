@@ -196,7 +196,9 @@ class _SsdState:
                 if not columns.has(col):
                     wanted = TABLES[name][col][0]
                     raise table.error(f"missing column '{wanted}'", row=1, field=wanted,
-                                      found="columns " + (", ".join(table.raw_header) or "none"),
+                                      found=table.found_columns(
+                                          {a for aliases in TABLES[name].values()
+                                           for a in aliases}),
                                       expected=f"the {name} columns of the SSD")
             self.tables[name] = _Table(name, table, columns,
                                        Reader(name, columns, self.report))

@@ -44,6 +44,7 @@ from allocopt.domain import (
 )
 from allocopt.io.atomic import atomic_path, write_text
 from allocopt.io.extracts.settings import ImportSettings
+from allocopt.io.safe_cells import defuse
 
 HOME_LA = "Example Borough"
 EXAMPLE_LAS = {TravelBand.NEIGHBOURING: "Eastvale", TravelBand.ONE_TO_TWO_HOURS: "Northmoor",
@@ -206,7 +207,7 @@ def _csv(rows: list[dict[str, Any]], first: Sequence[str] = ()) -> str:
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=header, lineterminator="\n", restval="")
     w.writeheader()
-    w.writerows(rows)
+    w.writerows({k: defuse(v) for k, v in row.items()} for row in rows)
     return buf.getvalue()
 
 
@@ -490,7 +491,7 @@ def save_workbook(path: Path, sheets: dict[int, Sheet], order: Sequence[int]) ->
                         sheet.cached[f"{get_column_letter(col)}{r}"] = value.cached
                     row.append(cell)
                 else:
-                    row.append(value)
+                    row.append(defuse(value))  # text, never a formula
             ws.append(row)
     stamp = datetime(2026, 1, 1)
     book.properties.created = book.properties.modified = stamp
@@ -503,9 +504,9 @@ def _finish_workbook(path: Path, cached: dict[str, dict[str, str]]) -> None:
     """Make the file look as Excel saves it: formulas with their saved results, strings in
     a shared table, each sheet's dimension; and fix the timestamps so the same inputs give
     the same bytes."""
-    from allocopt.io.extracts.annex_a import _sheet_members
+    from allocopt.io.tables import sheet_members
 
-    members = _sheet_members(path)
+    members = sheet_members(path)
     with zipfile.ZipFile(path) as z:
         parts = {info.filename: z.read(info.filename) for info in z.infolist()}
     if "docProps/core.xml" in parts:
