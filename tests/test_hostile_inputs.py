@@ -555,8 +555,8 @@ OUTPUT_CASES = [
     Case("--report naming the scenario", ("compare", "single_team.yaml", "--cut", "1", "--at",
                                           "2026-06-01", "--runs", "2", "--report",
                                           "single_team.yaml"),
-         "--report names one of the command's own inputs", "single_team.yaml", None,
-         "--report", out=None),
+         "cannot tell what to write from the file name; found '.yaml'; expected a file ending "
+         ".html", "single_team.yaml", out=None),
     Case("simulate into a folder of other files", sim("single_team.yaml"),
          "the folder already holds files that simulate would replace; found notes.txt",
          "results", files={"results/notes.txt": "Amira Khan's plan"}, out=None),

@@ -41,7 +41,7 @@ def test_bands_are_found_by_their_names():
 
 def test_a_scheme_without_amber_has_no_amber_metrics():
     rows = [week(1, (2, 5, 3))]
-    summary = summarise(rows, [], [worker((10.0, 20.0, 30.0))], [], THREE)
+    summary = summarise(rows, [], [worker((10.0, 20.0, 30.0))], [], bands=THREE)
     assert math.isnan(summary["amber_share_mean"]) and math.isnan(summary["amber_time_share"])
     assert summary["red_share_mean"] == 0.3  # the top band: 3 of 10 workers
     assert summary["red_time_share"] == 0.5  # 30 of 60 days
@@ -51,7 +51,7 @@ def test_a_scheme_without_amber_has_no_amber_metrics():
 def test_amber_is_the_band_named_amber_wherever_it_is():
     bands = ("blue", "green", "amber", "red", "black")
     rows = [week(1, (1, 2, 3, 4, 10))]
-    summary = summarise(rows, [], [worker((0.0, 0.0, 5.0, 15.0, 20.0))], [], bands)
+    summary = summarise(rows, [], [worker((0.0, 0.0, 5.0, 15.0, 20.0))], [], bands=bands)
     assert summary["amber_share_mean"] == 0.15  # 3 of 20, not 'red' (second to last)
     assert summary["red_share_mean"] == 0.2
     assert summary["amber_time_share"] == 0.125 and summary["red_time_share"] == 0.375
