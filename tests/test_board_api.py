@@ -438,3 +438,23 @@ def test_an_unexpected_error_says_nothing_was_saved_and_logs_only_its_type(
     huge = tab.client.post("/household/R0009/accept",
                            data={"csrf": tab.token, "revision": "0", "reason": "x" * 70_000})
     assert huge.status_code == 413 and decisions(board) == []
+
+
+def test_a_rerun_the_gate_cannot_let_through_shows_nothing_new(
+        tab: Tab, board: MeetingBoard, monkeypatch: pytest.MonkeyPatch) -> None:
+    from allocopt.allocation.gate import RuleBreach
+    from allocopt.allocation.validate import Breach
+
+    def breaks(*_: object) -> None:
+        raise RuleBreach("cp-sat", (Breach("band_ceiling", "R0009", "W03",
+                                           "W03 would go to 116.0% (red)"),))
+
+    monkeypatch.setattr("allocopt.web.meeting.gated_allocation", breaks)
+    before = [(r.id, r.suggestion.worker_id if r.suggestion else None) for r in board.view.rows]
+    reply = tab.post("/rerun")
+    assert reply.status_code == 500 and reply.headers["hx-retarget"] == "#flash"
+    assert "The re-run was not shown: the cp-sat allocation breaks a hard rule" in reply.text
+    assert "The suggestions of the last run stay." in reply.text
+    assert board.run.row.number == 1
+    assert [(r.id, r.suggestion.worker_id if r.suggestion else None)
+            for r in board.view.rows] == before

@@ -38,7 +38,7 @@ from allocopt.report.minutes import (
     minutes_xlsx,
 )
 from allocopt.report.terminal import fmt
-from allocopt.web.meeting import DecisionConflict, FormError, MeetingBoard, Row
+from allocopt.web.meeting import DecisionConflict, FormError, MeetingBoard, Row, RuleBreach
 from allocopt.web.security import (
     AUTH_COOKIE,
     CHAIR_COOKIE,
@@ -157,10 +157,7 @@ class BoardApp:
     def refused(self, request: Request) -> Response:
         text = ("This page is out of date (the board was restarted, or the form came from "
                 "elsewhere): nothing was saved. Reload the page and try again.")
-        if self.htmx(request):
-            return self.render(request, "_flash.html", status=403, error=text,
-                               headers_retarget=True)
-        return self.render(request, "board.html", status=403, error=text, focus=None)
+        return self.flash_or_board(request, text, 403)
 
     # -------------------------------------------------------------------- pages
 
@@ -258,10 +255,7 @@ class BoardApp:
         try:
             r = self.board.row(hid)
         except FormError:
-            if self.htmx(request):
-                return self.render(request, "_flash.html", status=422, error=e.message,
-                                   headers_retarget=True)
-            return self.render(request, "board.html", status=422, error=e.message, focus=None)
+            return self.flash_or_board(request, e.message, 422)
         if not self.htmx(request):
             return self.render(request, "board.html", status=422, error=e.message, focus=hid,
                                typed=typed, open_for=hid if action != "accept" else None)
@@ -293,11 +287,11 @@ class BoardApp:
             settle()
         except PermissionError:
             return self.refused(request)
+        except RuleBreach as breach:
+            return self.flash_or_board(request, f"The re-run was not shown: {breach.message} "
+                                                "The suggestions of the last run stay.")
         except FormError as e:
-            if self.htmx(request):
-                return self.render(request, "_flash.html", status=422, error=e.message,
-                                   headers_retarget=True)
-            return self.render(request, "board.html", status=422, error=e.message, focus=None)
+            return self.flash_or_board(request, e.message, 422)
         message = (f"Re-run {run.number}: {len(run.assignments)} suggestions with the "
                    "decisions so far fixed.")
         if not self.htmx(request):
@@ -325,8 +319,18 @@ class BoardApp:
         return self.render(request, "escalation.html", outcome=self.board.run.outcome)
 
     def rebalance(self, request: Request) -> Response:
-        plan = self.board.rebalance()
+        try:
+            plan = self.board.rebalance()
+        except RuleBreach as breach:
+            return self.render(request, "board.html", status=500, error=breach.message)
         return self.render(request, "rebalance.html", plan=plan)
+
+    def flash_or_board(self, request: Request, error: str, status: int = 500) -> Response:
+        """An error for the message line (HTMX) or on the whole board."""
+        if self.htmx(request):
+            return self.render(request, "_flash.html", status=status, error=error,
+                               headers_retarget=True)
+        return self.render(request, "board.html", status=status, error=error)
 
     def minutes(self, request: Request) -> Response:
         return HTMLResponse(minutes_html(self.board.minutes()))

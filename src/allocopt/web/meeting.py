@@ -10,7 +10,9 @@ it in memory for fast pages and previews, rebuilt after every change.
   leave the list, and the meeting's pins and exclusions join the policy's. Each run
   is recorded with its suggestions, so a restarted server shows the same board.
 - **The gate.** Only suggestions the independent validator accepts are shown:
-  each run's result passes :func:`gate`, and after every decision the suggestions
+  each run's result passes the library's gate (:mod:`allocopt.allocation.gate`; a
+  run it cannot repair raises :class:`RuleBreach` and shows nothing), and after
+  every decision the suggestions
   still open are checked again with the decisions made (a suggestion that would now
   break a hard rule, or names an excluded worker, is withheld until a re-run).
 - **Decisions.** Accept, give to another worker (a reason when the choice goes
@@ -29,6 +31,7 @@ from dataclasses import dataclass, field, replace
 
 from allocopt.allocation.exact import ExactProblem, exact_problem
 from allocopt.allocation.explain import MeetingOutcome, Standing, Suggestion, Waiting, explain
+from allocopt.allocation.gate import RuleBreach, gated_allocation
 from allocopt.allocation.problem import (
     AllocationProblem,
     AllocationResult,
@@ -46,7 +49,7 @@ from allocopt.allocation.rules import RULE_LABELS
 from allocopt.allocation.soft_rules import continuity
 from allocopt.allocation.soft_rules import locality as locality_rule
 from allocopt.allocation.soft_rules import skills as skills_rule
-from allocopt.allocation.validate import validate, validate_exact
+from allocopt.allocation.validate import validate_exact
 from allocopt.board import score_team
 from allocopt.capacity import load_pct, rag_band
 from allocopt.domain import Caseload, Holding, Household
@@ -71,7 +74,7 @@ from allocopt.report.minutes import (
     suggestion_line,
 )
 
-__all__ = ["DecisionConflict", "FormError", "MeetingBoard", "gate"]
+__all__ = ["DecisionConflict", "FormError", "MeetingBoard", "RuleBreach"]
 
 FINAL = ("accepted", "overridden", "deferred")
 ALLOCATED = ("accepted", "overridden")
@@ -86,22 +89,6 @@ class FormError(Exception):
         self.message = message
         self.field = field
         super().__init__(message)
-
-
-def gate(problem: AllocationProblem, result: AllocationResult) -> AllocationResult:
-    """Only what the independent validator accepts: a household any of whose
-    assignments breaks a hard rule is taken out and left waiting.
-
-    (When the library's own gate lands, this becomes a call to it.)
-    """
-    found = validate(problem, result)
-    if not found:
-        return result
-    bad = {b.household_id for b in found}
-    kept = tuple(a for a in result.assignments if a.household_id not in bad)
-    left = tuple(result.unallocated) + tuple(sorted(bad - set(result.unallocated)))
-    return replace(result, assignments=kept, unallocated=left,
-                   notes=(*result.notes, f"{len(bad)} suggestion(s) withheld by the validator"))
 
 
 # --------------------------------------------------------------- household state
@@ -331,7 +318,9 @@ class MeetingBoard:
     def _new_run(self, requested_by: str) -> _Run:
         rows = list(self.rows)
         problem = self.problem_with(rows)
-        result = gate(problem, self.allocator().allocate(problem))
+        # the library's gate: only an allocation the validator accepts is shown (a
+        # breach is repaired by solving again, or RuleBreach: nothing is shown)
+        result = gated_allocation(problem, self.allocator()).result
         row = self.record.add_run(
             self.meeting.id, result.solver, result.status, rows[-1].id if rows else 0,
             ((a.household_id, a.worker_id, a.role, a.points) for a in result.assignments),
