@@ -146,7 +146,7 @@ class Dealer:
         b = self.benchmark[ws]
         pct = np.where(b > 0, (self.load[ws] + self.added[ws]) / np.maximum(b, 1), np.inf)
         order = np.argsort(pct, kind="stable")
-        return [(float(pct[k]), int(ws[k])) for k in order]
+        return list(zip(pct[order].tolist(), ws[order].tolist(), strict=True))
 
     def _by_load_small(self, h: int, role: RoleName, workers: tuple[int, ...],
                        exclude: int | None) -> list[tuple[float, int]]:

@@ -26,6 +26,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import cast
 
+import numpy as np
+import numpy.typing as npt
+
 from allocopt.allocation.exact import PCT_UNITS, ExactProblem, decimal_fraction, pct_units
 from allocopt.allocation.problem import Assignment
 from allocopt.domain import Status
@@ -95,14 +98,76 @@ def priority_value(ex: ExactProblem, placed: Iterable[int]) -> int:
 def preference_score(ex: ExactProblem, w: int, h: int) -> int:
     """The policy's weights for continuity, skills and locality of a lead worker."""
     prefs = ex.problem.policy.preferences
+    if not (prefs.continuity or prefs.skills or prefs.locality):
+        return 0
     household, worker = ex.households[h], ex.workers[w]
     score = 0
-    if worker.id in household.previous_workers:
+    if prefs.continuity and worker.id in household.previous_workers:
         score += prefs.continuity
-    score += prefs.skills * len(household.skills_needed & worker.skills)
-    if household.locality and household.locality == worker.locality:
+    if prefs.skills:
+        score += prefs.skills * len(household.skills_needed & worker.skills)
+    if prefs.locality and household.locality and household.locality == worker.locality:
         score += prefs.locality
     return score
+
+
+@dataclass(frozen=True)
+class _PreferenceArrays:
+    """What :func:`preference_score` looks at, as arrays over workers (once per problem)."""
+
+    locality: npt.NDArray[np.int64]
+    """Each worker's locality as a code (-1: none)."""
+    skills: npt.NDArray[np.uint64]
+    """Each worker's skills as bits (None when there are more skills than bits)."""
+    codes: dict[str, int]
+    bits: dict[str, int] | None
+    ids: dict[str, int]
+
+
+def _preference_arrays(ex: ExactProblem) -> _PreferenceArrays:
+    known = ex.derived.get("preference arrays")
+    if known is None:
+        places = sorted({w.locality for w in ex.workers if w.locality}
+                        | {h.locality for h in ex.households if h.locality})
+        codes = {name: i for i, name in enumerate(places)}
+        names = sorted({s for w in ex.workers for s in w.skills}
+                       | {s for h in ex.households for s in h.skills_needed})
+        bits = {name: i for i, name in enumerate(names)} if len(names) <= 64 else None
+        skills = np.array([sum(1 << bits[s] for s in w.skills) if bits is not None else 0
+                           for w in ex.workers], dtype=np.uint64)
+        known = ex.derived["preference arrays"] = _PreferenceArrays(
+            np.array([codes.get(w.locality, -1) if w.locality else -1 for w in ex.workers],
+                     dtype=np.int64), skills, codes, bits,
+            {w.id: i for i, w in enumerate(ex.workers)})
+    return cast(_PreferenceArrays, known)
+
+
+def preference_scores(ex: ExactProblem, h: int, workers: npt.NDArray[np.int64]
+                      ) -> npt.NDArray[np.int64]:
+    """:func:`preference_score` of household `h` with each of `workers` at once (the
+    optimiser asks of every placed household and every worker who may lead it). A
+    preference with weight zero is not looked at."""
+    prefs = ex.problem.policy.preferences
+    out = np.zeros(len(workers), dtype=np.int64)
+    if not (prefs.continuity or prefs.skills or prefs.locality) or not len(workers):
+        return out
+    arrays = _preference_arrays(ex)
+    household = ex.households[h]
+    if prefs.continuity and household.previous_workers:
+        before = [arrays.ids[i] for i in household.previous_workers if i in arrays.ids]
+        out += prefs.continuity * np.isin(workers, before)
+    if prefs.skills and household.skills_needed:
+        if arrays.bits is None:
+            out += prefs.skills * np.array(
+                [len(household.skills_needed & ex.workers[int(w)].skills) for w in workers],
+                dtype=np.int64)
+        else:
+            need = np.uint64(sum(1 << arrays.bits[s] for s in household.skills_needed))
+            out += prefs.skills * np.bitwise_count(arrays.skills[workers] & need).astype(
+                np.int64)
+    if prefs.locality and household.locality:
+        out += prefs.locality * (arrays.locality[workers] == arrays.codes[household.locality])
+    return out
 
 
 def kind_held(ex: ExactProblem, w: int) -> tuple[int, int, int]:

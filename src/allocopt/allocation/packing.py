@@ -115,16 +115,20 @@ def tier_subset_assignments(ex: ExactProblem) -> tuple[Assignment, ...]:
         while hi < len(members) and used + _weight(ex, members[hi]) <= room:
             used += _weight(ex, members[hi])
             hi += 1
-        lo = 0
-        while lo < hi:
-            mid = (lo + hi + 1) // 2
-            mark = len(dealer.chosen)
-            if _pack(dealer, members[:mid]):
-                lo = mid
-                dealer.undo_to(mark)
-            else:
-                hi = mid - 1
-        _pack(dealer, members[:lo])
+        # most often all of them fit (demand that fits): one packing settles the tier
+        if _pack(dealer, members[:hi]):
+            lo = hi
+        else:
+            lo, hi = 0, hi - 1
+            while lo < hi:
+                mid = (lo + hi + 1) // 2
+                mark = len(dealer.chosen)
+                if _pack(dealer, members[:mid]):
+                    lo = mid
+                    dealer.undo_to(mark)
+                else:
+                    hi = mid - 1
+            _pack(dealer, members[:lo])
         for h in members[lo:]:
             for w in dealer.tightest(h):
                 if dealer.place(h, w):

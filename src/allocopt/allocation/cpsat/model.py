@@ -76,6 +76,9 @@ class CountModel:
     """The bounds of every (type, worker) pair the model was built from."""
     groups: dict[int, list[ExclusionGroup]] = field(default_factory=dict)
     """type -> its households split by the worker they exclude (types with exclusions)."""
+    x_ub: dict[tuple[int, int], int] = field(default_factory=dict)
+    s_ub: dict[tuple[int, int], int] = field(default_factory=dict)
+    """The most each count may be (its domain's top, without reading the proto)."""
     type_of: dict[int, int] = field(default_factory=dict)
     """household -> its load type."""
     counted: dict[tuple[Assignment, ...], Candidate] = field(default_factory=dict)
@@ -117,12 +120,14 @@ def build_model(ex: ExactProblem, types: list[LoadType]) -> CountModel:
     weights = rooms.weights
     x: dict[tuple[int, int], cp_model.IntVar] = {}
     s: dict[tuple[int, int], cp_model.IntVar] = {}
-    terms: dict[int, list[tuple[cp_model.IntVar, int]]] = {}
+    terms: dict[int, list[tuple[cp_model.IntVar, int, int]]] = {}
     row_terms: dict[tuple[int, int], list[tuple[cp_model.IntVar, int]]] = {}
     placed: list[cp_model.LinearExpr] = []
     waited: dict[int, tuple[cp_model.IntVar, list[int]]] = {}
     waited_terms: list[cp_model.LinearExprT] = []
     groups: dict[int, list[ExclusionGroup]] = {}
+    x_ub: dict[tuple[int, int], int] = {}
+    s_ub: dict[tuple[int, int], int] = {}
 
     def count(k: int, w: int, ub: int, role: RoleName, name: str, load: int
               ) -> cp_model.IntVar | None:
@@ -131,7 +136,8 @@ def build_model(ex: ExactProblem, types: list[LoadType]) -> CountModel:
         if ub <= 0:
             return None
         var = m.new_int_var(0, ub, f"{name}_{k}_{w}")
-        terms.setdefault(w, []).append((var, load))
+        (x_ub if role == "lead" else s_ub)[k, w] = ub
+        terms.setdefault(w, []).append((var, load, ub))
         for i, row in enumerate(others[w]):
             used = weights.of(row, k, role)
             if used > 0:
@@ -187,13 +193,13 @@ def build_model(ex: ExactProblem, types: list[LoadType]) -> CountModel:
     added: dict[int, cp_model.IntVar] = {}
     added_ub: dict[int, int] = {}
     for w in sorted(terms, key=lambda w: ex.workers[w].id):
-        most = sum(upper(v) * c for v, c in terms[w])
+        most = sum(ub * c for _, c, ub in terms[w])
         limit = load_room[w]
         if limit is not None:
             most = min(most, limit)
         var = m.new_int_var(0, most, f"added_{w}")
-        m.add(var == cp_model.LinearExpr.weighted_sum([v for v, _ in terms[w]],
-                                                      [c for _, c in terms[w]]))
+        m.add(var == cp_model.LinearExpr.weighted_sum([v for v, _, _ in terms[w]],
+                                                      [c for _, c, _ in terms[w]]))
         added[w], added_ub[w] = var, most
     for (w, i), row in row_terms.items():
         m.add(cp_model.LinearExpr.weighted_sum([v for v, _ in row], [c for _, c in row])
@@ -202,6 +208,7 @@ def build_model(ex: ExactProblem, types: list[LoadType]) -> CountModel:
     cm = CountModel(ex, types, m, x, s, added, added_ub, placed, waited)
     cm.groups = groups
     cm.rooms = rooms
+    cm.x_ub, cm.s_ub = x_ub, s_ub
     cm.type_of = {h: k for k, t in enumerate(types) for h in t.households}
     cm.stage_exprs = {"waiting": cp_model.LinearExpr.sum(waited_terms)}
     return cm

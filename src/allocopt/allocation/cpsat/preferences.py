@@ -12,16 +12,18 @@ from __future__ import annotations
 from collections.abc import Hashable
 from dataclasses import dataclass
 
+import numpy as np
+import numpy.typing as npt
 from ortools.sat.python import cp_model
 
-from allocopt.allocation.cpsat.model import CountModel, upper
+from allocopt.allocation.cpsat.model import CountModel
 from allocopt.allocation.cpsat.solution import Candidate
 from allocopt.allocation.exact import ExactProblem
 from allocopt.allocation.objective import (
     concentration_limits,
     kind_added,
     kind_held,
-    preference_score,
+    preference_scores,
 )
 from allocopt.allocation.types import LoadType, exclusions_by_household, waiting_key
 
@@ -57,8 +59,8 @@ def preference_classes(ex: ExactProblem, types: list[LoadType],
     return out
 
 
-def add_preference_stage(cm: CountModel, incumbent: Candidate,
-                         keep: str) -> cp_model.LinearExprT:
+def add_preference_stage(cm: CountModel, incumbent: Candidate, keep: str,
+                         model: cp_model.CpModel | None = None) -> cp_model.LinearExprT:
     """Variables and expression of level 5, keeping the placed households of `incumbent`.
 
     `keep` says what else stays as the incumbent has it, so that every fairness level
@@ -69,19 +71,27 @@ def add_preference_stage(cm: CountModel, incumbent: Candidate,
     - "loads": each worker's new load; any households may change hands if the loads
       add up the same (better matches, but its proofs took about 1 s at 12 x 30);
     - "counts": how many households of each load type each worker leads (for the
-      largest meetings, where the other two grow too large).
+      largest meetings, where the other two grow too large). Every count is then a
+      constant, so with a `model` of its own the stage needs none of the meeting's
+      variables: a model of the classes alone (at 1,000 x 5,000 a few tens of
+      thousands of variables instead of fixing a quarter of a million).
     """
     free = keep in ("loads", "points")
-    ex, m = cm.ex, cm.model
+    apart = model is not None
+    assert not apart or keep == "counts", "only the counts stage stands on its own"
+    ex = cm.ex
+    m = model if model is not None else cm.model
     placed: dict[int, list[int]] = {}
     for h in incumbent.leads:
         placed.setdefault(cm.type_of[h], []).append(h)
     for k, t in enumerate(cm.types):
         n = len(placed.get(k, ()))
         leads = [cm.x[k, w] for w in t.leads if (k, w) in cm.x]
-        if leads:
+        if leads and not apart:
             m.add(cp_model.LinearExpr.sum(leads) == n)
-    if keep == "points":
+    if apart:
+        pass  # the counts are the incumbent's constants
+    elif keep == "points":
         counts: dict[tuple[int, int], int] = {}
         for (k, w), n in incumbent.x.items():
             key = (w, cm.types[k].points)
@@ -109,23 +119,27 @@ def add_preference_stage(cm: CountModel, incumbent: Candidate,
     kind_terms: dict[tuple[int, int], list[tuple[cp_model.IntVar, int]]] = {}
     score_terms: list[tuple[cp_model.IntVar, int]] = []
     held_points = {(w, cm.types[k].points) for (k, w), n in incumbent.x.items() if n}
+    # the workers each type's classes may go to: those leading the type in the incumbent
+    # ("counts"), those leading its weight ("points"), or any ("loads")
+    candidates: dict[int, npt.NDArray[np.int64]] = {}
     for c, cls in enumerate(cm.classes):
+        k = cls.type_index
+        ws = candidates.get(k)
+        if ws is None:
+            points = cm.types[k].points
+            ws = candidates[k] = np.array(
+                [w for w in cm.types[k].leads if (k, w) in cm.x
+                 and (free or incumbent.x.get((k, w), 0) > 0)
+                 and (keep != "points" or (w, points) in held_points)], dtype=np.int64)
         members = []
-        points = cm.types[cls.type_index].points
-        for w in cm.types[cls.type_index].leads:
-            lead = cm.x.get((cls.type_index, w))
-            if lead is None or (not free and incumbent.x.get((cls.type_index, w), 0) == 0):
-                continue
-            if w in cls.excluded:
-                continue
-            if keep == "points" and (w, points) not in held_points:
-                continue
-            ub = min(len(cls.households), upper(lead))
+        mine = ws[~np.isin(ws, cls.excluded)] if cls.excluded else ws
+        scores = preference_scores(ex, cls.households[0], mine).tolist()
+        for w, score in zip(mine.tolist(), scores, strict=True):
+            ub = min(len(cls.households), cm.x_ub[k, w])
             var = m.new_int_var(0, ub, f"z_{c}_{w}")
             cm.z[c, w] = var
             members.append(var)
-            by_pair.setdefault((cls.type_index, w), []).append(var)
-            score = preference_score(ex, w, cls.households[0])
+            by_pair.setdefault((k, w), []).append(var)
             if score:
                 score_terms.append((var, score))
             for kind, n in enumerate(cls.kinds):
@@ -133,17 +147,18 @@ def add_preference_stage(cm: CountModel, incumbent: Candidate,
                     kind_terms.setdefault((w, kind), []).append((var, n))
         m.add(cp_model.LinearExpr.sum(members) == len(cls.households))
     for (k, w), vars_ in by_pair.items():
-        m.add(cp_model.LinearExpr.sum(vars_) == cm.x[k, w])
-    for (k, w), var in cm.x.items():
-        if (k, w) not in by_pair:
-            m.add(var == 0)
+        m.add(cp_model.LinearExpr.sum(vars_) == (incumbent.x[k, w] if apart else cm.x[k, w]))
+    if not apart:
+        for (k, w), var in cm.x.items():
+            if (k, w) not in by_pair:
+                m.add(var == 0)
     weight = ex.problem.policy.preferences.concentration
     limits = concentration_limits(ex)
     excess_terms = []
     if weight:
         for (w, kind), row in sorted(kind_terms.items()):
             held = kind_held(ex, w)[kind]
-            most = held + sum(upper(v) * n for v, n in row)
+            most = held + sum(_upper(cm, v) * n for v, n in row)
             limit = limits[w][kind]
             if most <= limit:
                 continue
@@ -155,6 +170,11 @@ def add_preference_stage(cm: CountModel, incumbent: Candidate,
     return cp_model.LinearExpr.weighted_sum(
         [v for v, _ in score_terms] + excess_terms,
         [c for _, c in score_terms] + [-weight] * len(excess_terms))
+
+
+def _upper(cm: CountModel, z: cp_model.IntVar) -> int:
+    domain = z.proto.domain
+    return int(domain[len(domain) - 1])
 
 
 def preference_hints(cm: CountModel, cand: Candidate) -> dict[cp_model.IntVar, int]:

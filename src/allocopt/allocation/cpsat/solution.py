@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from ortools.sat.python import cp_model
@@ -57,9 +58,11 @@ def candidate(cm: CountModel, assignments: tuple[Assignment, ...], source: str) 
     return found
 
 
-def read_solution(cm: CountModel, value: cp_model.CpSolver, with_classes: bool) -> tuple[
+def read_solution(cm: CountModel, value: cp_model.CpSolver, with_classes: bool,
+                  seconds: Mapping[tuple[int, int], int] | None = None) -> tuple[
         Assignment, ...]:
-    """Households for the solver's counts: longest waiting placed first, co-workers paired."""
+    """Households for the solver's counts: longest waiting placed first, co-workers paired
+    (with `seconds`, co-working counts given rather than read from the solver)."""
     ex = cm.ex
     chosen: list[tuple[int, int, RoleName]] = []
     lead_of: dict[int, int] = {}
@@ -96,6 +99,9 @@ def read_solution(cm: CountModel, value: cp_model.CpSolver, with_classes: bool) 
             continue
         slots = []
         for w in t.seconds:
+            if seconds is not None:
+                slots += [w] * seconds.get((k, w), 0)
+                continue
             var = cm.s.get((k, w))
             slots += [w] * (int(value.value(var)) if var is not None else 0)
         mine = sorted((h for h in lead_of if type_of[h] == k), key=lambda h: waiting_key(ex, h))

@@ -117,24 +117,34 @@ def solve(ex: ExactProblem, hints: list[tuple[str, tuple[Assignment, ...]]], tim
                 pending.append(_later(cm, stage, start_best, current, best))
             continue
         bound = _better(stage, bound, tighter)
-        for add in pending:
-            add()
-        pending.clear()
-        expr, extra = stage.build(start_best)
-        if bound is not None and settled and cm.size >= SMALL_MODEL:
-            # valid for every allocation the model still allows (the levels before are
-            # proven): the solve can stop as soon as it meets it
-            limit = bound + stage.offset()
-            cm.model.add(expr <= limit if stage.maximise else expr >= limit)
-        set_hints(cm, best, extra)
+        seconds = stage_seconds(stages, i, deadline)
         gap = SPREAD_GAP if stage.level is Level.SPREAD and cm.size >= GAP_FROM else 0.0
-        found, ended, solver_bound, solver = _run(
-            cm, expr, stage.maximise, stage_seconds(stages, i, deadline), n_workers, seed, gap)
+        if stage.apart is not None:
+            # a stage on a model of its own (the last one: nothing later needs it fixed)
+            model, expr, values = stage.apart(start_best)
+            _hint(model, values)
+            found, ended, solver_bound, solver = _run(model, len(values), expr,
+                                                      stage.maximise, seconds, n_workers, seed)
+        else:
+            for add in pending:
+                add()
+            pending.clear()
+            expr, extra = stage.build(start_best)
+            if bound is not None and settled and cm.size >= SMALL_MODEL:
+                # valid for every allocation the model still allows (the levels before are
+                # proven): the solve can stop as soon as it meets it
+                limit = bound + stage.offset()
+                cm.model.add(expr <= limit if stage.maximise else expr >= limit)
+            set_hints(cm, best, extra)
+            found, ended, solver_bound, solver = _run(cm.model, cm.size, expr, stage.maximise,
+                                                      seconds, n_workers, seed, gap)
         solves += 1
         # a solve ended within the gap is not a proof
         proven = ended and (not gap or abs(solver.objective_value - solver_bound) < 0.5)
         if found:
-            new = candidate(cm, read_solution(cm, solver, stage.with_classes), "cp-sat")
+            new = candidate(cm, read_solution(
+                cm, solver, stage.with_classes,
+                start_best.s if stage.apart is not None else None), "cp-sat")
             if stage.level is Level.PRIORITY and not proven:
                 # a solve stopped early may leave room a greedy pass can still use
                 filled = candidate(cm, fill_up(ex, new.assignments), "cp-sat + fill")
@@ -202,15 +212,24 @@ def _fix(cm: CountModel, stage: Stage, expr: cp_model.LinearExprT, current: int,
         cm.model.add(expr <= current + stage.offset())
 
 
-def _run(cm: CountModel, expr: cp_model.LinearExprT, maximise: bool, seconds: float,
-         workers: int, seed: int, gap: float = 0.0
+def _hint(model: cp_model.CpModel, values: dict[cp_model.IntVar, int]) -> None:
+    """A complete starting point written into a model in one call (see set_hints)."""
+    model.clear_hints()  # type: ignore[no-untyped-call]
+    hint = model.proto.solution_hint
+    hint.vars.extend([var.index for var in values])
+    hint.values.extend([int(v) for v in values.values()])
+
+
+def _run(model: cp_model.CpModel, size: int, expr: cp_model.LinearExprT, maximise: bool,
+         seconds: float, workers: int, seed: int, gap: float = 0.0
          ) -> tuple[bool, bool, float, cp_model.CpSolver]:
-    """One CP-SAT solve: (found a solution, ended by a proof, best bound, solver); with
-    `gap`, the solve may end once its solution is within that fraction of its bound."""
+    """One CP-SAT solve of a model with `size` count variables: (found a solution, ended
+    by a proof, best bound, solver); with `gap`, the solve may end once its solution is
+    within that fraction of its bound."""
     if maximise:
-        cm.model.maximize(expr)
+        model.maximize(expr)
     else:
-        cm.model.minimize(expr)
+        model.minimize(expr)
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = seconds
     solver.parameters.num_workers = workers
@@ -218,21 +237,21 @@ def _run(cm: CountModel, expr: cp_model.LinearExprT, maximise: bool, seconds: fl
     solver.parameters.log_search_progress = False
     if gap:
         solver.parameters.relative_gap_limit = gap
-    if cm.size < PRESOLVE_FROM:
+    if size < PRESOLVE_FROM:
         # Measured on 5,700 meetings of the simulator (up to 10 workers, 50 households):
         # presolve took twice as long as the search it prepared; without it the same
         # optima are proven in a third of the time.
         solver.parameters.cp_model_presolve = False
         solver.parameters.cp_model_probing_level = 0
         solver.parameters.symmetry_level = 0
-    if cm.size >= SMALL_MODEL:
+    if size >= SMALL_MODEL:
         # Measured at 200 x 1,000: probing the count variables and repeated symmetry
         # detection took 3-5 s of presolve before the first search step; without them
         # the hint is loaded in half a second.
         solver.parameters.cp_model_probing_level = 0
         solver.parameters.symmetry_level = 0
         solver.parameters.max_presolve_iterations = 1
-    status = solver.solve(cm.model)
+    status = solver.solve(model)
     found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
     bound = solver.best_objective_bound if status != cp_model.INFEASIBLE else math.nan
     return found, status == cp_model.OPTIMAL, bound, solver

@@ -36,6 +36,7 @@ from allocopt.allocation.cpsat.bounds.levels import (
 from allocopt.allocation.cpsat.model import (
     SMALL_MODEL,
     CountModel,
+    Model,
     add_spread_stage,
     amber_expr,
     tighten_max_load,
@@ -123,6 +124,10 @@ class Stage:
     asked only when the cheap bound and the heuristics leave a solve to do."""
     tier: int | None = None
     """For a priority stage solved one tier at a time: the tier."""
+    apart: Callable[[Candidate], tuple[cp_model.CpModel, cp_model.LinearExprT,
+                                       dict[cp_model.IntVar, int]]] | None = None
+    """Given the incumbent: the stage as a model of its own (model, expression, complete
+    hint), when it needs none of the meeting's variables (the last stage only)."""
 
     @property
     def whole_priority(self) -> bool:
@@ -140,7 +145,7 @@ def priority_stages(cm: CountModel) -> list[tuple[int | None, cp_model.LinearExp
     weights = tier_weights(ex)
     sizes = tier_sizes(ex)
     total = sum(w * n for w, n in zip(weights, sizes, strict=True))
-    if total <= MAX_PRIORITY_WEIGHT:
+    if total <= MAX_PRIORITY_WEIGHT and cm.size < SMALL_MODEL:
         expr = cp_model.LinearExpr.weighted_sum(cm.placed, [weights[t.tier] for t in cm.types])
         return [(None, expr, total)]
     out: list[tuple[int | None, cp_model.LinearExprT, int]] = []
@@ -320,10 +325,16 @@ def make_stages(cm: CountModel, free_preferences: int, skip_preferences: bool,
         expr = add_preference_stage(cm, c, keep)
         return expr, preference_hints(cm, c)
 
+    def apart(c: Candidate) -> tuple[cp_model.CpModel, cp_model.LinearExprT,
+                                     dict[cp_model.IntVar, int]]:
+        model = Model()
+        expr = add_preference_stage(cm, c, keep, model)
+        return model, expr, preference_hints(cm, c)
+
     stages.append(Stage(Level.PREFERENCES, f"{Level.PREFERENCES.value} ({keep} kept)", True,
                         lambda c: preference_ceiling(cm, c), build_preferences,
                         lambda o: o.preference, offset=lambda: constant_excess(cm),
-                        with_classes=True))
+                        with_classes=True, apart=apart if keep == "counts" else None))
     return stages
 
 

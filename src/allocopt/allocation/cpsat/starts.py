@@ -18,8 +18,10 @@ from allocopt.allocation.cpsat.bounds.levels import max_load_floor
 from allocopt.allocation.cpsat.model import SMALL_MODEL, CountModel
 from allocopt.allocation.cpsat.solution import Candidate, candidate
 from allocopt.allocation.cpsat.stages import Level
+from allocopt.allocation.even_spread import even_spread
 from allocopt.allocation.exact import ExactProblem
 from allocopt.allocation.greedy import GreedyAllocator
+from allocopt.allocation.objective import worker_totals
 from allocopt.allocation.packing import (
     balance_search,
     balanced_assignments,
@@ -72,8 +74,21 @@ def local_search(cm: CountModel, assignments: tuple[Assignment, ...]) -> tuple[A
 
 
 def improve_by_local_search(cm: CountModel, best: Candidate, deadline: float) -> Candidate:
-    """Moves and swaps that lower amber, max load and spread (small meetings only)."""
-    other = candidate(cm, local_search(cm, best.assignments), "local search")
+    """Moves and swaps that lower amber, max load and spread (small meetings only); on
+    large meetings, the households dealt again towards the mean
+    (:func:`allocopt.allocation.even_spread.even_spread`)."""
+    if cm.size >= SMALL_MODEL:
+        ex = cm.ex
+        totals = worker_totals(ex, best.assignments).added
+        amber = frozenset(w for w, a in enumerate(totals)
+                          if a > 0 and (top := ex.acceptable_max[w]) is not None
+                          and ex.load[w] + a > top)
+        dealt = even_spread(ex, best.assignments, best.objective.max_load, amber)
+        if dealt is None:
+            return best
+        other = candidate(cm, dealt, "towards the mean")
+    else:
+        other = candidate(cm, local_search(cm, best.assignments), "local search")
     return other if other.objective.key() < best.objective.key() else best
 
 

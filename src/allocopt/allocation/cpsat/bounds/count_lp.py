@@ -73,18 +73,19 @@ class CountLp:
         acc = np.array([UNBOUNDED if a is None else a for a in ex.acceptable_max],
                        dtype=np.int64)
         self.calm_room = np.where(acc >= UNBOUNDED, UNBOUNDED, np.maximum(acc - self.load, 0))
-        self.chunks: list[list[tuple[int, int]]] = [[] for _ in range(n)]
+        self.chunks: list[list[tuple[int, int, int]]] = [[] for _ in range(n)]
+        """Per worker: (points, most, tier) of each type they may lead or co-work."""
         sig: list[list[int]] = [[] for _ in range(n)]
         for k, ws in enumerate(self.rooms.leads):
             points = types[k].points
             for w, most in zip(ws.tolist(), self.rooms.lead_most[k].tolist(), strict=True):
                 sig[w].append(k)
-                self.chunks[w].append((points, most))
+                self.chunks[w].append((points, most, types[k].tier))
         for k, ws in enumerate(self.rooms.seconds):
             points = types[k].secondary
             for w, most in zip(ws.tolist(), self.rooms.second_most[k].tolist(), strict=True):
                 sig[w].append(-1 - k)
-                self.chunks[w].append((points, most))
+                self.chunks[w].append((points, most, types[k].tier))
         kind_sig: list[list[int]] = [[] for _ in range(n)]
         for g, kind in enumerate(self.rooms.kinds):
             for w in kind.workers.tolist():
@@ -99,29 +100,30 @@ class CountLp:
         for c, cls in enumerate(self.classes):
             self.class_of[cls.members] = c
         self.tiers = tier_count(ex)
-        self._reach: dict[int, IntArray] = {}
+        self._reach: dict[tuple[int, int | None], IntArray | None] = {}
 
     # ------------------------------------------------------------ rooms
 
-    def reach(self, w: int) -> IntArray | None:
-        """New loads worker `w` can reach under the ceiling (None: too many to list)."""
-        known = self._reach.get(w)
-        if known is None:
+    def reach(self, w: int, upto: int | None = None) -> IntArray | None:
+        """New loads worker `w` can reach under the ceiling with households of tiers up to
+        `upto` (None: every tier); None when there are too many to list."""
+        key = (w, upto)
+        if key not in self._reach:
+            chunks = [(p, m) for p, m, tier in self.chunks[w] if upto is None or tier <= upto]
             cap = int(self.rooms.load_room[w])
             if cap >= UNBOUNDED:
-                cap = sum(p * m for p, m in self.chunks[w])
-            if cap > REACH_LIMIT:
-                return None
-            known = self._reach[w] = np.array(
-                worker_amounts(self.chunks[w], cap), dtype=np.int64)
-        return known
+                cap = sum(p * m for p, m in chunks)
+            self._reach[key] = (None if cap > REACH_LIMIT else
+                                np.array(worker_amounts(chunks, cap), dtype=np.int64))
+        return self._reach[key]
 
-    def whole(self, room: IntArray, workers: IntArray) -> IntArray:
-        """Each room of `workers` rounded down to the largest sum of whole households the
-        worker may take that fits in it (a valid room for any allocation)."""
+    def whole(self, room: IntArray, workers: IntArray, upto: int | None = None) -> IntArray:
+        """Each room of `workers` rounded down to the largest sum of whole households (of
+        tiers up to `upto`) the worker may take that fits in it: a valid room for any
+        allocation (placing nothing of the tiers below `upto`)."""
         out = room.copy()
         for i, w in enumerate(workers.tolist()):
-            sums = self.reach(w)
+            sums = self.reach(w, upto)
             if sums is not None and room[i] < UNBOUNDED:
                 out[i] = sums[np.searchsorted(sums, room[i], side="right") - 1]
         return out
@@ -140,18 +142,28 @@ class CountLp:
 
     def priority_tiers(self, placed: tuple[int, ...] | None) -> tuple[list[float], int | None]:
         """LP optimum of each tier, highest first, each held at `placed` (None: at the floor
-        of its own optimum) before the next; and the first tier `placed` falls short of."""
-        lp = _Lp(self, None, None, None)
+        of its own optimum) before the next; and the first tier `placed` falls short of.
+
+        Tier t's LP leaves out the tiers below it (taking them off never lowers tier t),
+        so each worker's room is rounded down to sums of households of tiers up to t: a
+        room of 9 holds one CP household of 5 however many 2-point CIN households
+        there are.
+        """
         found: list[float] = []
         sizes = [0] * self.tiers
         for t in self.types:
             sizes[t.tier] += t.size
+        held: list[int] = []
         for tier in range(self.tiers):
             if not sizes[tier]:
+                held.append(0)
                 continue
+            lp = _Lp(self, (*held, *([None] * (self.tiers - tier))), None, None,
+                     upto=tier)
             cols = lp.tier_cols.get(tier)
             if not cols:
                 found.append(0.0)  # nobody may take any of this tier
+                held.append(0)
                 continue
             value = lp.solve(cols, maximise=True)
             if math.isnan(value):
@@ -160,7 +172,7 @@ class CountLp:
             best = math.floor(value + TOLERANCE)
             if placed is not None and placed[tier] < best:
                 return found, tier
-            lp.hold(cols, best if placed is None else min(placed[tier], value))
+            held.append(best if placed is None else placed[tier])
         return found, None
 
     def waited_bound(self, placed: tuple[int, ...]) -> int | None:
@@ -211,8 +223,9 @@ class _Lp:
     `placed`, days waited at least `waited`, at most `amber` workers moved into amber,
     rooms at `level` (changed by :meth:`set_level`) and, with `total`, the spread rows."""
 
-    def __init__(self, count: CountLp, placed: tuple[int, ...] | None, waited: int | None,
-                 amber: int | None, level: int | None = None, total: int | None = None) -> None:
+    def __init__(self, count: CountLp, placed: tuple[int | None, ...] | None,
+                 waited: int | None, amber: int | None, level: int | None = None,
+                 total: int | None = None, upto: int | None = None) -> None:
         self.count = count
         s = self.solver = pywraplp.Solver.CreateSolver("GLOP")
         # Without presolve GLOP keeps its basis between solves: the bisection's LPs after
@@ -228,7 +241,8 @@ class _Lp:
         self.spread_constant = 0
         # the widest rooms (under the ceiling): no variable is needed where even they allow
         # nothing
-        ceiling = count.whole(count.level_room(None), np.arange(len(ex.workers)))
+        self.upto = upto
+        ceiling = count.whole(count.level_room(None), np.arange(len(ex.workers)), upto)
         self.x: list[tuple[int, int, bool, pywraplp.Variable]] = []
         n_classes = len(count.classes)
         load_rows = [s.Constraint(-inf, inf) for _ in range(n_classes)]
@@ -250,6 +264,9 @@ class _Lp:
 
         placed_var: list[pywraplp.Variable | None] = []
         for k, t in enumerate(types):
+            if upto is not None and t.tier > upto:
+                placed_var.append(None)
+                continue
             most = self._class_most(k, ceiling, second=False)
             cols = np.nonzero(most > 0)[0].tolist()
             if not cols:
@@ -292,6 +309,8 @@ class _Lp:
         if placed is not None:
             for tier, n in enumerate(placed):
                 cols_t = self.tier_cols.get(tier, [])
+                if n is None:
+                    continue
                 if n and not cols_t:
                     self.impossible = True
                 elif cols_t:
@@ -337,8 +356,8 @@ class _Lp:
         """Rooms at `level` load % (hundredths; None: under the ceiling only)."""
         count = self.count
         everyone = np.arange(len(count.ex.workers))
-        room = count.whole(count.level_room(level), everyone)
-        calm = count.whole(np.minimum(room, count.calm_room), everyone)
+        room = count.whole(count.level_room(level), everyone, self.upto)
+        calm = count.whole(np.minimum(room, count.calm_room), everyone, self.upto)
         most: dict[tuple[int, bool], FloatArray] = {}
         for k, c, second, var in self.x:
             of_type = most.get((k, second))

@@ -8,20 +8,24 @@ bound, heuristic and proof) are worked out once (``CountModel.floors``).
 
 from __future__ import annotations
 
+from collections.abc import Hashable
+
+import numpy as np
+
 from allocopt.allocation.cpsat.bounds.household_sums import (
     acceptable_room,
     fewest_beyond_band,
     least_load_for_days,
     water_level,
 )
-from allocopt.allocation.cpsat.model import CountModel, top_upper, upper
+from allocopt.allocation.cpsat.model import CountModel, top_upper
 from allocopt.allocation.cpsat.solution import Candidate
 from allocopt.allocation.exact import PCT_UNITS, ExactProblem
 from allocopt.allocation.objective import (
     Objective,
     concentration_limits,
     kind_held,
-    preference_score,
+    preference_scores,
     spread,
 )
 
@@ -29,10 +33,10 @@ from allocopt.allocation.objective import (
 def worker_chunks(cm: CountModel) -> dict[int, list[tuple[int, int]]]:
     """Per worker: (points, most the model allows) of each load type they may lead or co-work."""
     out: dict[int, list[tuple[int, int]]] = {}
-    for (k, w), var in cm.x.items():
-        out.setdefault(w, []).append((cm.types[k].points, upper(var)))
-    for (k, w), var in cm.s.items():
-        out.setdefault(w, []).append((cm.types[k].secondary, upper(var)))
+    for (k, w), ub in cm.x_ub.items():
+        out.setdefault(w, []).append((cm.types[k].points, ub))
+    for (k, w), ub in cm.s_ub.items():
+        out.setdefault(w, []).append((cm.types[k].secondary, ub))
     return out
 
 
@@ -48,8 +52,18 @@ def preference_ceiling(cm: CountModel, c: Candidate) -> int:
     ex = cm.ex
     type_of = cm.type_of
     best = 0
+    # households alike for the preferences (and of one type) share their best match
+    seen: dict[Hashable, int] = {}
     for h in c.leads:
-        best += max((preference_score(ex, w, h) for w in cm.types[type_of[h]].leads), default=0)
+        household = ex.households[h]
+        key = (type_of[h], household.locality, household.skills_needed,
+               household.previous_workers)
+        found = seen.get(key)
+        if found is None:
+            leads = np.array(cm.types[type_of[h]].leads, dtype=np.int64)
+            scores = preference_scores(ex, h, leads)
+            found = seen[key] = int(scores.max()) if len(scores) else 0
+        best += found
     weight = ex.problem.policy.preferences.concentration
     limits = concentration_limits(ex)
     held = sum(max(0, kind_held(ex, w)[k] - limits[w][k])

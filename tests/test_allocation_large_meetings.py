@@ -7,7 +7,10 @@
 - the convex hull of a worker's spread term lies under the term at every load it can
   be given;
 - the starting points of large meetings (the lightest of each tier packed best fit,
-  and heaviest first to the lowest load % after) keep every hard rule.
+  and heaviest first to the lowest load % after) keep every hard rule, and so does
+  dealing the placed households towards the team mean (even_spread.py), which keeps
+  the households and the levels before spread;
+- the preference stage on a model of its own ("counts") keeps every level before it.
 """
 
 from __future__ import annotations
@@ -18,7 +21,10 @@ from hypothesis import strategies as st
 from allocopt.allocation.cpsat.bounds.count_lp import CountLp
 from allocopt.allocation.cpsat.bounds.facets import spread_facets, spread_term, worker_amounts
 from allocopt.allocation.cpsat.bounds.priority_lp import priority_bound
+from allocopt.allocation.cpsat.solve import solve
+from allocopt.allocation.even_spread import even_spread
 from allocopt.allocation.exact import exact_problem
+from allocopt.allocation.greedy import GreedyAllocator
 from allocopt.allocation.objective import evaluate, priority_value, worker_totals
 from allocopt.allocation.packing import lowest_after_assignments, tier_subset_assignments
 from allocopt.allocation.problem import AllocationProblem
@@ -99,3 +105,39 @@ def test_the_starting_points_of_large_meetings_keep_every_hard_rule(
     ex = exact_problem(p)
     for assignments in (tier_subset_assignments(ex), lowest_after_assignments(ex)):
         assert validate(p, assignments) == []
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(meetings())
+def test_dealing_towards_the_mean_keeps_the_rules_the_households_and_the_levels(
+        p: AllocationProblem) -> None:
+    ex = exact_problem(p)
+    start = lowest_after_assignments(ex)
+    before = evaluate(ex, start)
+    added = worker_totals(ex, start).added
+    amber = frozenset(w for w, a in enumerate(added) if a > 0
+                      and (top := ex.acceptable_max[w]) is not None and ex.load[w] + a > top)
+    dealt = even_spread(ex, start, before.max_load, amber)
+    if dealt is None:
+        return
+    assert validate(p, dealt) == []
+    after = evaluate(ex, dealt)
+    assert {a.household_id for a in dealt} == {a.household_id for a in start}
+    assert (after.placed, after.waited) == (before.placed, before.waited)
+    assert after.amber <= before.amber and after.max_load <= before.max_load
+
+
+@settings(max_examples=15, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(meetings())
+def test_preferences_on_a_model_of_their_own_keep_every_level_before(
+        p: AllocationProblem) -> None:
+    # "counts" (the largest meetings' preference stage) solves level 5 on a model of its
+    # own; the levels before stay as the points stage leaves them, every rule kept
+    ex = exact_problem(p)
+    greedy = GreedyAllocator().allocate(p).assignments
+    kept = solve(ex, [("greedy", greedy)], 5.0, 1, 0, preference_space="points").best
+    apart = solve(ex, [("greedy", greedy)], 5.0, 1, 0, preference_space="counts").best
+    assert validate(p, apart.assignments) == []
+    assert apart.objective.key()[:-1] == kept.objective.key()[:-1]
