@@ -114,9 +114,12 @@ def _improve(dealer: Dealer, movable: list[int], limit: IntArray, sb: int, sl: i
         improved = False
         lead_of = {g: w for g, w, role in dealer.chosen if role == "lead" and g in mine}
         cost = _terms(dealer, everyone, dealer.added, sb, sl)
-        for g, v in sorted(lead_of.items(), key=lambda gv: (-int(cost[gv[1]]), gv[0])):
-            if cost[v] <= 0:
+        for g, first in sorted(lead_of.items(), key=lambda gv: (-int(cost[gv[1]]), gv[0])):
+            v = lead_of[g]  # where it is now (an exchange may have moved it)
+            if cost[first] <= 0:
                 break
+            if cost[v] <= 0:
+                continue
             p = ex.points[g]
             ws = dealer.fitting(g, "lead", exclude=v)
             ws = ws[dealer.added[ws] + p <= limit[ws]]
@@ -133,6 +136,7 @@ def _improve(dealer: Dealer, movable: list[int], limit: IntArray, sb: int, sl: i
                 _drop(dealer, g, v)
                 if _may_take(dealer, g, u) and dealer.place(g, u):
                     moved = improved = True
+                    lead_of[g] = u
                     cost = _terms(dealer, everyone, dealer.added, sb, sl)
                     break
                 dealer.take(g, v, "lead")
@@ -149,8 +153,7 @@ def _lighter_swap(dealer: Dealer, g: int, v: int, lead_of: dict[int, int], limit
     """Exchange `g` (on v, above the mean) for a lighter household of another worker u,
     where that lowers the spread most; True if one was made."""
     ex = dealer.ex
-    others = [(h, w) for h, w in lead_of.items() if w != v and ex.points[h] < ex.points[g]
-              and dealer.chosen.count((h, w, "lead"))]
+    others = [(h, w) for h, w in lead_of.items() if w != v and ex.points[h] < ex.points[g]]
     if not others:
         return False
     hs = np.array([h for h, _ in others], dtype=np.int64)
