@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from allocopt.allocation.cpsat import CpSatAllocator
+from allocopt.allocation.engines import SmallSearch, model_only
 from allocopt.allocation.exact import exact_problem
 from allocopt.allocation.greedy import GreedyAllocator
 from allocopt.allocation.problem import (
@@ -38,7 +38,6 @@ from allocopt.allocation.problem import (
     WorkerState,
 )
 from allocopt.allocation.small import small_meeting
-from allocopt.allocation.types import waiting_order
 from allocopt.allocation.validate import validate
 from allocopt.domain import Role, Status
 from tests.test_allocation_builders import (
@@ -50,33 +49,15 @@ from tests.test_allocation_builders import (
     worker,
 )
 
-
-class SmallSearch:
-    """The search without a model as an allocator of its own (no node budget)."""
-
-    name = "small search"
-
-    def allocate(self, p: AllocationProblem) -> AllocationResult:
-        ex = exact_problem(p)
-        found = small_meeting(ex, limit=10**9, most=10)
-        assert found is not None, "the small search declined a meeting it should decide"
-        assignments, objective = found
-        placed = {a.household_id for a in assignments}
-        order = [ex.households[h].id for h in waiting_order(ex)]
-        return AllocationResult(self.name, assignments,
-                                tuple(h for h in order if h not in placed), "optimal",
-                                objective.as_floats(), objective.as_floats())
-
-
-MODEL_ONLY = CpSatAllocator(time_limit_s=5, small_search=False, skip_at_bound=False,
-                            starts=False)
-ENGINES: list[Allocator] = [GreedyAllocator(), SmallSearch(), MODEL_ONLY]
+MODEL_ONLY = model_only(time_limit_s=5)
+ENGINES: list[Allocator] = [GreedyAllocator(), SmallSearch(most=10), MODEL_ONLY]
 ENGINE_IDS = ["greedy", "small search", "cp-sat model"]
 
 
 def allocate(engine: Allocator, p: AllocationProblem) -> AllocationResult:
     """The engine's result, checked by the validator; the model must have solved."""
     result = engine.allocate(p)
+    assert result.status != "declined"
     assert validate(p, result) == []
     if engine is MODEL_ONLY and result.status != "infeasible":
         assert result.solves > 0  # decided by CP-SAT, not by a shortcut

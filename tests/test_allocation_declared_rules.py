@@ -21,9 +21,9 @@ import pytest
 from allocopt.allocation import rule_checks
 from allocopt.allocation.cpsat.bounds.priority_lp import priority_bound
 from allocopt.allocation.cpsat.conflicts import pin_conflicts
+from allocopt.allocation.engines import ENGINE_NAMES, engine_runs, model_only
 from allocopt.allocation.exact import ExactProblem, exact_problem
 from allocopt.allocation.greedy import GreedyAllocator
-from allocopt.allocation.packing import balanced_assignments, improve_balance, packing_assignments
 from allocopt.allocation.problem import (
     AllocationProblem,
     Assignment,
@@ -39,7 +39,6 @@ from allocopt.allocation.validate import Breach, validate
 from allocopt.domain import Status
 from tests.test_allocation_builders import ON, household, leads, problem, scheme, worker
 from tests.test_allocation_cases import _court, _rebalance_team, _team
-from tests.test_allocation_contract import MODEL_ONLY, SmallSearch
 
 # ------------------------------------------------------ rules added at run time
 
@@ -119,20 +118,10 @@ def broken(p: AllocationProblem, assignments: tuple[Assignment, ...], rules: tup
 
 
 def engines(p: AllocationProblem) -> dict[str, tuple[Assignment, ...]]:
-    """Every allocating engine's answer to meeting `p`."""
-    ex = exact_problem(p)
-    greedy = GreedyAllocator().allocate(p).assignments
-    leads_ = tuple(sorted(ex.household_index[a.household_id] for a in greedy
-                          if a.role == "lead"))
-    return {
-        "greedy": greedy,
-        "packing": packing_assignments(ex),
-        "packing, lightest first": packing_assignments(ex, True),
-        "balancing": balanced_assignments(ex, leads_) or (),
-        "local search": improve_balance(ex, greedy),
-        "small search": SmallSearch().allocate(p).assignments,
-        "cp-sat model": MODEL_ONLY.allocate(p).assignments,
-    }
+    """Every engine's answer to meeting `p` (allocation/engines.py)."""
+    runs = engine_runs(p)
+    assert {r.engine for r in runs} == set(ENGINE_NAMES)
+    return {r.engine: r.assignments for r in runs}
 
 
 @pytest.mark.parametrize("declared", [(NORTH_NO_CLA, ONE_TRAVEL)], indirect=True)
@@ -242,7 +231,7 @@ def test_the_court_limit_is_off_by_default_and_binds_when_set() -> None:
     assert leads(free)["H1"] == "W1"  # the lightest, holding two court households already
     capped = GreedyAllocator().allocate(court_meeting(2))
     assert leads(capped)["H1"] != "W1" and leads(capped)["H2"] != "W1"
-    nobody = MODEL_ONLY.allocate(court_meeting(0))
+    nobody = model_only().allocate(court_meeting(0))
     assert set(nobody.unallocated) == {"H1", "H2"} and nobody.solves > 0
 
 

@@ -81,12 +81,15 @@ def allocate(team: ScoreInputs | PathLike, *, waiting: PathLike | None = None,
     """The weekly meeting: who takes each waiting household and why, and what waits.
 
     `solver` is ``cpsat`` (the optimiser) or ``greedy`` (the manager's rule). Every
-    allocation is checked by the independent validator (``outcome.breaches``).
+    allocation passes the gate every front end uses: the independent validator checks
+    it, a breach is repaired by solving again, or
+    :class:`~allocopt.allocation.gate.RuleBreach` is raised naming the rule.
     """
     from allocopt.allocation.explain import explain
+    from allocopt.allocation.gate import gated_allocation
 
     problem = _problem(team, waiting, policy, time_limit)
-    return explain(problem, _allocator(solver).allocate(problem))
+    return explain(problem, gated_allocation(problem, _allocator(solver)).result)
 
 
 def _allocator(solver: str) -> Any:
