@@ -62,11 +62,13 @@ from allocation_instances import (  # noqa: E402
     instance,
 )
 
-from allocopt.allocation.exact import ExactProblem, exact_problem, pct_units  # noqa: E402
+from allocopt.allocation.exact import ExactProblem, exact_problem  # noqa: E402
 from allocopt.allocation.objective import (  # noqa: E402
     Objective,
     evaluate,
+    max_load,
     priority_value,
+    spread,
     tier_sizes,
     worker_totals,
 )
@@ -94,9 +96,9 @@ def _rss_mb() -> float:
 
 
 def team_figures(ex: ExactProblem, added: tuple[int, ...]) -> dict[str, float]:
-    """What the board shows after the meeting: the highest load % of an available worker,
-    workers in amber and red, and the spread of load % over the whole team (every worker
-    with a benchmark) above the team's load %."""
+    """What the board shows after the meeting: the highest load % on the team, workers in
+    amber and red, and the spread of load % above the team's load % (levels 3 and 4 are
+    these figures)."""
     scheme = ex.problem.scheme
     amber = red = 0
     for w in range(len(ex.workers)):
@@ -104,17 +106,8 @@ def team_figures(ex: ExactProblem, added: tuple[int, ...]) -> dict[str, float]:
         band = rag_band(scheme, pct).name
         amber += band == "amber"
         red += band == "red"
-    team = [w for w in range(len(ex.workers)) if ex.benchmark[w] > 0]
-    sb = sum(ex.benchmark[w] for w in team)
-    sl = sum(ex.load[w] + added[w] for w in team)
-    spread = 0
-    for w in team:
-        top = 10_000 * ((ex.load[w] + added[w]) * sb - ex.benchmark[w] * sl)
-        if top > 0:
-            spread += -(-top // (ex.benchmark[w] * sb))
-    top_pct = max((pct_units(ex.load[w] + added[w], ex.benchmark[w]) for w in ex.pool),
-                  default=0)
-    return {"max": top_pct / 100, "amber": amber, "red": red, "spread": spread / 100}
+    return {"max": max_load(ex, added) / 100, "amber": amber, "red": red,
+            "spread": spread(ex, added) / 100}
 
 
 def run_one(path: str, method: str, limit: float) -> dict[str, Any]:
@@ -340,7 +333,7 @@ def report(inst: Instance, rows: list[dict[str, Any]]) -> None:
 
 
 def _pool_added(ex: ExactProblem, assignments: list[list[str]]) -> int:
-    pool = set(ex.pool)
+    pool = set(ex.team)
     total = 0
     for h_id, w_id, role in assignments:
         w = ex.worker_index[w_id]

@@ -111,7 +111,7 @@ def naive_allocate(ex: ExactProblem, time_limit: float, workers: int = 2,
             m.add(PCT_UNITS * (ex.load[w] + added[w]) <= ex.benchmark[w] * top).only_enforce_if(y)
     stages.append((cp_model.LinearExpr.sum(amber), False))
     stages.append((top, False))
-    pool = list(ex.pool)
+    pool = list(ex.team)
     if pool:
         sb = sum(ex.benchmark[w] for w in pool)
         sl = sum(ex.load[w] for w in pool)

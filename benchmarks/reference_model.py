@@ -213,9 +213,9 @@ def reference_allocate(problem: AllocationProblem, limit: float) -> ReferenceRun
                      o.max_load][i]
         m.add(expr >= value if maximise else expr <= value)
     # spread above the mean fixed by the placed load, one chord cut per worker
-    if len(outcomes) == 3 and ex.pool:
+    if len(outcomes) == 3 and ex.team:
         o = evaluate(ex, best)
-        pool = list(ex.pool)
+        pool = list(ex.team)
         total = sum(_added(ex, best)[w] for w in pool)
         m.add(cp_model.LinearExpr.sum([added[w] for w in pool if w in added]) == total)
         sb = sum(ex.benchmark[w] for w in pool)

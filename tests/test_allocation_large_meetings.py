@@ -55,7 +55,7 @@ def test_lp_bounds_are_never_beaten_by_any_allocation(p: AllocationProblem) -> N
     assert level is not None and level <= top.max_load
     # spread: the least of any allocation with the same values before it and the same
     # new load for the pool (what the spread stage keeps)
-    pool = set(ex.pool)
+    pool = set(ex.team)
     for a, o in everything:
         if (o.placed, o.waited, o.amber, o.max_load) != (top.placed, top.waited, top.amber,
                                                          top.max_load):

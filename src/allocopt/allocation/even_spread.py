@@ -61,14 +61,15 @@ def even_spread(ex: ExactProblem, assignments: tuple[Assignment, ...], top: int,
             dealer.chosen.append((h, w, role))
         return dealer
 
-    pool = list(ex.pool)
-    if not pool or not movable:
+    team = list(ex.team)
+    if not team or not movable:
         return None
     dealer = base()
     b, load = dealer.benchmark, dealer.load
     fixed = dealer.added.copy()
-    sb = int(b[pool].sum())
-    sl = int(load[pool].sum()) + int(fixed[pool].sum()) + sum(ex.points[h] for h in movable)
+    # the team's load % after the meeting (levels 3 and 4 look at the whole team)
+    sb = int(b[team].sum())
+    sl = int(load[team].sum()) + int(fixed[team].sum()) + sum(ex.points[h] for h in movable)
     # the most each worker may end with: the max load %, the ceiling, and the
     # acceptable band unless it may go beyond
     limit = np.where(b > 0, top * b // PCT_UNITS - load, 0)

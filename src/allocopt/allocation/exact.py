@@ -123,7 +123,13 @@ class ExactProblem:
     acceptable_max: tuple[int | None, ...]
     """Highest total load keeping each worker in the acceptable band (green)."""
     pool: tuple[int, ...]
-    """Workers whose load % the fairness objectives look at: available, with a benchmark."""
+    """Workers available for new work, with a benchmark."""
+    team: tuple[int, ...]
+    """Workers whose load % the fairness levels look at: everyone with a benchmark, as on
+    the board (also those on leave and those given nothing)."""
+    standing: int
+    """The highest load % (hundredths) any of them has before the meeting: level 3 is at
+    least this whatever the allocation."""
     worker_index: dict[str, int] = field(repr=False)
     household_index: dict[str, int] = field(repr=False)
     derived: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
@@ -176,6 +182,7 @@ def _exact_problem(problem: AllocationProblem) -> ExactProblem:
         i for i, w in enumerate(problem.workers)
         if benchmark[i] > 0 and not (check_unavailable and w.unavailable)
     )
+    team = tuple(i for i in range(len(problem.workers)) if benchmark[i] > 0)
     return ExactProblem(
         problem=problem,
         scale=scale,
@@ -186,6 +193,8 @@ def _exact_problem(problem: AllocationProblem) -> ExactProblem:
         ceiling_max=ceiling_max,
         acceptable_max=acceptable_max,
         pool=pool,
+        team=team,
+        standing=max((pct_units(load[w], benchmark[w]) for w in team), default=0),
         worker_index={w.id: i for i, w in enumerate(problem.workers)},
         household_index={h.id: i for i, h in enumerate(problem.households)},
     )

@@ -292,11 +292,15 @@ class _Balance:
         self.lead_of[h] = dst
 
     def key(self) -> tuple[int, int, int]:
-        return (sum(self.amber), max(self.pct, default=0), spread(self.ex, self.added))
+        return (sum(self.amber), self.top(), spread(self.ex, self.added))
+
+    def top(self) -> int:
+        """Level 3: the team's highest load % (before, or of a worker given work)."""
+        return max(self.ex.standing, max(self.pct, default=0))
 
     def better(self, current: tuple[int, int, int]) -> tuple[int, int, int] | None:
         """The new key if it beats `current` (the spread is counted only on a tie)."""
-        head = (sum(self.amber), max(self.pct, default=0))
+        head = (sum(self.amber), self.top())
         if head > current[:2]:
             return None
         new = (*head, spread(self.ex, self.added))

@@ -168,4 +168,4 @@ class _Search:
                 if limit is not None and ex.load[w] + extra > limit:
                     amber += 1
                 top = max(top, pct_units(ex.load[w] + extra, ex.benchmark[w]))
-        return (amber, top) > (best.amber, best.max_load)
+        return (amber, max(top, ex.standing)) > (best.amber, best.max_load)

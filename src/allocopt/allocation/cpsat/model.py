@@ -299,7 +299,8 @@ def add_load_levels(cm: CountModel) -> None:
             m.add(var >= y)
             cm.receives[w] = y
             top_ub = max(top_ub, pct_units(ex.load[w] + ub, ex.benchmark[w]))
-    top = cm.top = m.new_int_var(0, top_ub, "max_load")
+    # the team's highest load % before the meeting stays on the board whatever happens
+    top = cm.top = m.new_int_var(ex.standing, max(top_ub, ex.standing), "max_load")
     for w, y in cm.receives.items():
         if ex.benchmark[w] > 0:
             add_max_load_row(cm, w, top).only_enforce_if(y)
@@ -312,8 +313,8 @@ def add_load_levels(cm: CountModel) -> None:
 def top_upper(cm: CountModel) -> int:
     """Upper bound of the max load % variable: the highest load % any worker can reach."""
     ex = cm.ex
-    return max((pct_units(ex.load[w] + ub, ex.benchmark[w])
-                for w, ub in cm.added_ub.items() if ub > 0), default=0)
+    return max(ex.standing, max((pct_units(ex.load[w] + ub, ex.benchmark[w])
+                                 for w, ub in cm.added_ub.items() if ub > 0), default=0))
 
 
 def add_max_load_row(cm: CountModel, w: int, top: cp_model.IntVar) -> cp_model.Constraint:
@@ -341,7 +342,7 @@ def top_var(cm: CountModel) -> cp_model.IntVar:
 
 def add_spread_stage(cm: CountModel, total: int,
                      reach: Callable[[int], list[int]] | None = None) -> cp_model.LinearExprT:
-    """Variables and expression of level 4, with the pool's new load kept at `total`.
+    """Variables and expression of level 4, with the team's new load kept at `total`.
 
     With the total fixed the team mean is a constant, so each worker's load %
     above it is one short linear inequality (d x B x SB >= 10,000 x (SB x (L + A)
@@ -356,13 +357,13 @@ def add_spread_stage(cm: CountModel, total: int,
     take a fraction of a household for free.
     """
     ex, m = cm.ex, cm.model
-    pool = list(ex.pool)
-    if not pool:
+    team = list(ex.team)
+    if not team:
         return cp_model.LinearExpr.sum([])
-    m.add(cp_model.LinearExpr.sum([cm.added[w] for w in pool if w in cm.added]) == total)
-    sb = sum(ex.benchmark[w] for w in pool)
-    sl = sum(ex.load[w] for w in pool) + total
-    for w in pool:
+    m.add(cp_model.LinearExpr.sum([cm.added[w] for w in team if w in cm.added]) == total)
+    sb = sum(ex.benchmark[w] for w in team)
+    sl = sum(ex.load[w] for w in team) + total
+    for w in team:
         b = ex.benchmark[w]
         rhs = PCT_UNITS * (sb * ex.load[w] - b * sl)
         mine = cm.added.get(w)

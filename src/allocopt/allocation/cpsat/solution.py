@@ -199,7 +199,7 @@ def hint_values(cm: CountModel, cand: Candidate) -> dict[cp_model.IntVar, int]:
             top = max(top, pct_units(ex.load[w] + added[w], ex.benchmark[w])
                       if ex.benchmark[w] > 0 else BIG_PCT)
     if cm.top is not None:
-        values[cm.top] = top
+        values[cm.top] = max(top, ex.standing)
     if cm.groups:
         led = set(cand.leads)
         for k, groups in cm.groups.items():
@@ -210,10 +210,10 @@ def hint_values(cm: CountModel, cand: Candidate) -> dict[cp_model.IntVar, int]:
                 if g.waited is not None:
                     values[g.waited] = g.prefix[n]
     if cm.dev:
-        pool = list(ex.pool)
-        total = sum(added.get(w, 0) for w in pool)
-        sb = sum(ex.benchmark[w] for w in pool)
-        sl = sum(ex.load[w] for w in pool) + total
+        team = list(ex.team)
+        total = sum(added.get(w, 0) for w in team)
+        sb = sum(ex.benchmark[w] for w in team)
+        sl = sum(ex.load[w] for w in team) + total
         for w, var in cm.dev.items():
             b = ex.benchmark[w]
             top_w = PCT_UNITS * ((ex.load[w] + added.get(w, 0)) * sb - b * sl)
@@ -232,8 +232,8 @@ def set_hints(cm: CountModel, cand: Candidate, extra: dict[cp_model.IntVar, int]
     hint.values.extend([int(val) for _, val in pairs])
 
 
-def pool_added(cm: CountModel, c: Candidate) -> int:
-    """New load a candidate gives the workers in the pool."""
-    pool = set(cm.ex.pool)
-    total = sum(n * cm.types[k].points for (k, w), n in c.x.items() if w in pool)
-    return total + sum(n * cm.types[k].secondary for (k, w), n in c.s.items() if w in pool)
+def team_added(cm: CountModel, c: Candidate) -> int:
+    """New load a candidate gives the team (the workers levels 3 and 4 look at)."""
+    team = set(cm.ex.team)
+    total = sum(n * cm.types[k].points for (k, w), n in c.x.items() if w in team)
+    return total + sum(n * cm.types[k].secondary for (k, w), n in c.s.items() if w in team)

@@ -47,7 +47,7 @@ from allocopt.allocation.cpsat.preferences import (
     constant_excess,
     preference_hints,
 )
-from allocopt.allocation.cpsat.solution import Candidate, pool_added
+from allocopt.allocation.cpsat.solution import Candidate, team_added
 from allocopt.allocation.exact import PCT_UNITS
 from allocopt.allocation.objective import Objective, tier_sizes, tier_weights
 
@@ -224,7 +224,7 @@ def _lp_proofs(cm: CountModel, stages: list[Stage], floors: dict[int, int]) -> N
 
     def spread(start: Candidate, c: Candidate) -> int | None:
         o = c.objective
-        total = pool_added(cm, start)
+        total = team_added(cm, start)
         return memo(("lp spread", o.placed, o.waited, o.amber, o.max_load, total),
                     lambda: count_lp(cm).spread_bound(o.placed, o.waited, o.amber,
                                                       o.max_load, total))
@@ -302,13 +302,13 @@ def make_stages(cm: CountModel, free_preferences: int, skip_preferences: bool,
         return amounts
 
     stages.append(Stage(Level.SPREAD, Level.SPREAD.value, False,
-                        lambda c: spread_floor(ex, pool_added(cm, c)),
+                        lambda c: spread_floor(ex, team_added(cm, c)),
                         lambda c: (add_spread_stage(
-                            cm, pool_added(cm, c),
+                            cm, team_added(cm, c),
                             reach(c.objective.max_load) if cm.size >= SMALL_MODEL else None), {}),
                         lambda o: o.spread,
                         proof=lambda start, c: spread_floor_by_sums(
-                            ex, pool_added(cm, start), c.objective.max_load,
+                            ex, team_added(cm, start), c.objective.max_load,
                             c.objective.amber, sums(), cm.added_ub)))
     if not proofs:
         for stage in stages:

@@ -189,15 +189,17 @@ class CountLp:
 
     def max_load_bound(self, placed: tuple[int, ...], waited: int | None, amber: int,
                        high: int, low: int = 0) -> int | None:
-        """Lowest max load % (hundredths) of workers given work at which the LP places
-        these households with at most `amber` workers moved into amber: the smallest
-        level in [`low`, `high`] found feasible by bisection (None if not even `high`)."""
-        if sum(placed) == 0:
-            return 0
+        """Lowest max load % (hundredths) of the team: the team's highest before the
+        meeting, or the smallest level in [`low`, `high`] at which the LP places these
+        households (nobody given work above it) with at most `amber` workers moved into
+        amber, found by bisection (None if not even `high`)."""
+        standing = self.ex.standing
+        if sum(placed) == 0 or high <= standing:
+            return standing
         lp = _Lp(self, placed, waited, amber, level=high)
         if not lp.feasible():
             return None
-        lo, hi = low, high
+        lo, hi = max(low, standing), high
         while lo < hi:
             mid = (lo + hi) // 2
             lp.set_level(mid)
@@ -210,8 +212,8 @@ class CountLp:
     def spread_bound(self, placed: tuple[int, ...], waited: int | None, amber: int,
                      top: int, total: int) -> int | None:
         """Least spread (hundredths) of any allocation with these values on the levels
-        before it that gives the workers available for new work `total` new load."""
-        if not self.ex.pool:
+        before it that gives the team `total` new load."""
+        if not self.ex.team:
             return 0
         lp = _Lp(self, placed, waited, amber, level=top, total=total)
         value = lp.solve(lp.spread_cols, maximise=False)
@@ -376,10 +378,10 @@ class _Lp:
 
     def _spread_rows(self, total: int, level: int | None) -> None:
         """Per worker: its new load A (its class's load shared among the members) and its
-        spread term d >= each facet of its hull; the pool's loads add up to `total`."""
+        spread term d >= each facet of its hull; the team's loads add up to `total`."""
         count, s, inf = self.count, self.solver, self.inf
         ex = count.ex
-        pool = set(ex.pool)
+        pool = set(ex.team)
         sb = sum(ex.benchmark[w] for w in pool)
         sl = sum(ex.load[w] for w in pool) + total
         pool_row = s.Constraint(total, total)

@@ -51,7 +51,7 @@ def reachable(chunks: Iterable[tuple[int, int]], cap: int) -> list[int]:
 def spread_floor_by_sums(ex: ExactProblem, total: int, top: int, amber: int,
                          chunks: Mapping[int, list[tuple[int, int]]],
                          most: Mapping[int, int]) -> int | None:
-    """A lower bound on level 4 (spread) when the pool's new load is `total`, nobody
+    """A lower bound on level 4 (spread) when the team's new load is `total`, nobody
     given work goes above `top` (max load %, hundredths) and at most `amber` workers
     are moved beyond the acceptable band.
 
@@ -59,19 +59,19 @@ def spread_floor_by_sums(ex: ExactProblem, total: int, top: int, amber: int,
     co-worker shares); `most[w]`: the most new load the worker may take. None when no
     split of the total is possible under these limits (then no bound is claimed).
     """
-    pool = list(ex.pool)
-    if not pool:
+    team = list(ex.team)
+    if not team:
         return 0
-    if len(pool) * (amber + 1) * (total + 1) ** 2 > WORK_LIMIT:
+    if len(team) * (amber + 1) * (total + 1) ** 2 > WORK_LIMIT:
         return None
-    sb = sum(ex.benchmark[w] for w in pool)
-    sl = sum(ex.load[w] for w in pool) + total
+    sb = sum(ex.benchmark[w] for w in team)
+    sl = sum(ex.load[w] for w in team) + total
     none = np.iinfo(np.int64).max // 4
     # best[a, t]: least spread of the workers so far, given t new load, a of them in amber
     best = np.full((amber + 1, total + 1), none, dtype=np.int64)
     best[0, 0] = 0
     totals = np.arange(total + 1)
-    for w in pool:
+    for w in team:
         b, load = ex.benchmark[w], ex.load[w]
         # a worker given work stays at or below `top`; one given nothing may sit anywhere
         cap = min(total, most.get(w, 0), max(0, top * b // PCT_UNITS - load))
@@ -146,7 +146,8 @@ def max_load_floor_by_sums(ex: ExactProblem, need: int, amber: int, high: int,
             return full, full
         return full, _largest(sums[w], calm)
 
-    return water_level(takers, room, amber, need, high)
+    level = water_level(takers, room, amber, need, high)
+    return None if level is None else max(level, ex.standing)
 
 
 def water_level(takers: Iterable[int], room: Callable[[int, int], tuple[int, int]],

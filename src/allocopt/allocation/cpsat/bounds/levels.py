@@ -104,7 +104,7 @@ def _max_load_floor(cm: CountModel, placed: tuple[int, ...], amber: int | None) 
     ex = cm.ex
     need = least_added_load(ex, placed)
     if need <= 0:
-        return 0
+        return ex.standing
     takers = [w for w in cm.added if ex.benchmark[w] > 0]
 
     def room(w: int, level: int) -> tuple[int, int]:
@@ -113,8 +113,9 @@ def _max_load_floor(cm: CountModel, placed: tuple[int, ...], amber: int | None) 
         return (r, r) if amber is None or calm is None or r <= calm else (r, calm)
 
     level = water_level(takers, room, amber, need, top_upper(cm))
-    # None: workers with no benchmark take some of it; no useful bound
-    return 0 if level is None else level
+    # None: workers with no benchmark take some of it; no useful bound but the team's
+    # highest load % before the meeting
+    return ex.standing if level is None else max(level, ex.standing)
 
 
 def least_load(cm: CountModel, obj: Objective) -> int:
