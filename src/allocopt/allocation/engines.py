@@ -70,7 +70,9 @@ class EngineRun:
     seconds: float
 
 
-def _starts(problem: AllocationProblem) -> dict[str, tuple[Assignment, ...]]:
+def _starts(problem: AllocationProblem) -> dict[str, tuple[Assignment, ...] | None]:
+    """The optimiser's starting points from greedy's answer (None: the balancing re-deal
+    found no worker for a household, and the optimiser does not use it)."""
     ex = exact_problem(problem)
     greedy = GreedyAllocator(objective=False).allocate(problem)
     if greedy.status == "infeasible":
@@ -79,7 +81,7 @@ def _starts(problem: AllocationProblem) -> dict[str, tuple[Assignment, ...]]:
                          if a.role == "lead"))
     return {"packing": packing_assignments(ex),
             "packing, lightest first": packing_assignments(ex, True),
-            "balancing": balanced_assignments(ex, leads) or (),
+            "balancing": balanced_assignments(ex, leads),
             "local search": improve_balance(ex, greedy.assignments)}
 
 
@@ -106,8 +108,9 @@ def engine_runs(problem: AllocationProblem, time_limit_s: float = 5.0) -> list[E
     starts = _starts(problem)
     seconds = (time.perf_counter() - t0) / max(len(starts), 1)
     for name, assignments in starts.items():
-        out.append(_judged(problem, name, AllocationResult(name, assignments, (), "feasible"),
-                           seconds))
+        answer = (AllocationResult(name, (), (), "declined") if assignments is None
+                  else AllocationResult(name, assignments, (), "feasible"))
+        out.append(_judged(problem, name, answer, seconds))
     run("small search", lambda: SmallSearch().allocate(problem))
     optimiser = CpSatAllocator(time_limit_s=time_limit_s, workers=1)
     result = run("cp-sat", lambda: optimiser.allocate(problem))

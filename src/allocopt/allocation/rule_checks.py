@@ -137,9 +137,10 @@ def worker_limits(ex: ExactProblem) -> list[tuple[Limit, ...]]:
     """Per worker, the rows of every active rule's linear form (once per problem)."""
     known = ex.derived.get("worker_limits")
     if known is None:
-        rules = active_rules(ex)
+        tables = [rule.table(ex) for rule in active_rules(ex) if rule.limits is not None]
         known = ex.derived["worker_limits"] = [
-            tuple(row for rule in rules for row in rule.rows(ex, w)) for w in range(len(ex.workers))]
+            tuple(row for rows in per_worker for row in rows) for per_worker in zip(*tables, strict=True)
+        ] if tables else [() for _ in ex.workers]
     return cast(list[tuple[Limit, ...]], known)
 
 

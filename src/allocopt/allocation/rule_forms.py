@@ -218,14 +218,22 @@ class HardRule:
 
     def rows(self, ex: ExactProblem, w: int) -> tuple[Limit, ...]:
         """Worker `w`'s rows of this rule's linear form (worked out once per problem)."""
-        if self.limits is None:
-            return ()
-        key = f"limits of {self.name}"
+        return self.table(ex)[w] if self.limits is not None else ()
+
+    def table(self, ex: ExactProblem) -> list[tuple[Limit, ...]]:
+        """Every worker's rows of this rule's linear form (worked out once per problem)."""
+        limits = self.limits
+        if limits is None:
+            return [()] * len(ex.workers)
+        key = self._key
         table = ex.derived.get(key)
         if table is None:
-            limits = self.limits
             table = ex.derived[key] = [limits(ex, v) for v in range(len(ex.workers))]
-        return cast(list[tuple[Limit, ...]], table)[w]
+        return cast(list[tuple[Limit, ...]], table)
+
+    @property
+    def _key(self) -> str:
+        return "limits of " + self.name
 
     def refusal(self, ex: ExactProblem, w: int, h: int, role: RoleName, taken: Taken
                 ) -> tuple[str, Kind] | None:
