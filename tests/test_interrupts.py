@@ -19,7 +19,7 @@ from .conftest import ROOT
 
 pytestmark = pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs Linux /proc")
 
-ENTRY = "import sys; from allocopt.cli import main; sys.argv[0] = 'allocopt'; main()"
+ENTRY = "import sys; from allocopt.launch import main; sys.argv[0] = 'allocopt'; main()"
 
 
 def children(pid: int) -> set[int]:
@@ -120,3 +120,28 @@ def test_a_killed_simulation_leaves_no_worker_and_the_old_results(tmp_path):
     assert wait_until(lambda: not any(alive(w) for w in workers), 30), \
         [w for w in workers if alive(w)]
     assert_untouched(tmp_path)
+
+
+SOLVE_THEN_CTRL_C = """
+import os, signal, time
+from ortools.sat.python import cp_model
+from allocopt.allocation.solver import cp_solver
+signal.signal(signal.SIGINT, signal.default_int_handler)
+model = cp_model.CpModel()
+x = model.new_int_var(0, 10, "x")
+model.maximize(x)
+cp_solver().solve(model)
+try:
+    os.kill(os.getpid(), signal.SIGINT)
+    time.sleep(5)
+except KeyboardInterrupt:
+    print("heard")
+"""
+
+
+def test_the_optimiser_leaves_ctrl_c_to_the_command():
+    """CP-SAT by default takes SIGINT and, after a solve, leaves it to kill the process
+    without a word; the optimisers' solver leaves it to allocopt, which says so."""
+    done = subprocess.run([sys.executable, "-c", SOLVE_THEN_CTRL_C], capture_output=True,
+                          text=True, timeout=60)
+    assert (done.returncode, done.stdout) == (0, "heard\n"), done.stderr

@@ -131,6 +131,7 @@ def run_interruptibly(work: Callable[[], int]) -> int:
         raise _Terminated
 
     previous = signal.signal(signal.SIGTERM, on_term)
+    previous_int = signal.signal(signal.SIGINT, signal.default_int_handler)
     thread = threading.Thread(target=target, name="allocopt-command", daemon=True)
     try:
         thread.start()
@@ -142,6 +143,7 @@ def run_interruptibly(work: Callable[[], int]) -> int:
         interrupted(EXIT_INTERRUPTED)
     finally:
         signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGINT, previous_int)
     code = result[0] if result else EXIT_FAILED
     if code == EXIT_INTERRUPTED:
         interrupted(EXIT_INTERRUPTED)

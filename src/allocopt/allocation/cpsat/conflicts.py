@@ -25,6 +25,7 @@ from allocopt.allocation.rule_checks import (
 )
 from allocopt.allocation.rule_forms import Limit, Taken
 from allocopt.allocation.rules import pin_clashes
+from allocopt.allocation.solver import cp_solver
 
 
 def _static_conflicts(ex: ExactProblem, pins: list[tuple[int, int]]) -> list[str]:
@@ -109,7 +110,7 @@ def _core(m: cp_model.CpModel, lits: list[cp_model.IntVar], time_limit: float
         runs[0] += 1
         m.clear_assumptions()
         m.add_assumptions(subset)
-        solver = cp_model.CpSolver()
+        solver = cp_solver()
         solver.parameters.max_time_in_seconds = time_limit
         solver.parameters.num_workers = 1
         status = solver.solve(m)

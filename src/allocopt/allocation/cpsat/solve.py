@@ -32,6 +32,7 @@ from allocopt.allocation.cpsat.starts import HEURISTICS
 from allocopt.allocation.exact import ExactProblem
 from allocopt.allocation.packing import fill_up
 from allocopt.allocation.problem import Assignment
+from allocopt.allocation.solver import cp_solver
 from allocopt.allocation.types import load_types
 
 RESERVE = 0.5
@@ -237,7 +238,7 @@ def _run(model: cp_model.CpModel, size: int, expr: cp_model.LinearExprT, maximis
         model.maximize(expr)
     else:
         model.minimize(expr)
-    solver = cp_model.CpSolver()
+    solver = cp_solver()
     solver.parameters.max_time_in_seconds = seconds
     solver.parameters.num_workers = workers
     solver.parameters.random_seed = seed

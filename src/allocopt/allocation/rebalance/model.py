@@ -15,6 +15,7 @@ from ortools.sat.python import cp_model
 
 from allocopt.allocation.rebalance.problem import RebalanceProblem, age_weight
 from allocopt.allocation.rule_checks import load_ceilings, statically_allowed, worker_limits
+from allocopt.allocation.solver import cp_solver
 
 NO_LIMIT = 10**15
 """Room of a receiver no load-only row limits."""
@@ -114,7 +115,7 @@ def _phase(rp: RebalanceProblem, givers: set[int], skip: set[int], change: list[
         list(move.values()), [age_weight(rp.holdings[i]) for i, _ in move])
     stages = [cp_model.LinearExpr.sum(list(still.values())), transfers, age]
     proven = True
-    solver = cp_model.CpSolver()
+    solver = cp_solver()
     values: dict[tuple[int, int], int] = {key: 0 for key in move}
     for k, expr in enumerate(stages):
         m.minimize(expr)
