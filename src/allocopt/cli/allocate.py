@@ -8,12 +8,10 @@ from typing import Annotated
 
 import typer
 
-from allocopt.allocation.cpsat import CpSatAllocator
 from allocopt.allocation.explain import explain, recommend
 from allocopt.allocation.gate import gated_allocation
 from allocopt.allocation.greedy import GreedyAllocator
 from allocopt.allocation.problem import Allocator
-from allocopt.allocation.rebalance import plan_rebalance
 from allocopt.cli import app
 from allocopt.cli.options import Solver, output_format, parse_date, people_console, refuse_inputs
 from allocopt.errors import InputError
@@ -94,6 +92,9 @@ def allocate(
         raise InputError(None, "a workbook needs a file", field="--format", found="xlsx",
                          expected="--out minutes.xlsx")
     meeting = _meeting(team, waiting, policy, scheme, date, time_limit, out)
+    # The optimiser (OR-Tools) loads only when asked for: score and the rest start faster.
+    from allocopt.allocation.cpsat import CpSatAllocator
+
     allocator: Allocator = CpSatAllocator() if solver is Solver.CPSAT else GreedyAllocator()
     # nothing is printed or written unless the validator accepts it (else RuleBreach:
     # exit status 3, see allocopt.cli.main)
@@ -177,6 +178,8 @@ def rebalance(
     if out is not None:
         refuse_inputs(out, [*inputs.files, source])
     check_policy(chosen, inputs.scheme, (w.id for w in inputs.team.team.workers), None, source)
+    from allocopt.allocation.rebalance import plan_rebalance
+
     plan = plan_rebalance(inputs.scheme, chosen, inputs.team.team, inputs.caseload.caseload,
                           inputs.on, time_limit)
     title = inputs.team.team.name or inputs.team.team.id

@@ -25,7 +25,6 @@ from types import FrameType
 
 import typer
 
-from allocopt.allocation.gate import EXIT_BREACH, RuleBreach
 from allocopt.errors import EXIT_INPUT, InputError
 from allocopt.report.safe_text import plain_lines, printable
 
@@ -53,9 +52,6 @@ def run_app(app: Callable[..., object]) -> int:
     except InputError as e:
         _error(e.message)
         return EXIT_INPUT
-    except RuleBreach as e:  # an allocation the gate could not let through
-        _error(e.message)
-        return EXIT_BREACH
     except typer.Exit as e:
         return int(e.exit_code)
     except typer.Abort:
@@ -74,7 +70,12 @@ def run_app(app: Callable[..., object]) -> int:
         # Output piped into `head` that stopped reading: nothing left to say.
         _quiet_stdout()
         return 0
-    except Exception as e:  # a bug: one line, and the traceback only on request
+    except Exception as e:
+        gate = sys.modules.get("allocopt.allocation.gate")  # loaded if it raised
+        if gate is not None and isinstance(e, gate.RuleBreach):
+            _error(e.message)  # an allocation the gate could not let through
+            return int(gate.EXIT_BREACH)
+        # A bug: one line, and the traceback only on request.
         if os.environ.get("ALLOCOPT_DEBUG"):
             traceback.print_exc()
         _error(f"allocopt failed unexpectedly ({type(e).__name__}); please report it with the "

@@ -12,11 +12,13 @@ import csv
 import io
 import json
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from allocopt.allocation.explain import MeetingOutcome, Recommendation, Standing
-from allocopt.allocation.rebalance import RebalancePlan
 from allocopt.io.safe_cells import defuse_row
+
+if TYPE_CHECKING:  # the optimiser (OR-Tools) loads only when a plan is made
+    from allocopt.allocation.rebalance import RebalancePlan
 
 ALLOCATION_SCHEMA = "allocopt.allocation/1"
 RECOMMEND_SCHEMA = "allocopt.recommend/1"

@@ -204,7 +204,8 @@ def caseload_from_table(table: Table, rows: Iterable[tuple[int, dict[str, Cell]]
                           expected="the columns of 'allocopt template' (see docs/caseload.md)")
 
     errors: list[InputError] = []
-    children: dict[str, tuple[int, str, Child]] = {}
+    child_rows: dict[str, int] = {}
+    child_household: dict[str, str] = {}
     households: dict[str, dict[str, tuple[int, Any]]] = {}
     household_order: list[str] = []
     household_children: dict[str, list[Child]] = {}
@@ -221,15 +222,16 @@ def caseload_from_table(table: Table, rows: Iterable[tuple[int, dict[str, Cell]]
             if len(errors) >= 20:
                 break
             continue
-        if child.id in children:
-            first, first_hid, _ = children[child.id]
+        if child.id in child_rows:
+            first, first_hid = child_rows[child.id], child_household[child.id]
             where = f"row {first}" if first_hid == hid else \
                 f"row {first}, household {id_text(first_hid)}"
             errors.append(table.error(f"child {id_text(child.id)} appears twice (also {where})",
                                       row=number, field="child_id",
                                       expected="one row per child, in one household"))
             continue
-        children[child.id] = (number, hid, child)
+        child_rows[child.id] = number
+        child_household[child.id] = hid
         if hid not in households:
             households[hid] = {}
             household_order.append(hid)
@@ -264,26 +266,32 @@ def caseload_from_table(table: Table, rows: Iterable[tuple[int, dict[str, Cell]]
     if not seen_rows:
         raise table.error("no rows after the header", expected="one row per child")
 
+    del child_household
     built: list[Household] = []
-    household_rows = {hid: min(n for n, _ in households[hid].values()) if households[hid]
-                      else children[household_children[hid][0].id][0] for hid in household_order}
+    household_rows: dict[str, int] = {}
+    # Each household's working values are dropped once it is built, so a large caseload
+    # is never held twice over.
     for hid in household_order:
-        values = {k: v for k, (_, v) in households[hid].items() if not k.startswith(RATING_PREFIX)}
-        ratings = {k[len(RATING_PREFIX):]: v for k, (_, v) in households[hid].items()
+        merged = households.pop(hid)
+        members = household_children.pop(hid)
+        household_rows[hid] = min(n for n, _ in merged.values()) if merged \
+            else child_rows[members[0].id]
+        values = {k: v for k, (_, v) in merged.items() if not k.startswith(RATING_PREFIX)}
+        ratings = {k[len(RATING_PREFIX):]: v for k, (_, v) in merged.items()
                    if k.startswith(RATING_PREFIX)}
         if ratings:
             values["ratings"] = ratings
         if household_sources.get(hid):
             values["sources"] = household_sources[hid]
         try:
-            built.append(Household(id=hid, children=tuple(household_children[hid]), **values))
+            built.append(Household(id=hid, children=tuple(members), **values))
         except ValidationError as e:
             raise from_validation(e, table.path, row=household_rows[hid], sheet=table.sheet,
                                   names={"id": "household_id", "work_items":
                                          "household_work_items", "kind": "household_kind"}
                                   ) from None
     holding_list = []
-    for (w, h, role), ids in holdings.items():
+    for (w, h, role), ids in holdings.items():  # in file order
         when = allocated.get((w, h, role))
         extra: dict[str, Any] = {"role": role} if role != "lead" else {}
         if when is not None:
@@ -293,8 +301,7 @@ def caseload_from_table(table: Table, rows: Iterable[tuple[int, dict[str, Cell]]
         caseload = Caseload(households=tuple(built), holdings=tuple(holding_list))
     except ValidationError as e:
         raise from_validation(e, table.path, sheet=table.sheet) from None
-    return CaseloadSource(caseload, table.path, table.sheet,
-                          {cid: v[0] for cid, v in children.items()}, household_rows)
+    return CaseloadSource(caseload, table.path, table.sheet, child_rows, household_rows)
 
 
 def _display(value: Any) -> str:

@@ -10,7 +10,7 @@ the meeting board uses too). Only ids are shown, never children's names.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich import box
 from rich.console import RenderableType
@@ -18,9 +18,11 @@ from rich.table import Table
 from rich.text import Text
 
 from allocopt.allocation.explain import MeetingOutcome, Recommendation, Standing
-from allocopt.allocation.rebalance import RebalancePlan
 from allocopt.report.minutes import minutes_from_outcome, minutes_markdown, solver_words
 from allocopt.report.terminal import band_text, fmt
+
+if TYPE_CHECKING:  # the optimiser (OR-Tools) loads only when a plan is made
+    from allocopt.allocation.rebalance import RebalancePlan
 
 
 def _pct(s: Standing | None) -> str:
