@@ -1,4 +1,5 @@
-"""How long scoring a whole service takes: 250 workers and 5,000 children.
+"""How long scoring a whole service takes: 250 workers and 5,000 children, and a
+200,000-row caseload scored by the command itself.
 
 The service is made up (allocopt.synthetic, fixed seed) and written to a team file
 and a caseload CSV in a temporary folder, as a real service's would be. For each
@@ -9,15 +10,26 @@ scheme the script prints, separately and as the best of several runs:
 - score: scoring every case, every worker and the team view (`score_team`);
 - json:  writing the board as allocopt.score/1 JSON.
 
+Then (unless --no-large) a caseload of 200,000 rows (--large-children) is scored by
+`allocopt score` in a fresh process each time, as a user runs it, printing the best and
+median wall time and the peak resident memory of the process (target: under 10 s and
+500 MB). With --baseline SRC (the src folder of another checkout, such as the commit
+before a change) the same runs are made with that code, side by side, with ratios.
+
 Run from the repository root:
 
     python benchmarks/score_bench.py
     python benchmarks/score_bench.py --workers 500 --children 10000 --runs 3 --scheme swindon
+    python benchmarks/score_bench.py --no-small --baseline ../old-checkout/src
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -68,6 +80,59 @@ def write_service(folder: Path, workers: int, children: int, seed: int) -> Path:
     return path
 
 
+COMMAND = "import sys; from allocopt.cli import main; sys.argv[0] = 'allocopt'; main()"
+
+
+def command_run(src: Path | None, *args: str) -> tuple[float, float]:
+    """(wall seconds, peak resident MB) of one `allocopt` command in a fresh process, with
+    the code in `src` (None: the installed allocopt); its output is thrown away."""
+    env = dict(os.environ)
+    if src is not None:
+        env["PYTHONPATH"] = str(src)
+    start = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-c", COMMAND, *args], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    assert proc.stderr is not None
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    err = proc.stderr.read().decode()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise SystemExit(f"allocopt failed ({proc.returncode}): {err}")
+    return wall, usage.ru_maxrss / 1024  # KB on Linux
+
+
+def large(args: argparse.Namespace) -> None:
+    """A 200,000-row caseload scored by the command, in fresh processes."""
+    with tempfile.TemporaryDirectory() as tmp:
+        began = time.perf_counter()
+        team_path = write_service(Path(tmp), args.large_workers, args.large_children,
+                                  args.seed)
+        rows = sum(1 for _ in (Path(tmp) / "caseload.csv").open(encoding="utf-8")) - 1
+        print(f"\nlarge caseload: {rows:,} rows, {args.large_workers} workers (made in "
+              f"{time.perf_counter() - began:.0f} s); `allocopt score`, {args.large_runs} "
+              "runs each in a fresh process")
+        print(f"{'code':<10}{'format':<8}{'best s':>9}{'median s':>10}{'peak MB':>9}")
+        found: dict[tuple[str, str], tuple[float, float]] = {}
+        codes: list[tuple[str, Path | None]] = [("this", None)]
+        if args.baseline is not None:
+            codes.insert(0, ("baseline", args.baseline))
+        for fmt in ("table", "json"):
+            for label, src in codes:
+                runs = [command_run(src, "score", str(team_path), "--format", fmt)
+                        for _ in range(args.large_runs)]
+                walls = [w for w, _ in runs]
+                peak = max(m for _, m in runs)
+                found[(label, fmt)] = (min(walls), peak)
+                print(f"{label:<10}{fmt:<8}{min(walls):>9.2f}{statistics.median(walls):>10.2f}"
+                      f"{peak:>9.0f}")
+            if args.baseline is not None:
+                (b_wall, b_mem), (t_wall, t_mem) = found[("baseline", fmt)], found[("this", fmt)]
+                print(f"{'ratio':<10}{fmt:<8}{b_wall / t_wall:>8.1f}x{'':>10}"
+                      f"{b_mem / t_mem:>8.1f}x  (baseline / this: time, memory)")
+        print(f"load average at the end: {os.getloadavg()[0]:.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workers", type=int, default=250)
@@ -75,8 +140,22 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7, help="best of this many runs")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--scheme", action="append", help="scheme(s) to time (default: four)")
+    parser.add_argument("--no-small", action="store_true", help="only the large caseload")
+    parser.add_argument("--no-large", action="store_true", help="only the small service")
+    parser.add_argument("--large-children", type=int, default=200_000)
+    parser.add_argument("--large-workers", type=int, default=250)
+    parser.add_argument("--large-runs", type=int, default=3)
+    parser.add_argument("--baseline", type=Path, default=None,
+                        help="src folder of another checkout to compare with")
     args = parser.parse_args()
+    if not args.no_small:
+        small(args)
+    if not args.no_large:
+        large(args)
 
+
+def small(args: argparse.Namespace) -> None:
+    """The in-process figures for a service of --workers and --children."""
     with tempfile.TemporaryDirectory() as tmp:
         team_path = write_service(Path(tmp), args.workers, args.children, args.seed)
         print(f"service: {args.workers} workers, {args.children} children wanted "

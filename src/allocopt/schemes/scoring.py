@@ -7,6 +7,7 @@ gave it, so a manager can see why a case weighs what it weighs.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -106,8 +107,8 @@ def score_case(
 
 
 def _held_children(household: Household, child_ids: tuple[str, ...] | None) -> tuple[Child, ...]:
-    if child_ids is None:
-        return household.children
+    if child_ids is None or len(child_ids) == len(household.children):
+        return household.children  # the whole household (a holding names each child once)
     wanted = set(child_ids)
     return tuple(c for c in household.children if c.id in wanted)
 
@@ -155,7 +156,9 @@ def _child_matches(when: When, child: Child) -> bool:
     return not (when.age_to is not None and (child.age is None or child.age > when.age_to))
 
 
-def _matching(when: When, held: tuple[Child, ...]) -> list[Child]:
+def _matching(when: When, held: tuple[Child, ...]) -> Sequence[Child]:
+    if not when.has_child_conditions:
+        return held  # every held child
     return [c for c in held if _child_matches(when, c)]
 
 
@@ -202,7 +205,8 @@ def _apply(
     return _work_items(rule_id, rule, household, matching, on, notes)
 
 
-def _lookup(rule_id: str, rule: LookupRule, household: Household, matching: list[Child]) -> list[Line]:
+def _lookup(rule_id: str, rule: LookupRule, household: Household, matching: Sequence[Child]
+            ) -> list[Line]:
     if rule.per == "household":
         if rule.attribute == "assessment_kind":
             # The household holds the assessment record, not its kind.
@@ -260,7 +264,7 @@ def _work_items(
     rule_id: str,
     rule: WorkItemsRule,
     household: Household,
-    matching: list[Child],
+    matching: Sequence[Child],
     on: date,
     notes: list[str],
 ) -> list[Line]:
