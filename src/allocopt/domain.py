@@ -363,9 +363,8 @@ class Caseload(Frozen):
             if hold.household_id not in index:
                 raise ValueError(f"holding refers to unknown household {hold.household_id}")
             household = index[hold.household_id]
-            known = {c.id for c in household.children}
             for cid in hold.child_ids:
-                if cid not in known:
+                if where.get(cid) != household.id:
                     raise ValueError(f"child {cid} is not in household {household.id}")
                 if (hold.worker_id, cid) in held:
                     raise ValueError(f"worker {hold.worker_id} holds child {cid} twice")
