@@ -99,7 +99,7 @@ def test_pins_that_conflict_pass_as_an_infeasible_result_with_nothing_suggested(
 def test_allocate_exits_3_naming_the_rule_and_writes_nothing(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.setattr("allocopt.cli.allocate.CpSatAllocator", EverythingToTheFirst)
+    monkeypatch.setattr("allocopt.allocation.cpsat.CpSatAllocator", EverythingToTheFirst)
     out = tmp_path / "meeting.json"
     monkeypatch.setattr("sys.argv", ["allocopt", "allocate", str(EXAMPLES / "team.yaml"),
                                      "--format", "json", "--out", str(out)])
