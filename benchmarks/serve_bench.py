@@ -8,8 +8,9 @@ Run from the repository root::
 Two real `allocopt serve` processes on the loopback, side by side: the shipped
 example team (10 workers, 12 waiting households) as the baseline, and a seeded
 service of 200 workers with 1,000 waiting households (the allocation benchmark's
-"service fits" instance written to files). For each it prints the start-up time
-(reading, scoring, the optimiser's first run with a 10 s limit, explanations),
+"service fits" instance, benchmarks/allocation_instances.py, written to files).
+For each it prints the start-up time (reading, scoring, the optimiser's first run
+with a 10 s limit, explanations),
 the time to fetch the whole board page (median and worst of repeated GETs, and
 its size), and the preview's latency at 20 concurrent clients (each with its own
 keep-alive connection, asking for random household and worker pairs): median,
@@ -36,12 +37,31 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx2
-from allocate_bench import make_instance, write_team_files  # the instances beside this script
+import yaml
+from allocation_instances import ON, Instance, make_instance  # the instances beside this script
+
+from allocopt.domain import Caseload
+from allocopt.io.caseload_writer import write_caseload
 
 ROOT = Path(__file__).resolve().parents[1]
 SERVE = "from allocopt.cli import main; main()"
 BOARD_TARGET_S = 1.0
 PREVIEW_P95_TARGET_S = 0.100
+
+
+def write_team_files(inst: Instance, folder: Path) -> Path:
+    """The instance as a team file, caseload, waiting list and policy (its exclusions)."""
+    workers = [w.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
+               for w in inst.team.workers]
+    exclusions = [e.model_dump(mode="json") for e in inst.problem.policy.exclusions]
+    (folder / "policy.yaml").write_text(yaml.safe_dump({"exclusions": exclusions}))
+    data = {"team": {"id": inst.team.id, "type": inst.team.type.value},
+            "scheme": "tower-hamlets", "as_of": ON.isoformat(), "caseload": "caseload.csv",
+            "waiting": "waiting.csv", "policy": "policy.yaml", "workers": workers}
+    (folder / "team.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
+    write_caseload(inst.caseload, folder / "caseload.csv")
+    write_caseload(Caseload(households=inst.waiting), folder / "waiting.csv")
+    return folder / "team.yaml"
 
 
 def _free_port() -> int:
