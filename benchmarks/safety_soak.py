@@ -92,14 +92,14 @@ def main() -> int:
           f"({os.cpu_count()} cores)")
     print()
     print("breaches found by the validator, by rule (columns) and engine (rows); all must be 0")
-    short = [r[:12] for r in rules]
-    print(f"{'engine':<{width}}  " + " ".join(f"{s:>12}" for s in short) + f" {'total':>7}")
+    col = max(len(r) for r in rules)
+    print(f"{'engine':<{width}}  " + " ".join(f"{r:>{col}}" for r in rules) + f" {'total':>7}")
     total = 0
     for name in ENGINE_NAMES:
         t = tally[name]
         row = [t[f"breach {r}"] for r in rules]
         total += sum(row)
-        print(f"{name:<{width}}  " + " ".join(f"{n:>12}" for n in row) + f" {sum(row):>7}")
+        print(f"{name:<{width}}  " + " ".join(f"{n:>{col}}" for n in row) + f" {sum(row):>7}")
     print()
     print("what each engine decided")
     print(f"{'engine':<{width}}  {'meetings':>9} {'decided':>9} {'infeasible':>10} "
