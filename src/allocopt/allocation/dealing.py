@@ -15,6 +15,8 @@ A 1,000 x 5,000 deal takes about a second.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import numpy.typing as npt
@@ -35,6 +37,43 @@ IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 
 
+@dataclass(frozen=True)
+class _Fixed:
+    """What every deal of a problem starts from (worked out once per problem: a meeting
+    deals several times, for greedy, the packings and the heuristics)."""
+
+    static_leads: list[tuple[int, ...]]
+    static_seconds: list[tuple[int, ...]]
+    arrays: dict[tuple[int, ...], IntArray]
+    """Allowed workers as arrays, by their tuple (shared: they never change)."""
+    load: IntArray
+    benchmark: IntArray
+    ceiling_list: list[int]
+    ceiling: IntArray
+    """The load-only rows (the band ceiling) by arithmetic, for every worker at once."""
+    special: npt.NDArray[np.bool_]
+    """Workers whose other rows need a look (count caps, the student limit, ...)."""
+    rank: IntArray
+    """Each worker's place in id order: ties broken by id without comparing strings."""
+
+
+def _fixed(ex: ExactProblem) -> _Fixed:
+    known = ex.derived.get("dealing")
+    if known is None:
+        n = len(ex.workers)
+        allowed = allowed_workers(ex)
+        ceiling = [c if c is not None else NO_CEILING for c in load_ceilings(ex)]
+        by_id = sorted(range(n), key=lambda w: ex.workers[w].id)
+        rank = np.empty(n, dtype=np.int64)
+        rank[by_id] = np.arange(n)
+        known = ex.derived["dealing"] = _Fixed(
+            [leads for leads, _ in allowed], [seconds for _, seconds in allowed], {},
+            np.array(ex.load, dtype=np.int64), np.array(ex.benchmark, dtype=np.int64),
+            ceiling, np.array(ceiling, dtype=np.int64),
+            np.array([bool(rows) for rows in other_limits(ex)], dtype=bool), rank)
+    return cast(_Fixed, known)
+
+
 class Dealer:
     """A deal in progress: what each worker has taken and who may take what."""
 
@@ -43,22 +82,17 @@ class Dealer:
         n = len(ex.workers)
         self.taken = [Taken() for _ in range(n)]
         self.chosen: list[tuple[int, int, RoleName]] = []
-        allowed = allowed_workers(ex)
-        self.static_leads: list[tuple[int, ...]] = [leads for leads, _ in allowed]
-        self.static_seconds: list[tuple[int, ...]] = [seconds for _, seconds in allowed]
-        self._arrays: dict[tuple[int, ...], IntArray] = {}
-        self.load = np.array(ex.load, dtype=np.int64)
-        self.benchmark = np.array(ex.benchmark, dtype=np.int64)
+        fixed = _fixed(ex)
+        self.static_leads = fixed.static_leads
+        self.static_seconds = fixed.static_seconds
+        self._arrays = fixed.arrays
+        self.load = fixed.load
+        self.benchmark = fixed.benchmark
         self.added = np.zeros(n, dtype=np.int64)
-        # the load-only rows (the band ceiling) by arithmetic, for every worker at once
-        self._ceiling = [c if c is not None else NO_CEILING for c in load_ceilings(ex)]
-        self.ceiling = np.array(self._ceiling, dtype=np.int64)
-        # workers whose other rows need a look (count caps, the student limit, ...)
-        self.special = np.array([bool(rows) for rows in other_limits(ex)], dtype=bool)
-        # each worker's place in id order: ties broken by id without comparing strings
-        by_id = sorted(range(n), key=lambda w: ex.workers[w].id)
-        self.rank = np.empty(n, dtype=np.int64)
-        self.rank[by_id] = np.arange(n)
+        self._ceiling = fixed.ceiling_list
+        self.ceiling = fixed.ceiling
+        self.special = fixed.special
+        self.rank = fixed.rank
 
     # ------------------------------------------------------------- state
 

@@ -21,8 +21,7 @@ from fractions import Fraction
 import numpy as np
 
 from allocopt.allocation.dealing import NO_CEILING, Dealer
-from allocopt.allocation.exact import ExactProblem, pct_units, to_assignments
-from allocopt.allocation.objective import spread
+from allocopt.allocation.exact import PCT_UNITS, ExactProblem, pct_units, to_assignments
 from allocopt.allocation.problem import Assignment, RoleName
 from allocopt.allocation.rule_checks import (
     allowed,
@@ -230,7 +229,9 @@ def balance_search(ex: ExactProblem, assignments: tuple[Assignment, ...],
 
 class _Balance:
     """The state of :func:`improve_balance`: who leads what, each worker's new load, and
-    the terms of levels 2 and 3 per worker (updated by moves, not recounted)."""
+    the terms of levels 2, 3 and 4 per worker (updated by moves, not recounted: moves
+    keep the team's total load, so its load % and each other worker's spread term stay
+    as they are)."""
 
     def __init__(self, ex: ExactProblem, assignments: tuple[Assignment, ...]) -> None:
         self.ex = ex
@@ -257,6 +258,14 @@ class _Balance:
         self.fixed = {h for h, _ in required(ex)}
         self.amber = [0] * n
         self.pct = [0] * n
+        self.in_team = [False] * n
+        for w in ex.team:
+            self.in_team[w] = True
+        self.sb = sum(ex.benchmark[w] for w in ex.team)
+        self.sl = sum(ex.load[w] + self.added[w] for w in ex.team)
+        self.share = [0] * n
+        """Each worker's term of the spread (load % above the team's, hundredths)."""
+        self.spread = 0
         for w in range(n):
             self._terms(w)
 
@@ -265,6 +274,13 @@ class _Balance:
         top = ex.acceptable_max[w]
         self.amber[w] = int(extra > 0 and top is not None and ex.load[w] + extra > top)
         self.pct[w] = pct_units(ex.load[w] + extra, ex.benchmark[w]) if extra > 0 else 0
+        if self.in_team[w]:
+            # objective.spread's term, with the team's totals that moves keep
+            b = ex.benchmark[w]
+            above = PCT_UNITS * ((ex.load[w] + extra) * self.sb - b * self.sl)
+            term = -(-above // (b * self.sb)) if above > 0 else 0
+            self.spread += term - self.share[w]
+            self.share[w] = term
 
     def may_lead(self, w: int, h: int, extra: int = 0) -> bool:
         """allowed(), with `extra` new load already given back by `w`: the static rules
@@ -292,7 +308,7 @@ class _Balance:
         self.lead_of[h] = dst
 
     def key(self) -> tuple[int, int, int]:
-        return (sum(self.amber), self.top(), spread(self.ex, self.added))
+        return (sum(self.amber), self.top(), self.spread)
 
     def top(self) -> int:
         """Level 3: the team's highest load % (before, or of a worker given work)."""
@@ -303,7 +319,7 @@ class _Balance:
         head = (sum(self.amber), self.top())
         if head > current[:2]:
             return None
-        new = (*head, spread(self.ex, self.added))
+        new = (*head, self.spread)
         return new if new < current else None
 
     def _fullest_first(self) -> Callable[[int], float | Fraction]:

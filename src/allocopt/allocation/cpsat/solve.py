@@ -43,12 +43,13 @@ GAP_FROM = 100_000
 """Models with this many variables and more end the spread stage within SPREAD_GAP of its
 bound: at 1,000 x 5,000 a proof of the last hundredths takes minutes."""
 
-SMALL_WORK = 0.5
+SMALL_WORK = 0.25
 """CP-SAT's deterministic time (its own measure of work, the same on any machine) a solve
-of a small model may use. On the team scenario's meetings (511 solves of five
-replications) every proof took at most 0.06; one days-waited solve found its best
-allocation at 0.06 and then searched 1.76 (2.7 s) without finding better or proving it,
-half the CP-SAT policy's time in those replications."""
+of a small model may use. On the simulator's meetings (1,612 solves: five replications of
+the team scenario, one of the 250-post service) every proof took at most 0.10; one
+days-waited solve found its best allocation at 0.06 and then searched 1.76 (2.7 s)
+without finding better or proving it, half the CP-SAT policy's time in those five
+replications."""
 
 PRESOLVE_FROM = 1_000
 """Models with fewer integer variables than this are solved without CP-SAT's presolve."""
