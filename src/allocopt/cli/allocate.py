@@ -4,30 +4,16 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from allocopt.allocation.explain import explain, recommend
-from allocopt.allocation.gate import gated_allocation
-from allocopt.allocation.greedy import GreedyAllocator
-from allocopt.allocation.problem import Allocator
 from allocopt.cli import app
 from allocopt.cli.options import Solver, output_format, parse_date, people_console, refuse_inputs
 from allocopt.errors import InputError
-from allocopt.io.allocation_export import meeting_csv, meeting_json, rebalance_json, recommend_json
-from allocopt.io.atomic import write_bytes, write_text
-from allocopt.io.inputs import load_inputs
-from allocopt.io.meeting import MeetingInputs, load_meeting, read_meeting_policy
-from allocopt.io.policy_file import check_policy
-from allocopt.report.allocation_view import (
-    meeting_renderables,
-    rebalance_minutes,
-    rebalance_renderables,
-    recommend_table,
-)
-from allocopt.report.minutes import minutes_from_outcome, minutes_html, minutes_markdown
-from allocopt.report.safe_text import printable
+
+if TYPE_CHECKING:
+    from allocopt.io.meeting import MeetingInputs
 
 
 class MeetingFormat(StrEnum):
@@ -57,6 +43,8 @@ OutOpt = Annotated[Path | None, typer.Option(
 
 def _meeting(team: Path, waiting: Path | None, policy: Path | None, scheme: str | None,
              date: str | None, time_limit: float | None, out: Path | None) -> MeetingInputs:
+    from allocopt.io.meeting import load_meeting
+
     meeting = load_meeting(team, waiting, policy, scheme, parse_date(date), time_limit)
     if out is not None:
         refuse_inputs(out, [*meeting.inputs.files, policy or meeting.inputs.team.policy])
@@ -64,6 +52,9 @@ def _meeting(team: Path, waiting: Path | None, policy: Path | None, scheme: str 
 
 
 def _emit(text: str, out: Path | None) -> None:
+    from allocopt.io.atomic import write_text
+    from allocopt.report.safe_text import printable
+
     if out is not None:
         write_text(out, text)
         typer.echo(printable(f"wrote {out}"))
@@ -87,6 +78,15 @@ def allocate(
     scheme: SchemeOpt = None,
 ) -> None:
     """Suggest who takes each waiting household, say why, and say what cannot be allocated."""
+    from allocopt.allocation.explain import explain
+    from allocopt.allocation.gate import gated_allocation
+    from allocopt.allocation.greedy import GreedyAllocator
+    from allocopt.allocation.problem import Allocator
+    from allocopt.io.allocation_export import meeting_csv, meeting_json
+    from allocopt.io.atomic import write_bytes
+    from allocopt.report.allocation_view import meeting_renderables
+    from allocopt.report.minutes import minutes_from_outcome, minutes_html, minutes_markdown
+
     fmt = output_format(out, format, list(MeetingFormat))
     if fmt == "xlsx" and out is None:
         raise InputError(None, "a workbook needs a file", field="--format", found="xlsx",
@@ -140,6 +140,10 @@ def recommend_case(
     scheme: SchemeOpt = None,
 ) -> None:
     """Rank every worker for one waiting household, eligible or not, with the reason."""
+    from allocopt.allocation.explain import recommend
+    from allocopt.io.allocation_export import recommend_json
+    from allocopt.report.allocation_view import recommend_table
+
     fmt = output_format(out, format, list(RecommendFormat))
     meeting = _meeting(team, waiting, policy, scheme, date, None, out)
     ids = [h.id for h in meeting.problem.households]
@@ -172,6 +176,12 @@ def rebalance(
     scheme: SchemeOpt = None,
 ) -> None:
     """The fewest transfers that bring every worker out of red (then amber): the written plan."""
+    from allocopt.io.allocation_export import rebalance_json
+    from allocopt.io.inputs import load_inputs
+    from allocopt.io.meeting import read_meeting_policy
+    from allocopt.io.policy_file import check_policy
+    from allocopt.report.allocation_view import rebalance_minutes, rebalance_renderables
+
     fmt = output_format(out, format, list(RebalanceFormat))
     inputs = load_inputs(team, scheme, parse_date(date))
     chosen, source = read_meeting_policy(inputs, policy)

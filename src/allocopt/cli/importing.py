@@ -5,19 +5,17 @@ from __future__ import annotations
 import os
 from datetime import date as Date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from allocopt.cli import app
 from allocopt.cli.options import parse_date, people_console
 from allocopt.domain import TeamType
-from allocopt.io.atomic import write_text
-from allocopt.io.extracts.build import ImportOptions, ImportResult, run_import
-from allocopt.io.extracts.settings import settings_yaml
-from allocopt.io.schemes import DEFAULT_SCHEME, load_scheme, scheme_path, shipped_names
-from allocopt.report.import_view import import_view
-from allocopt.schemes.model import Scheme
+
+if TYPE_CHECKING:
+    from allocopt.io.extracts.build import ImportResult
+    from allocopt.schemes.model import Scheme
 
 import_app = typer.Typer(
     help="Read an Ofsted Annex A workbook or a Standard Safeguarding Dataset extract into "
@@ -55,6 +53,8 @@ ForceOpt = Annotated[bool, typer.Option(
 def _scheme(value: str | None, out: Path) -> tuple[str | None, Scheme]:
     """The scheme as the team file names it (a local file relative to the output folder),
     and the scheme itself, checked now."""
+    from allocopt.io.schemes import DEFAULT_SCHEME, load_scheme, scheme_path, shipped_names
+
     if value is None:
         return None, load_scheme(DEFAULT_SCHEME)
     scheme = load_scheme(value)
@@ -66,6 +66,9 @@ def _scheme(value: str | None, out: Path) -> tuple[str | None, Scheme]:
 def _run(kind: str, source: Path, roster: Path | None, overrides: Path | None, team: str | None,
          team_id: str | None, team_type: TeamType, scheme: str | None, settings: Path | None,
          date: str | None, out: Path, show_names: bool, force: bool) -> ImportResult:
+    from allocopt.io.extracts.build import ImportOptions, run_import
+    from allocopt.report.import_view import import_view
+
     on = parse_date(date) or Date.today()
     named, chosen = _scheme(scheme, out)
     options = ImportOptions(on=on, team=team, team_id=team_id, team_type=team_type,
@@ -126,5 +129,8 @@ def settings_file(
     out: Annotated[Path, typer.Argument(help="Where to write the settings (.yaml).")],
 ) -> None:
     """Write the default import settings to copy and edit (codes, roles, places)."""
+    from allocopt.io.atomic import write_text
+    from allocopt.io.extracts.settings import settings_yaml
+
     write_text(out, settings_yaml())
     typer.echo(f"wrote {out}")

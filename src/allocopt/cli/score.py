@@ -7,17 +7,9 @@ from typing import Annotated
 
 import typer
 
-from allocopt.board import score_team
 from allocopt.cli import app
 from allocopt.cli.options import Format, output_format, parse_date, people_console, refuse_inputs
 from allocopt.errors import InputError
-from allocopt.io.atomic import write_bytes, write_text
-from allocopt.io.board_export import board_csv, board_json
-from allocopt.io.inputs import load_inputs
-from allocopt.io.schemes import load_scheme, shipped_names
-from allocopt.io.tables import without_cycle_collection
-from allocopt.io.template import write_template
-from allocopt.report.terminal import explain_view, print_board, schemes_table
 
 TeamArg = Annotated[Path, typer.Argument(help="Team file (YAML or JSON) naming its caseload.")]
 SchemeOpt = Annotated[
@@ -54,6 +46,13 @@ def score(
         "--out", "-o", help="Write to this file; its extension says what to write.")] = None,
 ) -> None:
     """Score every worker: load against benchmark, RAG band and the action it requires."""
+    from allocopt.board import score_team
+    from allocopt.io.atomic import write_bytes, write_text
+    from allocopt.io.board_export import board_csv, board_json
+    from allocopt.io.inputs import load_inputs
+    from allocopt.io.tables import without_cycle_collection
+    from allocopt.report.terminal import print_board
+
     fmt = output_format(out, format, list(Format))
     if fmt == "xlsx" and out is None:
         raise InputError(None, "a workbook needs a file", field="--format", found="xlsx",
@@ -89,6 +88,10 @@ def explain(
     caseload: CaseloadOpt = None,
 ) -> None:
     """One worker's case-by-case breakdown: every column, the rule behind it, and the total."""
+    from allocopt.board import score_team
+    from allocopt.io.inputs import load_inputs
+    from allocopt.report.terminal import explain_view
+
     inputs = load_inputs(team, scheme, parse_date(date), caseload)
     board = score_team(inputs.scheme, inputs.team.team, inputs.board_caseload, inputs.on)
     try:
@@ -103,6 +106,9 @@ def explain(
 @app.command()
 def schemes() -> None:
     """List the shipped weighting schemes."""
+    from allocopt.io.schemes import load_scheme, shipped_names
+    from allocopt.report.terminal import schemes_table
+
     people_console().print(schemes_table([load_scheme(n) for n in shipped_names()]))
     typer.echo("Copy one with `allocopt scheme-file NAME OUT.yaml`, edit it, pass it with --scheme.")
 
@@ -114,6 +120,7 @@ def scheme_file(
     force: ForceOpt = False,
 ) -> None:
     """Copy a shipped scheme file so your authority can edit it."""
+    from allocopt.io.atomic import write_text
     from allocopt.io.schemes import scheme_path
 
     _refuse_overwrite(out, force)
@@ -131,6 +138,8 @@ def template(
     force: ForceOpt = False,
 ) -> None:
     """Write a blank caseload sheet (.csv/.xlsx), team file (.yaml) or team workbook to fill in."""
+    from allocopt.io.template import write_template
+
     _refuse_overwrite(out, force)
     write_template(out, team)
     typer.echo(f"wrote {out}")

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich import box
-from rich.table import Table
 
 from allocopt.cli import app
 from allocopt.cli.options import (
@@ -23,19 +21,11 @@ from allocopt.cli.options import (
     solver_name,
     write_folder,
 )
-from allocopt.io.atomic import check_output_folder
-from allocopt.io.scenario_file import load_scenario
-from allocopt.io.simulation_export import write_results
-from allocopt.report.values import format_value
-from allocopt.simulation.records import (
-    Aggregate,
-    MetricStats,
-    TierWaits,
-    aggregate,
-    waits_by_tier,
-)
-from allocopt.simulation.runner import run_task, tasks
-from allocopt.whatif.parallel import run_tasks
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from allocopt.simulation.records import Aggregate, TierWaits
 
 HEADLINE = (
     "load_pct_mean", "load_pct_max", "red_share_mean", "red_time_share", "amber_time_share",
@@ -48,6 +38,12 @@ HEADLINE = (
 
 def summary_view(agg: Aggregate) -> Table:
     """The headline metrics across replications: P10, median, P90."""
+    from rich import box
+    from rich.table import Table
+
+    from allocopt.report.values import format_value
+    from allocopt.simulation.records import MetricStats
+
     title = (f"{agg.scenario}: {agg.runs} runs of {agg.weeks} weeks, {agg.policy} policy, "
              f"seed {agg.seed}")
     t = Table(title=title, box=box.SIMPLE_HEAVY, title_justify="left", pad_edge=False)
@@ -63,6 +59,11 @@ def summary_view(agg: Aggregate) -> Table:
 
 def waits_view(waits: list[TierWaits], runs: int) -> Table:
     """Time from waiting to allocation, by priority tier, over all runs."""
+    from rich import box
+    from rich.table import Table
+
+    from allocopt.report.values import format_value
+
     t = Table(title="Time to allocation by priority (all runs)", box=box.SIMPLE_HEAVY,
               title_justify="left", pad_edge=False)
     t.add_column("Tier", no_wrap=True)
@@ -88,6 +89,13 @@ def simulate(
     scheduler: SchedulerOpt = None,
 ) -> None:
     """Project caseloads, waiting lists and RAG bands under a scenario, over many runs."""
+    from allocopt.io.atomic import check_output_folder
+    from allocopt.io.scenario_file import load_scenario
+    from allocopt.io.simulation_export import write_results
+    from allocopt.simulation.records import aggregate, waits_by_tier
+    from allocopt.simulation.runner import run_task, tasks
+    from allocopt.whatif.parallel import run_tasks
+
     jobs = check_runs(runs, seed, jobs)
     if out is not None:
         check_output_folder(out, "simulate", inputs=[scenario])  # before the runs, not after

@@ -13,9 +13,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich import box
-from rich.table import Table
-from rich.text import Text
 
 from allocopt.cli import app
 from allocopt.cli.options import (
@@ -35,30 +32,14 @@ from allocopt.cli.options import (
     write_folder,
 )
 from allocopt.errors import InputError
-from allocopt.io.atomic import check_output_folder, write_bytes, write_text
-from allocopt.io.scenario_file import load_scenario
-from allocopt.io.whatif_export import (
-    comparison_tables,
-    intake_tables,
-    sweep_tables,
-    write_tables,
-)
-from allocopt.report.labels import (
-    long_date,
-    metric_label,
-    scenario_label,
-    setting_label,
-    setting_value,
-    short_metric_label,
-)
-from allocopt.report.safe_text import printable
-from allocopt.report.values import format_difference, format_value
-from allocopt.simulation.scenario import Scenario
-from allocopt.whatif.compare import KEY_METRICS, Comparison, compare
-from allocopt.whatif.intake import DEFAULT_TARGETS, IntakePlan, parse_target, plan_intake
-from allocopt.whatif.parallel import TaskPool
-from allocopt.whatif.runs import METRIC_BY_NAME
-from allocopt.whatif.sweep import SWEEP_METRICS, Sweep, parse_parameter, sweep
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from allocopt.simulation.scenario import Scenario
+    from allocopt.whatif.compare import Comparison
+    from allocopt.whatif.intake import IntakePlan
+    from allocopt.whatif.sweep import Sweep
 
 if TYPE_CHECKING:
     from allocopt.simulation.records import Table as RecordsTable
@@ -82,6 +63,8 @@ CutTeamOpt = Annotated[str | None, typer.Option(
 def with_cuts(scenario: Scenario, cuts: Sequence[int] | None, dates: Sequence[str] | None,
               team: str | None = None) -> tuple[Scenario, list[str]]:
     """The scenario with each ``--cut N --at DATE`` applied; and the cuts in words."""
+    from allocopt.report.labels import long_date
+
     cuts, dates = list(cuts or []), list(dates or [])
     if len(cuts) != len(dates):
         raise InputError(None, "each --cut needs its --at date", found=f"{len(cuts)} --cut, "
@@ -99,6 +82,8 @@ def with_cuts(scenario: Scenario, cuts: Sequence[int] | None, dates: Sequence[st
 
 def set_words(settings: Sequence[str]) -> list[str]:
     """``--set referrals.rate=46`` in words: ``households referred a week at 46``."""
+    from allocopt.report.labels import setting_label, setting_value
+
     out = []
     for text in settings:
         path, _, value = text.partition("=")
@@ -113,6 +98,8 @@ def set_words(settings: Sequence[str]) -> list[str]:
 
 
 def _load(path: Path, weeks: int | None) -> Scenario:
+    from allocopt.io.scenario_file import load_scenario
+
     scenario = load_scenario(path)
     return scenario.with_overrides({"weeks": weeks}, "--weeks") if weeks is not None else scenario
 
@@ -126,6 +113,8 @@ def _check_report(path: Path | None) -> None:
 def _check_outputs(out: Path | None, report: Path | None, command: str,
                    inputs: Sequence[Path]) -> None:
     """Refuse, before any run, outputs that would replace inputs or a folder of other files."""
+    from allocopt.io.atomic import check_output_folder
+
     if out is not None:
         check_output_folder(out, command, inputs=inputs)
     if report is not None:
@@ -133,6 +122,9 @@ def _check_outputs(out: Path | None, report: Path | None, command: str,
 
 
 def _write_report(path: Path | None, page: Callable[[], str]) -> None:
+    from allocopt.io.atomic import write_text
+    from allocopt.report.safe_text import printable
+
     if path is not None:
         write_text(path, page())
         typer.echo(printable(f"wrote the report to {path}"))
@@ -141,6 +133,9 @@ def _write_report(path: Path | None, page: Callable[[], str]) -> None:
 def _write_out(out: Path | None, command: str, inputs: Sequence[Path],
                tables: dict[str, RecordsTable], figures: dict[str, object]) -> None:
     """The tables (CSV) and plots (PNG) as the folder `out`, written whole."""
+    from allocopt.io.atomic import write_bytes
+    from allocopt.io.whatif_export import write_tables
+
     if out is None:
         return
     from allocopt.report.html import figure_png
@@ -158,9 +153,16 @@ def _write_out(out: Path | None, command: str, inputs: Sequence[Path],
 # ------------------------------------------------------------------ compare
 
 
-def comparison_view(c: Comparison, k: int, metrics: Sequence[str] = KEY_METRICS) -> Table:
-    """Other scenario `k` against the base: means, the paired difference and its CI."""
+def comparison_view(c: Comparison, k: int, metrics: Sequence[str] | None = None) -> Table:
+    """Other scenario `k` against the base: means, the paired difference and its CI
+    (`metrics`: the key outcomes unless given)."""
+    from rich import box
+    from rich.table import Table
+
+    from allocopt.report.labels import scenario_label
+    from allocopt.report.values import format_difference, format_value
     from allocopt.report.whatif_report import format_interval
+    from allocopt.whatif.compare import KEY_METRICS
 
     other = c.others[k]
     t = Table(title=f"{scenario_label(other.label)} compared with {scenario_label(c.base.label)}"
@@ -170,7 +172,7 @@ def comparison_view(c: Comparison, k: int, metrics: Sequence[str] = KEY_METRICS)
     for name in ("Base", "What if", "Difference", "95% CI", "Verdict"):
         t.add_column(name, justify="right", no_wrap=True)
     styles = {"worse": "bold red", "better": "green"}
-    for name in metrics:
+    for name in metrics or KEY_METRICS:
         d = c.difference(k, name)
         t.add_row(d.label, format_value(d.base, d.unit), format_value(d.other, d.unit),
                   format_difference(d.mean, d.unit), format_interval(d), d.verdict,
@@ -200,6 +202,10 @@ def compare_command(
     question: QuestionOpt = None,
 ) -> None:
     """Compare scenarios run with the same referrals: differences with confidence intervals."""
+    from allocopt.io.whatif_export import comparison_tables
+    from allocopt.whatif.compare import compare
+    from allocopt.whatif.parallel import TaskPool
+
     jobs = check_runs(runs, seed, jobs, least_runs=2)
     _check_report(report)
     inputs = [base, *(others or [])]
@@ -245,8 +251,23 @@ def compare_command(
 # -------------------------------------------------------------------- sweep
 
 
-def sweep_view(s: Sweep, metrics: Sequence[str] = SWEEP_METRICS) -> Table:
-    """The median run at each point, for the headline outcomes."""
+def sweep_view(s: Sweep, metrics: Sequence[str] | None = None) -> Table:
+    """The median run at each point, for the headline outcomes (`metrics`, if given)."""
+    from rich import box
+    from rich.table import Table
+
+    from allocopt.report.labels import (
+        metric_label,
+        scenario_label,
+        setting_label,
+        short_metric_label,
+    )
+    from allocopt.report.values import format_value
+    from allocopt.whatif.runs import METRIC_BY_NAME
+    from allocopt.whatif.sweep import SWEEP_METRICS
+
+    metrics = list(metrics or SWEEP_METRICS)
+
     notes = "; ".join(f"{short_metric_label(m)}: {metric_label(m)}" for m in metrics)
     t = Table(title=f"{scenario_label(s.base.name)}: median of {s.runs} runs at each point "
                     f"(seed {s.seed})", caption=notes, caption_justify="left",
@@ -281,6 +302,10 @@ def sweep_command(
     question: QuestionOpt = None,
 ) -> None:
     """Run a scenario over a range of one or two settings; each outcome against the setting."""
+    from allocopt.io.whatif_export import sweep_tables
+    from allocopt.whatif.parallel import TaskPool
+    from allocopt.whatif.sweep import parse_parameter, sweep
+
     jobs = check_runs(runs, seed, jobs)
     _check_report(report)
     _check_outputs(out, report, "sweep", [scenario])
@@ -308,6 +333,14 @@ def sweep_command(
 
 def intake_view(plan: IntakePlan) -> Table:
     """The curve searched: each size tried, each target's value, met or missed."""
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    from allocopt.report.labels import scenario_label
+    from allocopt.report.values import format_value
+    from allocopt.whatif.runs import METRIC_BY_NAME
+
     t = Table(title=f"{scenario_label(plan.base.name)}: NQSW intake sizes searched "
                     f"({plan.runs} runs each, seed {plan.seed})", box=box.SIMPLE_HEAVY, title_justify="left",
               pad_edge=False)
@@ -363,6 +396,12 @@ def plan_intake_command(
     question: QuestionOpt = None,
 ) -> None:
     """Find the smallest NQSW intake that meets the service's targets."""
+    from rich.text import Text
+
+    from allocopt.io.whatif_export import intake_tables
+    from allocopt.whatif.intake import DEFAULT_TARGETS, parse_target, plan_intake
+    from allocopt.whatif.parallel import TaskPool
+
     jobs = check_runs(runs, seed, jobs)
     _check_report(report)
     _check_outputs(out, report, "plan-intake", [scenario])

@@ -160,13 +160,17 @@ def priority_stages(cm: CountModel) -> list[tuple[int | None, cp_model.LinearExp
 def _priority_bound(cm: CountModel, tier: int | None) -> Callable[[Candidate], int | None]:
     """The LP bound on priority (tier by tier, see :mod:`.bounds.priority_lp`) for the
     incumbent."""
-    from allocopt.allocation.cpsat.bounds.priority_lp import PriorityBound, priority_bound
-
     def bound(c: Candidate) -> int | None:
-        if cm.size < SMALL_MODEL and c.objective.placed != tuple(tier_sizes(cm.ex)):
+        sizes = tuple(tier_sizes(cm.ex))
+        if c.objective.placed == sizes:
+            # everybody placed: nothing to bound, no LP to build
+            return _priority_value(tier_weights(cm.ex), tier)(c.objective)
+        if cm.size < SMALL_MODEL:
             # On small models the LP rarely settles the stage (15 of 206 of the
             # simulator's meetings); a search proves those for less than the LPs cost.
             return None
+        from allocopt.allocation.cpsat.bounds.priority_lp import PriorityBound, priority_bound
+
         key = ("priority", c.objective.placed, None)
         found = cm.memo.get(key)
         if found is None:
