@@ -37,6 +37,18 @@ def test_staff_cost_is_workers_in_post_at_their_yearly_cost() -> None:
         run_replication(no_costs, 1, 0).summary["staff_cost_per_year"]  # NaN
 
 
+def test_part_time_workers_cost_their_share_by_fte() -> None:
+    # ten permanent workers on 18.5 of 37 hours: five full-time salaries a year
+    half = TEAM.with_overrides({
+        "workforce.turnover": 0, "workforce.vacancy_rate": 0, "workforce.agency_share": 0,
+        "workforce.absence.sickness": 0,
+        "workforce.staff": [{"share": 1.0, "months": [36, 240], "hours": 18.5}],
+        "costs": {"permanent": 50000, "agency": 90000, "nqsw": 45000}})
+    result = run_replication(half, 1, 0)
+    assert all(r.fte == pytest.approx(5.0) for r in result.week_rows if r.team == "ALL")
+    assert result.summary["staff_cost_per_year"] == pytest.approx(5 * 50000)
+
+
 def test_posts_cut_are_counted_by_who_held_them() -> None:
     # 3 of 10 posts vacant (none covered) and a cut of 5 in the first week: 3 vacant, 2 filled
     cut = TEAM.with_overrides({

@@ -1414,7 +1414,7 @@ class Service:
         replication, bands = self.replication, self.bands
         for team in self.teams:
             in_band = [0] * len(bands)
-            fte = load = bench = 0.0
+            fte = load = bench = agency_fte = nqsw_fte = 0.0
             children = households = agency = nqsw = 0
             by_status = dict.fromkeys((Status.CIN, Status.CP, Status.CLA), 0)
             for w in team.workers:
@@ -1429,6 +1429,8 @@ class Service:
                 households += len(w.households)
                 agency += w.agency
                 nqsw += w.nqsw
+                agency_fte += w.fte if w.agency else 0.0
+                nqsw_fte += w.fte if w.nqsw and not w.agency else 0.0
                 self.worker_weeks.append(WorkerWeekRow(
                     replication, week, w.id, team.id, _finite(load_pct(total, w.benchmark)),
                     bands[w.band], w.months_on(on), w.nqsw, w.agency, len(w.households),
@@ -1448,7 +1450,8 @@ class Service:
                 children, round(children / fte, 6) if fte else 0.0, len(team.waiting), high,
                 min(duty, cover.households) if cover else 0, c["referrals"], c["allocations"],
                 c["closures"], c["leavers"], c["starters"], c["escalations"], waiting_children,
-                by_status[Status.CIN], by_status[Status.CP], by_status[Status.CLA]))
+                by_status[Status.CIN], by_status[Status.CP], by_status[Status.CLA],
+                round(agency_fte, 6), round(nqsw_fte, 6)))
             team.counters = dict.fromkeys(team.counters, 0)
         self.week_rows.extend(rows)
         self.week_rows.append(_service_row(self.replication, week, on, rows))
@@ -1547,4 +1550,5 @@ def _service_row(replication: int, week: int, on: date, rows: list[WeekRow]) -> 
         sum(r.leavers for r in rows), sum(r.starters for r in rows),
         sum(r.escalations for r in rows), sum(r.children_waiting for r in rows),
         sum(r.children_cin for r in rows), sum(r.children_cp for r in rows),
-        sum(r.children_cla for r in rows))
+        sum(r.children_cla for r in rows), round(sum(r.agency_fte for r in rows), 6),
+        round(sum(r.nqsw_fte for r in rows), 6))

@@ -63,6 +63,8 @@ class WeekRow:
     children_cin: int = 0
     children_cp: int = 0
     children_cla: int = 0
+    agency_fte: float = 0.0
+    nqsw_fte: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,8 +265,8 @@ def summarise(
 ) -> dict[str, float]:
     """The summary metrics of one replication (see :data:`METRICS`).
 
-    `annual_costs` are a year's cost of a permanent worker, an agency worker and
-    an NQSW in post; without them the staff cost is not measured (NaN). `bands` are
+    `annual_costs` are a year's cost of a full-time permanent worker, agency worker and
+    NQSW in post, counted by FTE; without them the staff cost is not measured (NaN). `bands` are
     the scheme's RAG band names, lowest first.
     """
     red_at, amber_at = band_positions(bands)
@@ -295,8 +297,9 @@ def summarise(
         out["starters"] = sum(r.starters for r in service)
         if annual_costs is not None:
             permanent, agency, nqsw = annual_costs
-            weekly = [((r.workers - r.agency - r.nqsw) * permanent + r.agency * agency
-                       + r.nqsw * nqsw) / WEEKS_A_YEAR for r in service]
+            # by FTE: a half-time worker costs half a post's salary
+            weekly = [((r.fte - r.agency_fte - r.nqsw_fte) * permanent + r.agency_fte * agency
+                       + r.nqsw_fte * nqsw) / WEEKS_A_YEAR for r in service]
             out["staff_cost_per_year"] = _mean(weekly) * WEEKS_A_YEAR
     total_days = sum(w.days for w in workers)
     out["red_time_share"] = (sum(w.days_in[red_at] for w in workers) / total_days

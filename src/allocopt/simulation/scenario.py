@@ -653,7 +653,8 @@ class Initial(ScenarioModel):
 
 
 class Costs(ScenarioModel):
-    """A year's cost of one worker in post, by kind of post (pounds; your own figures).
+    """A year's cost of one full-time worker in post, by kind of post (pounds; your own
+    figures). A part-time worker costs their share, by FTE.
 
     A vacant post costs nothing here; a post covered by an agency worker costs
     the agency rate; an NQSW costs the NQSW rate while newly qualified (their
