@@ -75,7 +75,7 @@ from allocopt.allocation.objective import (  # noqa: E402
 from allocopt.allocation.problem import AllocationProblem, Assignment  # noqa: E402
 from allocopt.capacity import load_pct, rag_band  # noqa: E402
 
-LIMITS = {"team": 10.0, "service": 10.0, "region": 30.0}
+LIMITS = {"team": 10.0, "service": 10.0, "region": 20.0}
 """Time limit (seconds) of the whole call per size; the hard family uses 10 s up to 300
 workers and 30 s at 1,000."""
 METHODS = ("greedy", "allocopt", "reference")

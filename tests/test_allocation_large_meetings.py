@@ -10,6 +10,8 @@
   and heaviest first to the lowest load % after) keep every hard rule, and so does
   dealing the placed households towards the team mean (even_spread.py), which keeps
   the households and the levels before spread;
+- a deal taken back step by step from anywhere (even_spread's exchanges) holds exactly
+  the steps left, and a mark taken after such steps still undoes only what came after;
 - the preference stage on a model of its own ("counts") keeps every level before it.
 """
 
@@ -22,8 +24,9 @@ from allocopt.allocation.cpsat.bounds.count_lp import CountLp
 from allocopt.allocation.cpsat.bounds.facets import spread_facets, spread_term, worker_amounts
 from allocopt.allocation.cpsat.bounds.priority_lp import priority_bound
 from allocopt.allocation.cpsat.solve import solve
+from allocopt.allocation.dealing import Dealer
 from allocopt.allocation.even_spread import even_spread
-from allocopt.allocation.exact import exact_problem
+from allocopt.allocation.exact import exact_problem, to_assignments
 from allocopt.allocation.greedy import GreedyAllocator
 from allocopt.allocation.objective import evaluate, priority_value, worker_totals
 from allocopt.allocation.packing import lowest_after_assignments, tier_subset_assignments
@@ -126,6 +129,42 @@ def test_dealing_towards_the_mean_keeps_the_rules_the_households_and_the_levels(
     assert {a.household_id for a in dealt} == {a.household_id for a in start}
     assert (after.placed, after.waited) == (before.placed, before.waited)
     assert after.amber <= before.amber and after.max_load <= before.max_load
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(meetings(), st.data())
+def test_a_deal_taken_back_from_anywhere_holds_exactly_the_steps_left(
+        p: AllocationProblem, data: st.DataObject) -> None:
+    ex = exact_problem(p)
+    steps = [(ex.household_index[a.household_id], ex.worker_index[a.worker_id], a.role)
+             for a in GreedyAllocator(objective=False).allocate(p).assignments]
+    dealer = Dealer(ex)
+    for step in steps:
+        dealer.record(*step)
+    gone = data.draw(st.lists(st.sampled_from(steps), unique=True)) if steps else []
+    for step in gone:
+        dealer.drop(*step)
+    left = [s for s in steps if s not in gone]
+    fresh = Dealer(ex)
+    for step in left:
+        fresh.record(*step)
+    assert sorted(dealer.chosen) == sorted(left)
+    assert dealer.added.tolist() == fresh.added.tolist()
+    assert dealer.assignments() == to_assignments(ex, left)
+    # a mark after the drops: what is recorded later is undone, nothing before it
+    mark = len(dealer.chosen)
+    for step in gone:
+        dealer.record(*step)
+    if gone:
+        dealer.drop(*gone[0])
+    dealer.undo_to(mark)
+    assert sorted(dealer.chosen) == sorted(left)
+    assert dealer.added.tolist() == fresh.added.tolist()
+    # and every step left can still be taken back
+    for step in reversed(left):
+        dealer.drop(*step)
+    assert dealer.chosen == [] and not dealer.added.any()
 
 
 @settings(max_examples=15, deadline=None,

@@ -82,6 +82,8 @@ class Dealer:
         n = len(ex.workers)
         self.taken = [Taken() for _ in range(n)]
         self.chosen: list[tuple[int, int, RoleName]] = []
+        self._at: dict[tuple[int, int, RoleName], int] = {}
+        """Where each step is in :attr:`chosen` (so that one can be taken back at once)."""
         fixed = _fixed(ex)
         self.static_leads = fixed.static_leads
         self.static_seconds = fixed.static_seconds
@@ -262,8 +264,26 @@ class Dealer:
     def undo_to(self, mark: int) -> None:
         """Take back everything placed after the first `mark` steps of :attr:`chosen`."""
         while len(self.chosen) > mark:
-            h, w, role = self.chosen.pop()
-            self.give_back(h, w, role)
+            step = self.chosen.pop()
+            self._at.pop(step, None)
+            self.give_back(*step)
+
+    def record(self, h: int, w: int, role: RoleName) -> None:
+        """`w` takes `h` in `role` (without checking), as a step of the deal."""
+        self.take(h, w, role)
+        self._at[h, w, role] = len(self.chosen)
+        self.chosen.append((h, w, role))
+
+    def drop(self, h: int, w: int, role: RoleName) -> None:
+        """Take back one step of the deal, wherever it is (the last step takes its place
+        in :attr:`chosen`: the order of the steps does not matter to the deal)."""
+        step = (h, w, role)
+        i = self._at.pop(step)
+        last = self.chosen.pop()
+        if last != step:
+            self.chosen[i] = last
+            self._at[last] = i
+        self.give_back(h, w, role)
 
     def place(self, h: int, w: int) -> bool:
         """Give `h` to `w` as lead, with the least-loaded co-worker if co-worked."""
@@ -275,7 +295,9 @@ class Dealer:
                 self.give_back(h, w, "lead")
                 return False
             self.take(h, second, "secondary")
+            self._at[h, second, "secondary"] = len(self.chosen)
             self.chosen.append((h, second, "secondary"))
+        self._at[h, w, "lead"] = len(self.chosen)
         self.chosen.append((h, w, "lead"))
         return True
 

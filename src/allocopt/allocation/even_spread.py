@@ -28,6 +28,8 @@ CP-SAT's search found a spread 25-60 % above this one in ten seconds.
 from __future__ import annotations
 
 import heapq
+import math
+import time
 
 import numpy as np
 import numpy.typing as npt
@@ -42,11 +44,13 @@ IntArray = npt.NDArray[np.int64]
 
 
 def even_spread(ex: ExactProblem, assignments: tuple[Assignment, ...], top: int,
-                amber: frozenset[int]) -> tuple[Assignment, ...] | None:
+                amber: frozenset[int], deadline: float = math.inf
+                ) -> tuple[Assignment, ...] | None:
     """The lead households of `assignments` dealt again for a low spread (module
     docstring); co-workers and pinned households stay where they are. Nobody given work
     goes above `top` (load %, hundredths), and only the workers in `amber` may go beyond
-    the acceptable band. None if some household finds no place."""
+    the acceptable band. None if some household finds no place, or at `deadline`
+    (perf_counter) before the households are all placed."""
     pins = {h for h, _ in required(ex)}
     keep = [(ex.household_index[a.household_id], ex.worker_index[a.worker_id], a.role)
             for a in assignments]
@@ -57,8 +61,7 @@ def even_spread(ex: ExactProblem, assignments: tuple[Assignment, ...], top: int,
     def base() -> Dealer:
         dealer = Dealer(ex)
         for h, w, role in kept:
-            dealer.take(h, w, role)
-            dealer.chosen.append((h, w, role))
+            dealer.record(h, w, role)
         return dealer
 
     team = list(ex.team)
@@ -85,10 +88,13 @@ def even_spread(ex: ExactProblem, assignments: tuple[Assignment, ...], top: int,
         if dealer.chosen != kept:
             dealer = base()
         left = [h for h in order if not _fill(dealer, h, targets + fixed)]
-        if all(_repair(dealer, h, targets + fixed, limit + fixed, sb, sl)
+        if all(time.perf_counter() < deadline
+               and _repair(dealer, h, targets + fixed, limit + fixed, sb, sl)
                for h in sorted(left, key=lambda h: (-ex.points[h], ex.households[h].id))):
-            _improve(dealer, movable, limit + fixed, sb, sl)
+            _improve(dealer, movable, limit + fixed, sb, sl, deadline)
             return dealer.assignments()
+        if time.perf_counter() >= deadline:
+            break
     return None
 
 
@@ -103,7 +109,8 @@ def _terms(dealer: Dealer, workers: IntArray, added: IntArray, sb: int, sl: int)
     return np.where((top > 0) & (b > 0), -(-top // np.maximum(b * sb, 1)), 0)
 
 
-def _improve(dealer: Dealer, movable: list[int], limit: IntArray, sb: int, sl: int) -> None:
+def _improve(dealer: Dealer, movable: list[int], limit: IntArray, sb: int, sl: int,
+             deadline: float) -> None:
     """Step 4: households of workers above the mean moved to, or exchanged with a lighter
     one of, the worker where that lowers the spread most (every rule kept, nobody beyond
     their limit), a few rounds over the workers above the mean."""
@@ -117,7 +124,7 @@ def _improve(dealer: Dealer, movable: list[int], limit: IntArray, sb: int, sl: i
         cost = _terms(dealer, everyone, dealer.added, sb, sl)
         for g, first in sorted(lead_of.items(), key=lambda gv: (-int(cost[gv[1]]), gv[0])):
             v = lead_of[g]  # where it is now (an exchange may have moved it)
-            if cost[first] <= 0:
+            if cost[first] <= 0 or time.perf_counter() >= deadline:
                 break
             if cost[v] <= 0:
                 continue
@@ -140,8 +147,7 @@ def _improve(dealer: Dealer, movable: list[int], limit: IntArray, sb: int, sl: i
                     lead_of[g] = u
                     cost = _terms(dealer, everyone, dealer.added, sb, sl)
                     break
-                dealer.take(g, v, "lead")
-                dealer.chosen.append((g, v, "lead"))
+                dealer.record(g, v, "lead")
             if not moved and _lighter_swap(dealer, g, v, lead_of, limit, cost, sb, sl):
                 improved = True
                 cost = _terms(dealer, everyone, dealer.added, sb, sl)
@@ -180,8 +186,7 @@ def _lighter_swap(dealer: Dealer, g: int, v: int, lead_of: dict[int, int], limit
                 return True
             dealer.undo_to(mark - 2)
         for x, w in ((g, v), (h, u)):
-            dealer.take(x, w, "lead")
-            dealer.chosen.append((x, w, "lead"))
+            dealer.record(x, w, "lead")
     return False
 
 
@@ -189,6 +194,9 @@ MARGINS = (0, 1, 2, 4, 8, 16, 64)
 """Targets adding up to the new load plus this many of the lightest households: room to
 spare where the exact targets leave a household no place (a worker ending below its
 target costs no more than its target), the least that works."""
+
+EXCHANGE_WORKERS = 24
+"""Workers (those with the most room) an exchange tries to make room on."""
 
 CONSOLIDATIONS = 8
 """Exchanges that gather room on one worker before a leftover household is overfilled."""
@@ -212,11 +220,16 @@ def _targets(ex: ExactProblem, dealer: Dealer, movable: list[int], limit: IntArr
     """Step 1: each worker's target new load (on top of what is fixed), adding up to the
     new load to place and `margin` more."""
     n = len(ex.workers)
-    chunks: list[dict[int, int]] = [{} for _ in range(n)]
+    # households counted by (allowed workers, points) first: the lists are shared by
+    # households alike, so a worker's chunks add up a few groups, not every household
+    groups: dict[tuple[tuple[int, ...], int], int] = {}
     for h in movable:
-        p = ex.points[h]
-        for w in dealer.static_leads[h]:
-            chunks[w][p] = chunks[w].get(p, 0) + 1
+        key = (dealer.static_leads[h], ex.points[h])
+        groups[key] = groups.get(key, 0) + 1
+    chunks: list[dict[int, int]] = [{} for _ in range(n)]
+    for (leads, p), count in groups.items():
+        for w in leads:
+            chunks[w][p] = chunks[w].get(p, 0) + count
     pool = set(ex.pool)
     reach = [np.array(worker_amounts(list(chunks[w].items()), int(limit[w])), dtype=np.int64)
              if w in pool and limit[w] > 0 else np.zeros(1, dtype=np.int64) for w in range(n)]
@@ -224,10 +237,14 @@ def _targets(ex: ExactProblem, dealer: Dealer, movable: list[int], limit: IntArr
     def cost(w: int, a: int) -> int:
         return spread_term(ex.load[w], ex.benchmark[w], sb, sl, int(fixed[w]) + a)
 
+    # free: at or below the team's load % ((L + A) SB <= B SL), where the term is 0
     target = np.zeros(n, dtype=np.int64)
     for w in range(n):
-        free = reach[w][[cost(w, int(a)) == 0 for a in reach[w]]]
-        target[w] = int(free.max()) if len(free) else 0
+        b = ex.benchmark[w]
+        if b > 0:
+            free = (b * sl) // sb - ex.load[w] - int(fixed[w])
+            i = int(np.searchsorted(reach[w], free, side="right"))
+            target[w] = int(reach[w][i - 1]) if i > 0 else 0
     need = sum(ex.points[h] for h in movable) + margin - int(target.sum())
     heap: list[tuple[float, int, int]] = []
 
@@ -283,7 +300,7 @@ def _exchange(dealer: Dealer, h: int, target: IntArray, gather: bool = False) ->
     hole = target - dealer.added
     ws = dealer.fitting(h, "lead")
     ws = ws[(hole[ws] > 0) & (hole[ws] < p)]
-    order = ws[np.lexsort((dealer.rank[ws], -hole[ws]))].tolist()
+    order = ws[np.lexsort((dealer.rank[ws], -hole[ws]))].tolist()[:EXCHANGE_WORKERS]
     for v in order:
         short = 1 if gather else p - int(hole[v])
         for i in np.nonzero((owner == v) & (sizes >= short))[0].tolist():
@@ -331,14 +348,12 @@ def _trade(dealer: Dealer, h: int | None, v: int, a: int, u: int, b: int | None)
     dealer.undo_to(mark - 1 - (b is not None))
     back: list[tuple[int, int]] = [(a, v)] + ([(b, u)] if b is not None else [])
     for g, w in back:
-        dealer.take(g, w, "lead")
-        dealer.chosen.append((g, w, "lead"))
+        dealer.record(g, w, "lead")
     return False
 
 
 def _drop(dealer: Dealer, h: int, w: int) -> None:
-    dealer.chosen.remove((h, w, "lead"))
-    dealer.give_back(h, w, "lead")
+    dealer.drop(h, w, "lead")
 
 
 def _overfill(dealer: Dealer, h: int, limit: IntArray, sb: int, sl: int) -> bool:

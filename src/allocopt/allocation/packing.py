@@ -459,8 +459,7 @@ def fill_up(ex: ExactProblem, assignments: tuple[Assignment, ...]) -> tuple[Assi
     placed = set()
     for a in assignments:
         h, w = ex.household_index[a.household_id], ex.worker_index[a.worker_id]
-        dealer.take(h, w, a.role)
-        dealer.chosen.append((h, w, a.role))
+        dealer.record(h, w, a.role)
         placed.add(h)
     pins = {h for h, _ in required(ex)}
     for h in waiting_order(ex):

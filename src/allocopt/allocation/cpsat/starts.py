@@ -83,7 +83,7 @@ def improve_by_local_search(cm: CountModel, best: Candidate, deadline: float) ->
         amber = frozenset(w for w, a in enumerate(totals)
                           if a > 0 and (top := ex.acceptable_max[w]) is not None
                           and ex.load[w] + a > top)
-        dealt = even_spread(ex, best.assignments, best.objective.max_load, amber)
+        dealt = even_spread(ex, best.assignments, best.objective.max_load, amber, deadline)
         if dealt is None:
             return best
         other = candidate(cm, dealt, "towards the mean")
