@@ -161,6 +161,13 @@ def test_against_a_preference_a_reason_is_required(tab: Tab, board: MeetingBoard
     assert row.reason == "W01 chairs the child's conference"
     assert row.against_preference == ("locality: works in North; the family lives in East "
                                       "(W03 is suggested)")
+    # the minutes list the suggested worker first among those weighed, and never the
+    # chosen worker as "no room" (the optimiser's words about its own plan)
+    considered = next(x for x in tab.client.get("/minutes.md").text.splitlines()
+                      if x.startswith("- R0004 to W01."))
+    assert considered.startswith("- R0004 to W01. Next along: W03: suggested (takes W03 into "
+                                 "amber (104.0%)")
+    assert "W01:" not in considered and "W07: no room" in considered
 
 
 def test_a_hard_rule_is_overridden_only_with_a_recorded_reason(tab: Tab,
@@ -342,6 +349,33 @@ def test_escalation_rebalance_minutes_history_and_csv_are_one_click_away(
     history = tab.client.get("/history").text
     assert "Caseload history" in history and "W02" in history
     assert "in the top band" in history.lower() or "written plan" in history
+
+
+def test_minutes_keep_the_reasons_of_the_run_a_decision_was_made_on(
+        meeting: MeetingInputs, board: MeetingBoard, tab: Tab, tmp_path: Path) -> None:
+    # R0009 is accepted from run 1; run 2 (the re-run) no longer suggests it, having
+    # taken the decision as fixed. The minutes still give run 1's reason and the
+    # next workers it considered, not "the manager's choice".
+    suggested = board.run.suggestions[("R0009", "lead")]
+    assert suggested.why.startswith("moves from blue to green (98.0%)")
+    assert suggested.alternatives
+    tab.act("R0009", "accept")
+    tab.post("/rerun")
+    assert board.run.row.number == 2 and ("R0009", "lead") not in board.run.suggestions
+
+    def r0009(markdown: str) -> tuple[str, str]:
+        lines = markdown.splitlines()
+        row = next(x for x in lines if x.startswith("| R0009 |"))
+        return row, next(x for x in lines if x.startswith("- R0009 to W03."))
+
+    for shown in (board, make_board(meeting, f"sqlite:///{tmp_path / 'record.sqlite'}")):
+        row, considered = r0009(Tab(shown).client.get("/minutes.md").text)
+        assert "| accepted |" in row and f"| {suggested.why} |" in row
+        assert "the manager's choice" not in row
+        assert considered == ("- R0009 to W03. Next along: " + "; ".join(
+            f"{a.worker_id}: {a.reason}" for a in suggested.alternatives) + ".")
+    assert shown is not board and shown.run.row.number == 2  # read back after a restart
+    shown.record.close()
 
 
 def test_a_restarted_board_carries_on_with_every_confirmed_decision(

@@ -124,12 +124,18 @@ def test_concurrent_decisions_on_one_household_one_wins(record: DecisionRecord) 
 
 def test_runs_are_numbered_and_read_back(record: DecisionRecord) -> None:
     m = record.open_meeting("north", "North", date(2026, 12, 1), "th", "points", [], [])
-    record.add_run(m.id, "cp-sat", "optimal", 0, [("R1", "W1", "lead", 6.0)], ["R2"], [], "TM")
+    first = record.add_run(m.id, "cp-sat", "optimal", 0, [("R1", "W1", "lead", 6.0)], ["R2"],
+                           [], "TM")
     second = record.add_run(m.id, "cp-sat", "infeasible", 7, [], ["R1", "R2"],
                             ["the pin of R1 to W5 conflicts"], "TM")
     latest = record.latest_run(m.id)
     assert latest == second and latest.number == 2 and latest.fixed_through == 7
     assert latest.notes == ("the pin of R1 to W5 conflicts",)
+    # an earlier run by its id (a decision's reasons are those of the run it was made on)
+    assert record.run(m.id, first.id) == first
+    assert first.assignments == (("R1", "W1", "lead", 6.0),) and first.unallocated == ("R2",)
+    other = record.open_meeting("north", "North", date(2026, 12, 8), "th", "points", [], [])
+    assert record.run(other.id, first.id) is None
 
 
 def test_csv_export_names_every_field_and_defuses_cells(record: DecisionRecord) -> None:

@@ -290,12 +290,14 @@ class DecisionRecord:
         with self.engine.connect() as conn:
             r = conn.execute(select(t.Run).where(t.Run.meeting_id == meeting_id)
                              .order_by(t.Run.number.desc()).limit(1)).first()
-        if r is None:
-            return None
-        return RunRow(r.id, r.number, _aware(r.created_at), r.solver, r.status, r.fixed_through,
-                      tuple((a[0], a[1], a[2], float(a[3])) for a in json.loads(r.assignments)),
-                      tuple(json.loads(r.unallocated)), tuple(json.loads(r.notes)),
-                      r.requested_by)
+        return _run(r) if r is not None else None
+
+    def run(self, meeting_id: int, run_id: int) -> RunRow | None:
+        """One run of the meeting by its id (None if the meeting has no such run)."""
+        with self.engine.connect() as conn:
+            r = conn.execute(select(t.Run).where(t.Run.meeting_id == meeting_id,
+                                                 t.Run.id == run_id)).first()
+        return _run(r) if r is not None else None
 
     # --------------------------------------------------------------- decisions
 
@@ -365,6 +367,12 @@ class DecisionRecord:
 
 class _Stale(Exception):
     pass
+
+
+def _run(r: Any) -> RunRow:
+    return RunRow(r.id, r.number, _aware(r.created_at), r.solver, r.status, r.fixed_through,
+                  tuple((a[0], a[1], a[2], float(a[3])) for a in json.loads(r.assignments)),
+                  tuple(json.loads(r.unallocated)), tuple(json.loads(r.notes)), r.requested_by)
 
 
 def _decision(row: Any) -> DecisionRow:

@@ -239,6 +239,9 @@ class MeetingBoard:
         self.title = inputs.title
         self._lock = threading.RLock()
         self._rebalance: tuple[int, RebalancePlan] | None = None
+        self._suggested_in: dict[int, dict[tuple[str, str], Suggestion]] = {}
+        """Each run's explained suggestions by run id: a decision's reasons are those of
+        the run it was made on, which a re-run replaces on the board."""
         self.meeting: MeetingInfo = self._open()
         self.rows: list[DecisionRow] = record.decisions(self.meeting.id)
         self.state = fold(self.rows)
@@ -347,6 +350,7 @@ class MeetingBoard:
         run = _Run(row, problem, outcome)
         run.suggestions = {(s.household_id, s.role): s for s in outcome.suggestions}
         run.waiting = {w.household_id: w for w in outcome.waiting}
+        self._suggested_in[row.id] = run.suggestions
         return run
 
     def rerun(self, requested_by: str) -> RunRow:
@@ -762,9 +766,23 @@ class MeetingBoard:
             workers=workers, breaches=tuple(f"{b.rule}: {b.reason}" for b in outcome.breaches),
             notes=tuple(notes))
 
+    def suggestion_when_decided(self, d: DecisionRow) -> Suggestion | None:
+        """The lead suggestion for the decision's household in the run it was made on
+        (read back from the record, and explained again, after a restart)."""
+        key = (d.household_id, "lead")
+        if d.run_id is None or d.run_id == self.run.row.id:
+            return self.run.suggestions.get(key)
+        known = self._suggested_in.get(d.run_id)
+        if known is None:
+            row = self.record.run(self.meeting.id, d.run_id)
+            if row is None:
+                return None
+            known = self._load_run(row).suggestions
+        return known.get(key)
+
     def _decided_line(self, r: Row, d: DecisionRow) -> HouseholdLine:
         h = r.household
-        s = self.run.suggestions.get((h.id, "lead"))
+        s = self.suggestion_when_decided(d)
         if d.outcome == "deferred":
             return HouseholdLine(h.id, h.tier_name, h.waiting_days, h.points, None, "lead",
                                  None, None, "deferred to a later meeting",
@@ -773,12 +791,20 @@ class MeetingBoard:
             "the manager's choice")
         if d.secondary_worker:
             why += f"; co-worker {d.secondary_worker}"
+        # the workers the optimiser weighed against its suggestion: given to another
+        # worker, the suggestion comes first, and the chosen worker is not listed as
+        # an alternative to themselves (its words were about the suggestion's plan)
+        alternatives: tuple[str, ...] = ()
+        if s is not None:
+            alternatives = tuple(f"{a.worker_id}: {a.reason}" for a in s.alternatives
+                                 if a.worker_id != d.chosen_worker)
+            if s.worker_id != d.chosen_worker:
+                alternatives = (f"{s.worker_id}: suggested ({s.why})", *alternatives)
         return HouseholdLine(
             h.id, h.tier_name, h.waiting_days, h.points, d.chosen_worker, "lead",
             Load(d.pct_before, d.band_before or "", d.band_before or ""),
             Load(d.pct_after, d.band_after or "", d.band_after or ""), why,
-            alternatives=tuple(f"{a.worker_id}: {a.reason}" for a in s.alternatives)
-            if s is not None else (), decided=self._decided(d))
+            alternatives=alternatives, decided=self._decided(d))
 
     @staticmethod
     def _decided(d: DecisionRow) -> Decided:
