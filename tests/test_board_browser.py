@@ -177,6 +177,15 @@ def test_the_meeting_in_a_browser(served: Served, browser_page: Any) -> None:
     r4 = next(line for line in markdown.splitlines() if line.startswith("| R0004 |"))
     assert "| W01 |" in r4 and "given to another worker (suggested: W03)" in r4
 
+    # in a window of 800 px (half a laptop's screen) neither the board nor the minutes
+    # scroll sideways
+    page.emulate_media(media="screen")
+    page.set_viewport_size({"width": 800, "height": 900})
+    for path, name in (("/", "board-7-800px"), ("/minutes", "board-8-minutes-800px")):
+        page.goto(served.url + path)
+        screenshot(page, name)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 800, path
+
 
 def test_a_killed_server_keeps_every_confirmed_decision(served: Served) -> None:
     import httpx2
