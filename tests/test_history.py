@@ -127,6 +127,13 @@ def test_history_command_prints_trends_and_actions_due(
     team = copy_team(tmp_path)
     code, out, err = run_cli(monkeypatch, capsys, "history", team)
     assert code == 0 and "No meetings recorded yet" in out
+    # reading creates nothing; a mistyped --db is named, not made into an empty record
+    assert not list(tmp_path.glob("*.sqlite*"))
+    code, out, err = run_cli(monkeypatch, capsys, "history", team, "--db",
+                             str(tmp_path / "typo.sqlite"))
+    assert code == 2 and out == "" and "typo.sqlite" in err
+    assert "there is no decision record in this file" in err and err.count("\n") == 1
+    assert not list(tmp_path.glob("*.sqlite*"))
     _meetings(team, 5, {"W01": [96, 102, 104, 103, 105], "W02": [112, 115, 111, 118, 120],
                         "W03": [80, 82, 84, 86, 88]})
     code, out, err = run_cli(monkeypatch, capsys, "history", team)

@@ -175,16 +175,27 @@ def history_cmd(
     from allocopt.history import history
     from allocopt.io.schemes import DEFAULT_SCHEME, load_scheme
     from allocopt.io.team_file import read_team
+    from allocopt.record.store import database_url, sqlite_file
     from allocopt.report.history_view import history_json, history_renderables
 
     source = read_team(team)
     chosen = load_scheme(scheme) if scheme is not None else load_scheme(
         source.scheme or DEFAULT_SCHEME, relative_to=source.path.parent)
-    record = open_team_record(team, db)
-    try:
-        h = history(chosen, record.history(source.team.id))
-    finally:
-        record.close()
+    # reading the history creates no database: a SQLite file that is not there holds
+    # no meetings (the default one, before the first meeting) or is a mistyped --db
+    file = sqlite_file(database_url(db, team))
+    if file is not None and not file.exists():
+        if db is not None:
+            raise InputError(file, "there is no decision record in this file", field="--db",
+                             expected="the record `allocopt serve` keeps for the team (the "
+                             "default is the file beside the team file)")
+        h = history(chosen, [])
+    else:
+        record = open_team_record(team, db)
+        try:
+            h = history(chosen, record.history(source.team.id))
+        finally:
+            record.close()
     if format is HistoryFormat.JSON:
         typer.echo(history_json(h, source.team.id, chosen.id), nl=False)
         return

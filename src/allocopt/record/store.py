@@ -156,6 +156,17 @@ def database_url(value: str | None, team_path: Path) -> str:
     return value
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite record's URL (None for another database, or in memory)."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return None
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     # WAL: readers never block the writer; FULL: a commit is on disk before it returns.
@@ -391,8 +402,9 @@ def open_record(url: str, clock: Callable[[], datetime] = _now) -> DecisionRecor
                          "postgresql://USER@HOST/DB") from None
     kwargs: dict[str, Any] = {}
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            folder = Path(parsed.database).parent
+        file = sqlite_file(url)
+        if file is not None:
+            folder = file.parent
             if not folder.is_dir():
                 raise InputError(None, "the folder for the decision record does not exist",
                                  field="--db", found=str(folder), expected="an existing folder")
