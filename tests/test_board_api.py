@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from allocopt.errors import InputError
 from allocopt.io.meeting import MeetingInputs, load_meeting
 from allocopt.web.meeting import MeetingBoard
 from allocopt.web.security import Access, AccessError
@@ -396,6 +397,36 @@ def test_a_restarted_board_carries_on_with_every_confirmed_decision(
     assert [(r.id, r.state.revision, r.suggestion.worker_id if r.suggestion else None)
             for r in second.view.rows] == before
     second.record.close()
+
+
+def test_a_restart_after_the_files_were_edited_runs_again_or_refuses(tmp_path: Path) -> None:
+    team = copy_team(tmp_path)
+    first = make_board(team)
+    tab = Tab(first)
+    tab.act("R0009", "accept")
+    tab.act("R0008", "defer", reason="strategy meeting")
+    assert first.row("R0003").suggestion is not None
+    first.record.close()
+    waiting = tmp_path / "waiting.csv"
+    lines = waiting.read_text().splitlines()
+    # R0003 (suggested in run 1) and R0008 (deferred) leave the list: run 1 no longer
+    # matches, so the optimiser runs again; the decisions stand
+    waiting.write_text("\n".join(x for x in lines if not x.startswith(("R0003,", "R0008,")))
+                       + "\n")
+    second = make_board(team)
+    assert second.run.row.number == 2
+    assert "run 1 no longer matched" in second.run.row.requested_by
+    assert decisions(second) == [("R0009", "accepted", "W03"), ("R0008", "deferred", None)]
+    assert "R0003" not in {r.id for r in second.view.rows}
+    assert second.row("R0009").state.outcome == "accepted"
+    minutes = Tab(second).client.get("/minutes.md").text
+    assert "| accepted | the optimiser's suggestion |" in minutes
+    second.record.close()
+    # an allocated household taken off the list would vanish from W03's load: refused
+    waiting.write_text("\n".join(x for x in lines if not x.startswith("R0009,")) + "\n")
+    with pytest.raises(InputError, match=r"waiting.csv: the meeting of 01 Dec 2026 has "
+                       r"allocations recorded for R0009 \(no longer on the waiting list\)"):
+        make_board(team)
 
 
 def test_access_loopback_only_unless_a_secret_is_set(board: MeetingBoard) -> None:

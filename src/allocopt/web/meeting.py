@@ -53,6 +53,7 @@ from allocopt.allocation.validate import validate_exact
 from allocopt.board import score_team
 from allocopt.capacity import load_pct, rag_band
 from allocopt.domain import Caseload, Holding, Household
+from allocopt.errors import InputError
 from allocopt.io.meeting import MeetingInputs
 from allocopt.record.store import (
     CaseSnapshot,
@@ -245,9 +246,17 @@ class MeetingBoard:
         self.meeting: MeetingInfo = self._open()
         self.rows: list[DecisionRow] = record.decisions(self.meeting.id)
         self.state = fold(self.rows)
+        self._check_decisions()
         latest = record.latest_run(self.meeting.id)
-        self.run = self._load_run(latest) if latest is not None else self._new_run(
-            "the board, when the meeting opened")
+        if latest is None:
+            self.run = self._new_run("the board, when the meeting opened")
+        elif self._matches(latest):
+            self.run = self._load_run(latest)
+        else:
+            # the files were edited since: the last run names households no longer
+            # waiting or workers no longer in the team, so the optimiser runs again
+            self.run = self._new_run(f"the board: run {latest.number} no longer matched the "
+                                     "waiting list and team")
         self.view = self._make_view()
 
     # ------------------------------------------------------------------ opening
@@ -277,6 +286,38 @@ class MeetingBoard:
         team = self.team
         return self.record.open_meeting(team.id, team.name or team.id, self.base.on,
                                         self.scheme.id, self.scheme.unit.value, workers, cases)
+
+    def _check_decisions(self) -> None:
+        """Refuse to carry on a meeting whose allocations name a household no longer on
+        the waiting list or a worker no longer in the team (the files were edited after
+        the decisions): the board would drop them from the workers' loads unseen."""
+        allocated = [(h, s.decision) for h, s in sorted(self.state.items())
+                     if s.decision is not None and s.decision.outcome in ALLOCATED]
+        households = [h for h, _ in allocated if h not in self.by_id]
+        workers = sorted({w for _, d in allocated if d is not None
+                          for w in (d.chosen_worker, d.secondary_worker)
+                          if w and w not in self.ex.worker_index})
+        if not households and not workers:
+            return
+        gone = []
+        if households:
+            gone.append(f"{', '.join(households)} (no longer on the waiting list)")
+        if workers:
+            gone.append(f"{', '.join(workers)} (no longer in the team)")
+        waiting = self.inputs.inputs.waiting
+        raise InputError(
+            waiting.path if waiting is not None else None,
+            f"the meeting of {self.base.on:%d %b %Y} has allocations recorded for "
+            f"{'; '.join(gone)}",
+            expected="the waiting list and team the decisions were made on (put them back "
+            "and reopen those decisions on the board, or hold the meeting with another --date)")
+
+    def _matches(self, row: RunRow) -> bool:
+        """Whether a recorded run names only households still waiting and workers still
+        in the team."""
+        return (all(h in self.by_id and w in self.ex.worker_index
+                    for h, w, _, _ in row.assignments)
+                and all(h in self.by_id for h in row.unallocated))
 
     # --------------------------------------------------------------------- runs
 
@@ -775,7 +816,7 @@ class MeetingBoard:
         known = self._suggested_in.get(d.run_id)
         if known is None:
             row = self.record.run(self.meeting.id, d.run_id)
-            if row is None:
+            if row is None or not self._matches(row):
                 return None
             known = self._load_run(row).suggestions
         return known.get(key)
@@ -787,8 +828,11 @@ class MeetingBoard:
             return HouseholdLine(h.id, h.tier_name, h.waiting_days, h.points, None, "lead",
                                  None, None, "deferred to a later meeting",
                                  decided=self._decided(d))
-        why = s.why if s is not None and s.worker_id == d.chosen_worker else (
-            "the manager's choice")
+        if s is not None and s.worker_id == d.chosen_worker:
+            why = s.why
+        else:
+            why = "the optimiser's suggestion" if d.outcome == "accepted" else (
+                "the manager's choice")
         if d.secondary_worker:
             why += f"; co-worker {d.secondary_worker}"
         # the workers the optimiser weighed against its suggestion: given to another
