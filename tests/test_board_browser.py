@@ -164,6 +164,23 @@ def test_the_meeting_in_a_browser(served: Served, browser_page: Any) -> None:
         ("R0009", "accepted", "W03", False, None),
         ("R0004", "overridden", "W01", False, "W01 chairs the school's network"),
     ]
+
+    # re-run: while the optimiser runs (held here) the button is disabled and says so
+    held: list[Any] = []
+    page.route("**/rerun", lambda route: held.append(route))
+    rerun = page.get_by_role("button", name="Re-run the optimiser with the decisions so far")
+    rerun.click()
+    expect(rerun).to_be_disabled()
+    expect(page.locator("#summary .running")).to_be_visible()
+    expect(page.locator("#summary .running")).to_have_text(
+        "Running the optimiser (up to 5 s)\u2026")
+    screenshot(page, "board-5b-rerun-running")
+    held[0].continue_()
+    expect(page.locator("#flash")).to_contain_text("Re-run 2: ")
+    expect(page.locator("#summary .running")).to_be_hidden()
+    expect(rerun).to_be_enabled()
+    expect(page.locator("#row-R0009 .outcome")).to_have_text("Accepted")
+    page.unroute("**/rerun")
     page.goto(served.url + "/minutes")
     expect(page.locator("h1")).to_contain_text("Allocation meeting: North long-term team")
     minutes = page.locator("table.decisions")
