@@ -11,10 +11,11 @@ import pytest
 from allocopt.io.scenario_file import load_scenario
 from allocopt.report.labels import scenario_changes, setting_label, setting_value
 from allocopt.report.plots import load_fan, load_heatmap, smooth
-from allocopt.report.whatif_plots import intake_curve
+from allocopt.report.whatif_plots import intake_curve, weekly_panels
 from allocopt.simulation.records import aggregate
 from allocopt.simulation.runner import run_replications
 from allocopt.whatif.intake import parse_target, plan_intake
+from allocopt.whatif.runs import SERIES, RunSummary
 
 from .conftest import ROOT
 
@@ -83,3 +84,28 @@ def test_labels_have_no_settings_paths() -> None:
         "3 posts cut on 1 April 2027"
     assert setting_value("workforce.turnover", 0.16) == "16%"
     assert setting_value("costs.agency", 90000) == "£90,000"
+
+
+def _runs(label: str, high: float) -> list[RunSummary]:
+    """Two runs of six weeks whose every weekly series peaks at `high` in week 3."""
+    weeks = tuple(date(2026, 4, 6 + 7 * i) if i < 4 else date(2026, 5, 4 + 7 * (i - 4))
+                  for i in range(6))
+    values = (1.0, 2.0, 3.0, high, 2.0, 1.0)
+    return [RunSummary(label, i, 1, {}, weeks, {m: values for m in SERIES}) for i in range(2)]
+
+
+def test_weekly_panels_show_every_scenario_whole() -> None:
+    # The scenario after the base peaks far higher (a cut's waiting list): the row's shared
+    # axis must reach that peak, counts starting at zero, not stop at the base's top.
+    fig = weekly_panels([("base", _runs("base", 4.0)), ("cut", _runs("cut", 40.0))],
+                        measures=("children_per_fte", "red_share", "waiting_high_risk"))
+    for ax in fig.axes:
+        if not ax.get_lines():
+            continue  # the legend's own axes, if any
+        low, top = ax.get_ylim()
+        highest = max(max(line.get_ydata()) for line in ax.get_lines())
+        assert low == 0
+        assert top >= highest, (ax.get_ylabel(), top, highest)
+    # the second column's median peaks at 40 (4,000 % for a share): nothing above the frame
+    tops = [ax.get_ylim()[1] for ax in fig.axes if ax.get_lines()]
+    assert min(tops) >= 40

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import re
+from datetime import date
 
 import pytest
 
@@ -14,10 +15,14 @@ from allocopt.report.whatif_report import (
     comparison_page,
     format_difference,
     format_value,
+    intake_answer,
+    intake_cost,
+    intake_table,
     lower_first,
     sweep_answer,
 )
 from allocopt.whatif.compare import compare
+from allocopt.whatif.intake import parse_target, plan_intake
 from allocopt.whatif.sweep import parse_parameter, sweep
 
 from .conftest import ROOT
@@ -39,6 +44,9 @@ def team():
     (math.nan, "days", "-", "-"),
     (-0.01, "children", "0.0", "0.0"),  # too small to show: 0.0, never -0.0
     (-0.0004, "share", "0.0%", "0.0 pp"),
+    (-141586.5, "£", "-£141,586", "-£141,586"),  # money in whole pounds, tables and charts
+    (574615.2, "£", "£574,615", "+£574,615"),
+    (0.2, "£", "£0", "0"),
 ])
 def test_numbers_for_people(value, unit, shown, diff):
     assert format_value(value, unit) == shown
@@ -90,3 +98,46 @@ def test_the_sweep_answer_follows_the_median(team):
         f"run service load % (mean over weeks) falls from {low:.1f}% to {high:.1f}%.")
     assert "Recommendation: a higher benchmark lowers load % by asking more of each worker" \
         in answer
+
+
+def test_cost_beside_caseload_with_the_period_it_averages(team):
+    # single_team extends the baseline, which gives a yearly cost per post type
+    assert team.costs is not None
+    cut = team.with_cut(3, date(2026, 5, 4)).with_overrides({"name": "three posts cut"})
+    result = compare(team, [cut], runs=2, seed=1)
+    d = result.difference(0, "staff_cost_per_year")
+    assert d.mean < 0  # fewer workers in post cost less
+    answer = comparison_answer(result)
+    assert (f"It costs about £{abs(d.mean):,.0f} a year less in staff (averaged over the "
+            "10 weeks projected from 6 April 2026, each change counted from its date)") in answer
+    text = re.sub(r"<[^>]+>", " ", comparison_page(result))
+    # the cost row sits in the table beside the caseload outcomes, in whole pounds
+    row = text[text.index("Staff cost a year (workers in post)"):][:200]
+    assert format_difference(d.mean, "£") in row and "£" in row and ".5" not in row
+    assert "counts only from its date" in text  # the caveat says what a cost a year is
+
+
+def test_intake_answer_says_vacancies_new_posts_and_cost(team):
+    def plan(fte: float):  # type: ignore[no-untyped-def]
+        return plan_intake(team, [parse_target(f"fte_mean>={fte}")], [date(2026, 5, 4)],
+                           runs=2, seed=1, max_size=3, exhaustive=True)
+
+    # a target one NQSW cannot meet and two can: the answer is two
+    fte = [plan(0).option(n).spread("fte_mean").mean for n in (1, 2)]
+    answered = plan((fte[0] + fte[1]) / 2)
+    option = answered.answer
+    assert option is not None and option.total == 2
+    vacancies = sum(r.summary["nqsw_into_vacancies"] for r in option.runs) / 2
+    new = sum(r.summary["nqsw_new_posts"] for r in option.runs) / 2
+    assert vacancies + new == 2
+    cost = intake_cost(answered, option)
+    assert cost is not None and cost.mean > 0
+    answer = intake_answer(answered)
+    assert answer.startswith(
+        f"Take on 2 NQSWs (2 on 4 May 2026): on average {vacancies:.0f} of them fill vacant "
+        f"posts and {new:.0f} are new posts. That costs about £{cost.mean:,.0f} a year more "
+        "in staff than no intake (averaged over the 10 weeks projected from 6 April 2026, "
+        "each change counted from its date;")
+    row = next(r for r in intake_table(answered).rows if r[0] == "2")
+    assert row[2:4] == [f"{vacancies:.0f}", f"{new:.0f}"]
+    assert format_difference(cost.mean, "£") in row

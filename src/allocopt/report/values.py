@@ -6,9 +6,12 @@ import math
 
 
 def format_value(value: float, unit: str) -> str:
-    """A metric value: shares and load as percents, whole numbers whole, others to one decimal."""
+    """A metric value: shares and load as percents, money in whole pounds, whole numbers
+    whole, others to one decimal."""
     if math.isnan(value):
         return "-"
+    if unit == "£":
+        return _no_signed_zero(f"{'-' if value < 0 else ''}£{abs(value):,.0f}")
     if unit == "%":
         return _no_signed_zero(f"{value:.1f}%")
     if unit == "share":
@@ -17,11 +20,15 @@ def format_value(value: float, unit: str) -> str:
 
 
 def format_difference(value: float, unit: str) -> str:
-    """A difference: percentage points for shares and load %, signed."""
+    """A difference: percentage points for shares and load %, signed; money in whole pounds."""
     if math.isnan(value):
         return "-"
     if value == 0:
         return "0"
+    if unit == "£":
+        if abs(value) < 0.5:
+            return "0"
+        return f"{'+' if value > 0 else '-'}£{abs(value):,.0f}"
     if unit in ("share", "%"):
         text = f"{value * (100 if unit == 'share' else 1):+.1f} pp"
     else:

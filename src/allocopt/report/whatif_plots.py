@@ -96,8 +96,6 @@ def weekly_panels(groups: Sequence[tuple[str, Sequence[RunSummary]]],
                     lw=1.6, label="median")
             if measure == "load_pct":
                 rag_lines(ax, rag)
-            if measure in ("red_share", "waiting_high_risk", "waiting", "children_per_fte"):
-                ax.set_ylim(bottom=0)
             if col < len(changes):
                 mark_changes(ax, changes[col], label=row == 0)
             if row == 0:
@@ -109,6 +107,11 @@ def weekly_panels(groups: Sequence[tuple[str, Sequence[RunSummary]]],
                               fontsize=8)
             date_axis(ax)
             ax.tick_params(labelsize=7)
+        if measure in ("red_share", "waiting_high_risk", "waiting", "children_per_fte"):
+            # Only once the whole row is drawn: the shared axis then reaches every
+            # column's highest value (set earlier, it would clip the scenarios after
+            # the first, where a cut's peaks are).
+            axes[row][0].set_ylim(bottom=0)
     handles, labels = axes[0][min(1, cols - 1)].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncol=len(labels), fontsize=8,
                frameon=False)

@@ -91,21 +91,6 @@ def _value_cell(value: float, unit: str, scheme: Scheme | None = None) -> Cell:
     return Cell(format_value(value, unit), band=band)
 
 
-def _money(value: float) -> str:
-    return "-" if math.isnan(value) else f"£{value:,.0f}"
-
-
-def _shown(value: float, unit: str) -> str:
-    return _money(value) if unit == "£" else format_value(value, unit)
-
-
-def _diff_shown(value: float, unit: str) -> str:
-    if unit == "£":
-        return "-" if math.isnan(value) else ("0" if value == 0 else
-                                                f"{'+' if value > 0 else '-'}£{abs(value):,.0f}")
-    return format_difference(value, unit)
-
-
 # ---------------------------------------------------------------- scenarios
 
 
@@ -150,6 +135,14 @@ LOAD_NOTE = ("Load % is the work held against the benchmark. Closed cases count 
              "show a 4-week average.")
 
 
+COST_CAVEAT = (
+    "Staff costs count the workers in post each week, by FTE, at the scenario's yearly cost "
+    "of a permanent worker, an agency worker and an NQSW; recruitment, redundancy and "
+    "overheads are not included. A cost a year is the average over the weeks projected: a "
+    "cut or a cohort part-way through counts only from its date, so once in place for a "
+    "whole year it saves or costs more than the figure shown.")
+
+
 def _scheme(s: Scenario) -> Scheme:
     return s.effective_scheme()
 
@@ -174,23 +167,29 @@ def _difference_rows(c: Comparison, k: int, metrics: Sequence[str]) -> list[list
     rows: list[list[str | Cell]] = []
     for name in metrics:
         d = c.difference(k, name)
-        interval = (f"{_diff_shown(d.ci_low, d.unit)} to {_diff_shown(d.ci_high, d.unit)}"
-                    if not math.isnan(d.ci_low) else "-")
-        rows.append([d.label, _value_cell(d.base, d.unit, scheme) if d.unit != "£"
-                     else _money(d.base), _value_cell(d.other, d.unit, scheme)
-                     if d.unit != "£" else _money(d.other), _diff_shown(d.mean, d.unit),
-                     interval, Cell(d.verdict, verdict=d.verdict)])
+        rows.append([d.label, _value_cell(d.base, d.unit, scheme),
+                     _value_cell(d.other, d.unit, scheme), format_difference(d.mean, d.unit),
+                     format_interval(d), Cell(d.verdict, verdict=d.verdict)])
     return rows
 
 
-def _cost_words(d: Difference) -> str:
+def cost_period(s: Scenario) -> str:
+    """What a yearly staff cost is an average of, in words: the weeks projected, with any
+    change part-way counted from its date (a cut or a cohort does not cost a whole year)."""
+    text = f"averaged over the {count(s.weeks, 'week')} projected from {long_date(s.start)}"
+    if any(on > s.start for on, _ in scenario_changes(s)):
+        text += ", each change counted from its date"
+    return text
+
+
+def _cost_words(d: Difference, s: Scenario) -> str:
     if math.isnan(d.mean):
         return ""
     if not d.significant:
         return (" Staff costs show no clear difference (within "
                 f"£{_half_width(d):,.0f} a year either way).")
     more = "more" if d.mean > 0 else "less"
-    return f" It costs about £{abs(d.mean):,.0f} a year {more} in staff."
+    return f" It costs about £{abs(d.mean):,.0f} a year {more} in staff ({cost_period(s)})."
 
 
 def comparison_answer(c: Comparison, metrics: Sequence[str] = KEY_METRICS) -> str:
@@ -203,7 +202,7 @@ def comparison_answer(c: Comparison, metrics: Sequence[str] = KEY_METRICS) -> st
         worse = sorted((d for d in clear if d.verdict == "worse"),
                        key=lambda d: metrics.index(d.metric))
         better = [d for d in clear if d.verdict == "better"]
-        cost = _cost_words(c.difference(k, "staff_cost_per_year"))
+        cost = _cost_words(c.difference(k, "staff_cost_per_year"), other.scenario)
         if not worse and not better:
             sentences.append(
                 f"{name} makes no clear difference to caseloads, waiting or workers in red "
@@ -328,9 +327,7 @@ def comparison_page(c: Comparison, question: str | None = None,
                f"With {count(c.runs, 'run')}, small differences can go undetected: 'no clear "
                "difference' is not proof that there is none."]
     if any(_cost_known(c, k) for k in range(len(c.others))):
-        caveats.append("Staff costs count the workers in post each week at the scenario's "
-                       "yearly cost of a permanent worker, an agency worker and an NQSW; "
-                       "recruitment, redundancy and overheads are not included.")
+        caveats.append(COST_CAVEAT)
     return html_report(
         title=f"What if: {names}", question=question, answer=comparison_answer(c, metrics),
         precision=comparison_precision(c, metrics), sections=[scen, results], caveats=caveats,
@@ -547,7 +544,8 @@ def intake_answer(plan: IntakePlan) -> str:
     if cost is not None and not math.isnan(cost.mean):
         more = "more" if cost.mean >= 0 else "less"
         text += (f" That costs about £{abs(cost.mean):,.0f} a year {more} in staff than no "
-                 "intake (NQSWs replace agency cover where they fill its posts).")
+                 f"intake ({cost_period(plan.scenario(a))}; NQSWs replace agency cover where "
+                 "they fill its posts).")
     below = plan.option(a.total - 1)
     text += f" With {a.total} every target is met; with {a.total - 1}, {_missed(plan, below)}."
     return text + (" Recommendation: plan for at least this many, and confirm the number with "
@@ -594,7 +592,7 @@ def intake_table(plan: IntakePlan) -> TableBlock:
                               verdict="better" if ok else "worse"))
         if costs:
             cost = intake_cost(plan, o)
-            cells.append(_diff_shown(cost.mean, "£") if cost is not None else "-")
+            cells.append(format_difference(cost.mean, "£") if cost is not None else "-")
         cells += ["yes" if o.passes else "no", f"#{o.order}"]
         rows.append(cells)
     return TableBlock("The sizes searched", head, rows, left=(1,),
@@ -656,6 +654,7 @@ def intake_page(plan: IntakePlan, question: str | None = None,
             "red and CP/S47 households waiting, without an intake, with one fewer than the "
             "answer, and with the answer. Dotted purple lines mark when cohorts start.")]))
     caveats = [*COMMON_CAVEATS,
+               *([COST_CAVEAT] if plan.base.costs is not None else []),
                "The answer sits where the targets are only just met: treat it as the least "
                "you need and confirm it with more runs before deciding.",
                "The model fills posts and progresses NQSWs through experience bands; it does "
