@@ -57,6 +57,7 @@ def test_lower_first_keeps_acronyms():
     assert lower_first("Households waiting") == "households waiting"
     assert lower_first("CP/S47 work allocated") == "CP/S47 work allocated"
     assert lower_first("NQSW protection breaches") == "NQSW protection breaches"
+    assert lower_first("S47 enquiries going to conference") == "S47 enquiries going to conference"
 
 
 def test_the_comparison_page(team):

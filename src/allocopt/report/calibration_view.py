@@ -14,7 +14,8 @@ from rich.table import Table
 from rich.text import Text
 
 from allocopt.calibration.estimate import Calibration, Estimate
-from allocopt.report.html import Section, TableBlock, html_report
+from allocopt.report.html import Cell, Section, TableBlock, html_report
+from allocopt.report.labels import long_date, lower_first
 
 
 def _value(x: float | None, unit: str) -> str:
@@ -22,7 +23,7 @@ def _value(x: float | None, unit: str) -> str:
         return "-"
     if unit == "share":
         return f"{x:.1%}"
-    if abs(x) >= 100:
+    if abs(x) >= 100 or float(x).is_integer():  # counts (households waiting) are whole
         return f"{x:,.0f}"
     return f"{x:.2f}"
 
@@ -45,6 +46,18 @@ def estimate_rows(cal: Calibration) -> list[list[str]]:
 
 
 HEADER = ["Figure", "Council", "95 % interval", "Records", "National", "Unit", "Used"]
+
+
+def estimate_table(cal: Calibration) -> TableBlock:
+    """The estimates as a table for a page: the figures that keep the national value are
+    tinted amber, as the terminal shows them in yellow."""
+    rows: list[list[str | Cell]] = [
+        [*row[:-1], Cell(row[-1], band=None if e.used else "amber")]
+        for e, row in zip(cal.estimates, estimate_rows(cal), strict=True)]
+    return TableBlock("", HEADER, rows,
+                      "Intervals are 95 %. A figure marked 'national kept' (tinted) had too "
+                      "few records, or none of its kind in the extract; the scenario keeps the "
+                      "national value.", left=(5, 6))
 
 
 def calibration_view(cal: Calibration, written: str | None = None) -> Group:
@@ -89,13 +102,12 @@ def calibration_page(cal: Calibration, scenario_file: str | None = None) -> str:
     kept = cal.fallbacks
     answer = (f"{used} of {len(cal.estimates)} figures come from the council's own records; "
               f"{len(kept)} keep the national figure"
-              + (f" ({', '.join(e.label.lower() for e in kept)})." if kept else "."))
+              + (f" ({', '.join(lower_first(e.label) for e in kept)})." if kept else "."))
     sections = [
         Section("Each estimate beside the national figure it replaces",
-                [f"Records from {cal.since} to {cal.on} in {cal.source}."],
-                [TableBlock("", HEADER, estimate_rows(cal),
-                            "Intervals are 95 %. A figure marked 'national kept' had too few "
-                            "records; the scenario keeps the national value.")]),
+                [f"Records from {long_date(cal.since)} to {long_date(cal.on)} in "
+                 f"{cal.source}."],
+                [estimate_table(cal)]),
         Section("What the figures mean", MEANINGS),
     ]
     if kept:
@@ -106,9 +118,10 @@ def calibration_page(cal: Calibration, scenario_file: str | None = None) -> str:
         sections.append(Section("Notes", notes))
     caveats = ["A calibrated figure describes the period the records cover; a service that "
                "changed during it is described on average.",
-               "Check the scenario against what actually happened with `allocopt backtest` "
-               "before acting on a what-if."]
+               "Before acting on a what-if built on these figures, check that they reproduce "
+               "what actually happened in a recent period (a backtest: project from a past "
+               "date and compare with the records since)."]
     footer = f"Scenario written to {scenario_file}." if scenario_file else ""
-    return html_report(f"Calibration: {cal.kind} at {cal.on}",
+    return html_report(f"Calibration: {cal.kind} at {long_date(cal.on)}",
                        "How do the council's own records change the simulator's figures?",
                        answer, sections, caveats, footer)

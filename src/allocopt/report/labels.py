@@ -83,6 +83,16 @@ def long_date(d: date) -> str:
     return f"{d.day} {d:%B %Y}"
 
 
+def lower_first(text: str) -> str:
+    """``Households waiting`` -> ``households waiting``; ``CP/S47 work`` and ``S47
+    enquiries`` stay as they are (only an ordinary capitalised first word is lowered)."""
+    word = re.match(r"[^\s/]*", text)
+    first = word.group(0) if word else ""
+    if len(first) > 1 and first.isalpha() and first[0].isupper() and first[1:].islower():
+        return text[0].lower() + text[1:]
+    return text
+
+
 def metric_label(name: str) -> str:
     """An outcome in words (``Households waiting (mean)``)."""
     return _METRIC_LABELS.get(name, _words(name))

@@ -21,6 +21,7 @@ from allocopt.report.html import Cell, Figure, Section, TableBlock, figure_png, 
 from allocopt.report.labels import (
     count,
     long_date,
+    lower_first,
     metric_label,
     scenario_changes,
     scenario_label,
@@ -47,13 +48,6 @@ def format_interval(d: Difference) -> str:
     if math.isnan(d.ci_low):
         return "-"
     return f"{format_difference(d.ci_low, d.unit)} to {format_difference(d.ci_high, d.unit)}"
-
-
-def lower_first(text: str) -> str:
-    """``Households waiting`` -> ``households waiting``; ``CP/S47 work`` stays as it is."""
-    if len(text) > 1 and text[0].isupper() and not text[1].isupper():
-        return text[0].lower() + text[1:]
-    return text
 
 
 def _amount(value: float, unit: str) -> str:
