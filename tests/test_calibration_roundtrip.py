@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from allocopt.calibration.calibrate import calibrate
+from allocopt.calibration.calibrate import StartingPoint, calibrate
 from allocopt.calibration.estimate import Calibration, Settings, fit_durations
 from allocopt.calibration.history import History, Referral, Spell
 from allocopt.io.extracts.history import read_annex_a_history, read_ssd_history
@@ -211,3 +211,24 @@ def test_a_plan_ending_before_it_starts_is_reported_and_left_out(tmp_path: Path)
     assert [s.child for s in history.spells] == ["C2"]
     assert any("ends before it starts" in p.problem and p.row == 2
                for p in report.cell_problems)
+
+
+def test_a_teams_national_referral_rate_is_the_bases_scaled_to_its_posts(files: Path) -> None:
+    # The baseline's 40 households a week are a 140-post service's: a team of 12 posts that
+    # keeps the national figure gets 40 x 12 / 140 a week, not the whole service's referrals.
+    history, _ = read_ssd_history(files / "ssd", ON)
+    baseline = load_scenario("scenarios/baseline.yaml")
+    assert sum(t.posts * t.count for t in baseline.workforce.teams) == 140
+    start = StartingPoint("T", "long_term", 10, 60, 5, 90.0, 10.0,
+                          {"assessment": 0.1, "CIN": 0.5, "CP": 0.2, "CLA": 0.2}, "test",
+                          posts=12)
+    cal = calibrate(history, baseline, Settings(min_records=100_000), start)
+    assert cal.settings["workforce.teams"][0]["posts"] == 12
+    assert cal.settings["referrals.rate"] == pytest.approx(40 * 12 / 140 * (1 - 0.224), abs=1e-3)
+    assert "scaled to the 12 posts here" in cal.comments["referrals.rate"]
+    total = cal.estimate("referrals.total")
+    assert not total.used and total.national == pytest.approx(40 * 12 / 140)
+    # with enough records the report sets the council's figure beside the scaled one
+    used = calibrate(history, baseline, Settings(), start)
+    assert used.estimate("referrals.total").national == pytest.approx(40 * 12 / 140)
+    assert "scaled to the 12 posts here" in used.estimate("referrals.total").note

@@ -124,7 +124,8 @@ def calibrate(history: History, base: Scenario, settings: Settings | None = None
     lists = LISTS.get(history.kind, LISTS["SSD"])
     sizes_ok = _sizes(cal, history, base, s, lists)
     returns = _rereferral(cal, history, base, s, lists)
-    _referral_rate(cal, history, base, s, lists, sizes_ok, returns)
+    _referral_rate(cal, history, base, s, lists, sizes_ok, returns,
+                   _Size(posts_at_start(base, start), base_posts(base)) if start else None)
     _outcomes(cal, history, base, s, lists)
     _conversion(cal, history, base, s, lists)
     for status in ("CIN", "CP", "CLA"):
@@ -312,18 +313,44 @@ def _rereferral(cal: Calibration, history: History, base: Scenario, s: Settings,
     return _Returns(share if share_of_referrals is None else share_of_referrals)
 
 
+@dataclass(frozen=True)
+class _Size:
+    """The calibrated service's posts against the base's: the base's referral rate is of a
+    service its size, so the national figure for this one is scaled by posts."""
+
+    posts: int
+    base_posts: int
+
+    @property
+    def share(self) -> float:
+        return self.posts / self.base_posts
+
+    def words(self, rate: float) -> str:
+        return (f"the base's {rate:g} a week for its {self.base_posts} posts, scaled to the "
+                f"{self.posts} posts here")
+
+
+def base_posts(base: Scenario) -> int:
+    """The base scenario's case-holding posts, every team counted."""
+    return sum(t.posts * t.count for t in base.workforce.teams)
+
+
 def _referral_rate(cal: Calibration, history: History, base: Scenario, s: Settings,
-                   lists: dict[str, str], sizes_ok: bool, returns: _Returns) -> None:
+                   lists: dict[str, str], sizes_ok: bool, returns: _Returns,
+                   size: _Size | None = None) -> None:
     rereferral = returns.share
     weeks = max((history.on - history.since).days / 7, 1 / 7)
     groups = {k: v for k, v in household_referrals(history).items()
               if _in_window(history, k[1])}
     children = sum(len(v) for v in groups.values())
     source = lists["referral"]
-    national = base.referrals.rate
+    national = base.referrals.rate * (size.share if size else 1.0)
+    scaled = f" ({size.words(base.referrals.rate)})" if size else ""
     left_out = sum(1 for r in history.referrals if r.nfa and _in_window(history, r.on))
     note = f"{left_out} referrals closed at referral with no further action are not counted" \
         if left_out else ""
+    if size:
+        note = "; ".join(filter(None, [note, f"national: {size.words(base.referrals.rate)}"]))
     if sizes_ok:
         count = len(groups)
         what = "households"
@@ -338,13 +365,13 @@ def _referral_rate(cal: Calibration, history: History, base: Scenario, s: Settin
     if n < s.min_records:
         cal.add(Estimate("referrals.total", "Households referred a week", "a week",
                          total if n else None, None, None, n, source, national, False,
-                         _unused(n, s, f"referred {what}")))
+                         _unused(n, s, f"referred {what}") + scaled))
         if base.pathway.rereferral is not None:  # the base's rate is of new referrals
-            cal.set("referrals.rate", national, f"referrals: the base's {national:g} new "
-                    "referrals a week (too few records)")
+            cal.set("referrals.rate", round(national, 3), f"referrals: the base's "
+                    f"{national:.3g} new referrals a week{scaled} (too few records)")
         else:
             cal.set("referrals.rate", round(national * (1 - rereferral), 3),
-                    f"referrals: national {national:g} a week, less the "
+                    f"referrals: national {national:.3g} a week{scaled}, less the "
                     f"{rereferral:.1%} that are re-referrals (simulated as such)")
         return
     lo, hi = (x / weeks * count / max(n, 1) for x in poisson_interval(n))
@@ -721,12 +748,21 @@ def _staff(cal: Calibration, history: History, base: Scenario, s: Settings) -> N
 # --- the starting point ---------------------------------------------------------------------------
 
 
+def posts_at_start(base: Scenario, start: StartingPoint) -> int:
+    """The calibrated team's posts: as given, or the workers in post grossed up by the base's
+    vacancies that agency staff do not cover."""
+    wf = base.workforce
+    if start.posts is not None:
+        return max(start.posts, start.workers, 1)
+    return max(round(start.workers / (1 - wf.vacancy_rate * (1 - wf.agency_share))), 1)
+
+
 def _start(cal: Calibration, base: Scenario, start: StartingPoint) -> None:
     source = f"{start.source}: {start.households} households held by {start.workers} workers"
     # The workers in post are the posts less the vacancies agency staff do not cover.
     wf = base.workforce
+    posts = posts_at_start(base, start)
     if start.posts is not None:
-        posts = max(start.posts, start.workers, 1)
         uncovered = 1 - start.workers / posts
         rate = min(uncovered / (1 - wf.agency_share), 0.99) if wf.agency_share < 1 else 0.0
         cal.set("workforce.vacancy_rate", round(rate, 4),
@@ -736,8 +772,6 @@ def _start(cal: Calibration, base: Scenario, start: StartingPoint) -> None:
         how = "the establishment as given"
     else:
         # Grossed up by the base's rates; the start then has vacancies as usual.
-        filled = 1 - wf.vacancy_rate * (1 - wf.agency_share)
-        posts = max(round(start.workers / filled), 1)
         how = (f"grossed up by the base's vacancies not covered by agency staff "
                f"({wf.vacancy_rate:.0%} of posts, {1 - wf.agency_share:.0%} of them uncovered)")
     cal.set("workforce.teams", [{"id": start.team_id, "posts": posts, "type": start.team_type}],
