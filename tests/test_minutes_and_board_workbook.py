@@ -158,3 +158,20 @@ def test_help_has_no_bool_tags() -> None:
     for command in ([], ["allocate"], ["score"], ["plan-intake"], ["template"], ["simulate"]):
         out = runner.invoke(app, [*command, "--help"]).output
         assert "<bool>" not in out and "--help" in out
+
+
+def test_one_name_for_the_solver_everywhere() -> None:
+    # greedy or CP-SAT is --solver in every command that allocates; --policy is only ever
+    # the allocation policy file, and only where a team meets
+    for command in (["allocate"], ["simulate"], ["compare"], ["sweep"], ["plan-intake"],
+                    ["backtest", "ssd"], ["backtest", "annex-a"]):
+        out = runner.invoke(app, [*command, "--help"], terminal_width=200).output
+        assert "--solver" in out and "cpsat|greedy" in out.replace("greedy|cpsat", "cpsat|greedy")
+        assert ("--policy" in out) == (command == ["allocate"]), command
+    for command in (["recommend"], ["rebalance"]):
+        out = runner.invoke(app, [*command, "--help"], terminal_width=200).output
+        assert "--policy" in out and "Policy file" in out and "--solver" not in out
+    # the waiting list is --waiting wherever a meeting reads one
+    for command in (["allocate"], ["recommend"]):
+        assert "--waiting" in runner.invoke(app, [*command, "--help"],
+                                            terminal_width=200).output
