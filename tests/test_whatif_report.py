@@ -10,6 +10,7 @@ from datetime import date
 import pytest
 
 from allocopt.io.scenario_file import load_scenario
+from allocopt.report.whatif_plots import difference_chart
 from allocopt.report.whatif_report import (
     comparison_answer,
     comparison_page,
@@ -116,6 +117,14 @@ def test_cost_beside_caseload_with_the_period_it_averages(team):
     row = text[text.index("Staff cost a year (workers in post)"):][:200]
     assert format_difference(d.mean, "£") in row and "£" in row and ".5" not in row
     assert "counts only from its date" in text  # the caveat says what a cost a year is
+    # the chart writes money as the tables do: -£150,000, never £-150,000 or -141,586.5
+    chart = difference_chart(result, ["staff_cost_per_year"])
+    chart.canvas.draw()
+    ax = chart.axes[0]
+    ticks = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
+    assert ticks and all(re.fullmatch(r"-?£[\d,]+", t) for t in ticks), ticks
+    assert any(t.startswith("-£") for t in ticks)
+    assert [t.get_text().split()[0] for t in ax.texts] == [format_difference(d.mean, "£")]
 
 
 def test_intake_answer_says_vacancies_new_posts_and_cost(team):

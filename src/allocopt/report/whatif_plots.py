@@ -25,7 +25,7 @@ from matplotlib.ticker import MaxNLocator
 from allocopt.report.labels import scenario_label, setting_label
 from allocopt.report.palette import BAND, MEDIAN, NEUTRAL, RAG_COLOURS, rag_fill
 from allocopt.report.plots import date_axis, mark_changes, new_figure, smooth
-from allocopt.report.values import format_difference
+from allocopt.report.values import format_difference, format_value
 from allocopt.schemes.model import RagBand
 from allocopt.whatif.compare import KEY_METRICS, Comparison
 from allocopt.whatif.intake import IntakePlan
@@ -149,7 +149,7 @@ def difference_chart(c: Comparison, metrics: Sequence[str] = KEY_METRICS) -> Fig
                                           else f" ({metric.unit})"),
                      fontsize=8, loc="left")
         if metric.unit == "£":
-            ax.xaxis.set_major_formatter(lambda v, _pos: f"£{v:,.0f}")
+            ax.xaxis.set_major_formatter(lambda v, _pos: format_value(v, "£"))  # -£50,000
         ax.tick_params(axis="x", labelsize=7)
         ax.margins(x=0.25)
     fig.suptitle(f"Difference from {scenario_label(c.base.label)}: mean and 95 % confidence "
