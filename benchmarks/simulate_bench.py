@@ -57,6 +57,10 @@ MEETINGS: dict[int, list[float]] = {}
 """Seconds of each call to the allocation policy in a timed series (by id, as CPU)."""
 
 
+STATUSES: dict[int, list[str]] = {}
+"""The policy's status at each of those meetings ("optimal": every level proven)."""
+
+
 class Timed:
     """The allocation policy, timing each meeting it decides."""
 
@@ -64,16 +68,18 @@ class Timed:
         self.inner = inner
         self.name = inner.name
         self.seconds: list[float] = []
+        self.statuses: list[str] = []
 
     def allocate(self, problem: AllocationProblem) -> AllocationResult:
         start = time.perf_counter()
         result = self.inner.allocate(problem)
         self.seconds.append(time.perf_counter() - start)
+        self.statuses.append(result.status)
         return result
 
 
 def timed(scenario: Scenario, seeds: list[int], policy: str) -> list[float]:
-    out, cpu, meetings = [], [], []
+    out, cpu, meetings, statuses = [], [], [], []
     for i in seeds:
         gc.collect()
         # the same allocators run_replication(scenario, 1, i, policy) would choose
@@ -86,8 +92,11 @@ def timed(scenario: Scenario, seeds: list[int], policy: str) -> list[float]:
         out.append(time.perf_counter() - start)
         cpu.append(time.process_time() - start_cpu)
         meetings += chosen.seconds
+        statuses += chosen.statuses
     CPU[id(out)] = cpu
     MEETINGS[id(out)] = meetings
+    if policy != "greedy":
+        STATUSES[id(out)] = statuses
     return out
 
 
@@ -103,6 +112,13 @@ def meeting_line(times: list[float]) -> None:
           f"{1000 * statistics.fmean(calls):.2f} ms, median "
           f"{1000 * statistics.median(calls):.2f} ms, max {1000 * max(calls):.0f} ms; "
           f"{share:.0%} of the replication")
+    statuses = STATUSES.get(id(times))
+    if not statuses:
+        return
+    proven = statuses.count("optimal")
+    print(f"  {'':<26} proven optimal on every level in {proven} of {len(statuses)} meetings"
+          + ("" if proven == len(statuses) else
+             f" (others: {', '.join(sorted(set(statuses) - {'optimal'}))})"))
 
 
 def peak_mb(scenario: Scenario, policy: str = "greedy") -> float:
