@@ -294,6 +294,23 @@ def test_two_tabs_on_one_household_one_wins_and_nothing_is_lost(any_board: Meeti
     assert decisions(board)[-1] == ("R0009", "overridden", "W01")
 
 
+def test_a_tab_that_lost_is_told_what_won_before_anything_else(board: MeetingBoard) -> None:
+    a, b = Tab(board, chair="Sam Rivers"), Tab(board, chair="Alex Moore")
+    assert a.post("/household/R0009/accept", {"revision": "0"}).status_code == 200
+    told = "R0009 was decided meanwhile in another tab (R0009 to W03: accepted, by Sam Rivers)"
+    # accepting from the stale page: not "there is no suggestion to accept"
+    again = b.post("/household/R0009/accept", {"revision": "0"})
+    assert again.status_code == 409 and told in again.text
+    # giving it to a worker the hard rules forbid (W05, an NQSW, and a CP household):
+    # told what won, not why W05 may not take it, with the reason typed kept
+    breach = b.post("/household/R0009/assign",
+                    {"revision": "0", "worker": "W05", "reason": "speaks Polish"})
+    assert breach.status_code == 409 and told in breach.text
+    assert "may not take" not in breach.text and ">speaks Polish</textarea>" in breach.text
+    assert re.search(r'name="revision" value="1"', breach.text)
+    assert decisions(board) == [("R0009", "accepted", "W03")]
+
+
 def test_bad_form_input_gets_a_clear_message(tab: Tab, board: MeetingBoard) -> None:
     missing = tab.post("/household/R0009/accept", {})
     assert missing.status_code == 422 and "reload the page" in missing.text

@@ -616,10 +616,20 @@ class MeetingBoard:
                             "give a reason to correct it", "reason")
         return row.state.decision.id
 
+    def _current(self, household_id: str, expected: int) -> Row:
+        """The household's row if the form was drawn from its latest revision, else
+        :class:`DecisionConflict` before any other check: a tab that lost to another is
+        told what was decided there, not why its own choice would not do (the record's
+        unique revision still settles two decisions made at the same moment)."""
+        row = self.row(household_id)
+        if expected != row.state.revision:
+            raise DecisionConflict(row.state.last)
+        return row
+
     def accept(self, household_id: str, expected: int, decided_by: str) -> DecisionRow:
         """Accept the optimiser's suggestion for a household."""
         who = _name(decided_by)
-        row = self.row(household_id)
+        row = self._current(household_id, expected)
         if row.suggestion is None:
             why = row.withheld or (row.waiting.reason if row.waiting else "none was made")
             raise FormError(f"There is no suggestion for {household_id} to accept ({why}); "
@@ -639,7 +649,7 @@ class MeetingBoard:
         """Give a household to a worker (another than suggested, or a correction)."""
         who = _name(decided_by)
         reason = _reason(reason)
-        row = self.row(household_id)
+        row = self._current(household_id, expected)
         preview = self.preview(household_id, worker_id)
         corrects = self._correction(row, reason)
         if preview.breaches:
@@ -672,7 +682,7 @@ class MeetingBoard:
         """Leave a household for a later meeting."""
         who = _name(decided_by)
         reason = _reason(reason)
-        row = self.row(household_id)
+        row = self._current(household_id, expected)
         corrects = self._correction(row, reason)
         return self._record(row, expected, NewDecision(
             household_id=household_id, outcome="deferred", decided_by=who,
@@ -684,7 +694,7 @@ class MeetingBoard:
         """Fix a household to a worker for the next run (the pin must keep the rules)."""
         who = _name(decided_by)
         note = _reason(note)
-        row = self.row(household_id)
+        row = self._current(household_id, expected)
         if row.state.decision is not None:
             raise FormError(f"{household_id} is already decided; reopen it first", "household")
         preview = self.preview(household_id, worker_id)
@@ -702,7 +712,7 @@ class MeetingBoard:
         """Never this worker for this household (a conflict of interest, say)."""
         who = _name(decided_by)
         reason = _reason(reason)
-        row = self.row(household_id)
+        row = self._current(household_id, expected)
         if worker_id not in self.ex.worker_index:
             raise FormError(f"{_shown(worker_id)} is not a worker in this team", "worker")
         if row.state.decision is not None:
@@ -720,7 +730,7 @@ class MeetingBoard:
         stay in the record; the new row says they no longer hold)."""
         who = _name(decided_by)
         reason = _reason(reason)
-        row = self.row(household_id)
+        row = self._current(household_id, expected)
         if row.state.last is None:
             raise FormError(f"Nothing has been decided about {household_id} yet", "household")
         if not reason:
