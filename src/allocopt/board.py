@@ -23,7 +23,7 @@ from allocopt.capacity import (
 )
 from allocopt.domain import LONG_TRAVEL, Caseload, Holding, Household, Status, Team, Worker
 from allocopt.schemes.model import RagBand, Scheme
-from allocopt.schemes.scoring import CaseScore, score_case
+from allocopt.schemes.scoring import CaseScore, held_children, score_case
 
 CONCENTRATION_KINDS = ("CP", "CLA", "long travel")
 
@@ -138,8 +138,7 @@ def _counts(cases: tuple[CaseScore, ...], index: dict[str, Household]) -> Counts
             continue
         household = index[case.household_id]
         households += 1
-        for cid in case.child_ids:
-            child = household.child(cid)
+        for child in held_children(household, case.child_ids):
             children += 1
             by_status[child.status] = by_status.get(child.status, 0) + 1
             travel = child.placement_travel if child.status is Status.CLA else household.travel
@@ -216,11 +215,8 @@ def score_team(scheme: Scheme, team: Team, caseload: Caseload, on: date) -> Team
         for w in team.workers
     ]
     rows = _with_concentrations(scheme, rows)
-    led = {(h.household_id, c) for h in caseload.holdings if h.role == "lead" for c in h.child_ids}
-    unallocated = tuple(
-        score_case(scheme, h, tuple(c.id for c in h.children if (h.id, c.id) not in led), on)
-        for h in caseload.unallocated()
-    )
+    unallocated = tuple(score_case(scheme, h, ids, on)
+                        for h, ids in caseload.unallocated_children())
     return TeamBoard(scheme, team, on, tuple(rows), unallocated, _summary(scheme, team, rows, unallocated))
 
 

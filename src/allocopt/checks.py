@@ -12,7 +12,7 @@ from typing import Literal
 
 from allocopt.domain import Caseload, Household, Team
 from allocopt.schemes.model import LookupRule, RatingRule, Scheme
-from allocopt.schemes.scoring import rating_range, unknown_item_kinds
+from allocopt.schemes.scoring import rating_range, scored_item_kinds, unknown_item_kinds
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +64,7 @@ def check_inputs(scheme: Scheme, team: Team, caseload: Caseload, on: date) -> li
                                "date is in the future", str(hold.allocated_on),
                                f"a date on or before {on}"))
     ratings = [r for r in scheme.rules.values() if isinstance(r, RatingRule)]
+    known_items = scored_item_kinds(scheme)
     for h in caseload.households:
         if h.referred_on is not None and h.referred_on > on:
             out.append(Problem("error", "household", h.id, "referred_on", "date is in the future",
@@ -82,7 +83,7 @@ def check_inputs(scheme: Scheme, team: Team, caseload: Caseload, on: date) -> li
                     out.append(Problem("error", "household", h.id, f"rating_{rule.name}",
                                        f"{rule.label} is out of range{level}", rating,
                                        f"{lo:g} to {hi:g}"))
-        for kind in sorted(unknown_item_kinds(scheme, h)):
+        for kind in sorted(unknown_item_kinds(scheme, h, known_items)):
             out.append(Problem("warning", "household", h.id, "work_items",
                                f"work item '{kind}' is not scored by scheme {scheme.id}", kind))
     return out

@@ -220,11 +220,12 @@ class Household(Frozen):
 
     @model_validator(mode="after")
     def _unique_children(self) -> Household:
-        seen: set[str] = set()
-        for child in self.children:
-            if child.id in seen:
-                raise ValueError(f"child {child.id} appears twice in household {self.id}")
-            seen.add(child.id)
+        if len(self.children) > 1:  # most households have one child: nothing to compare
+            seen: set[str] = set()
+            for child in self.children:
+                if child.id in seen:
+                    raise ValueError(f"child {child.id} appears twice in household {self.id}")
+                seen.add(child.id)
         if self.kind is HouseholdKind.FAMILY and not self.children:
             raise ValueError(f"household {self.id} has no children")
         return self
@@ -392,10 +393,17 @@ class Caseload(Frozen):
 
     def unallocated(self) -> Iterator[Household]:
         """Households with at least one child that no worker holds as lead."""
-        led = {(h.household_id, c) for h in self.holdings if h.role == "lead" for c in h.child_ids}
+        return (household for household, _ in self.unallocated_children())
+
+    def unallocated_children(self) -> Iterator[tuple[Household, tuple[str, ...]]]:
+        """Each household with a child no worker holds as lead, with those children's ids
+        in the household's order."""
+        # A child is in one household only (see _consistent), so its id alone says who.
+        led = {c for h in self.holdings if h.role == "lead" for c in h.child_ids}
         for household in self.households:
-            if any((household.id, c.id) not in led for c in household.children):
-                yield household
+            waiting = tuple(c.id for c in household.children if c.id not in led)
+            if waiting:
+                yield household, waiting
 
 
 def months_between(start: date, end: date) -> int:

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from allocopt.cli import app
 from allocopt.cli.options import Format, output_format, parse_date, people_console, refuse_inputs
 from allocopt.errors import InputError
+
+if TYPE_CHECKING:
+    from allocopt.board import TeamBoard
+    from allocopt.io.inputs import ScoreInputs
 
 TeamArg = Annotated[Path, typer.Argument(help="Team file (YAML or JSON) naming its caseload.")]
 SchemeOpt = Annotated[
@@ -47,21 +51,29 @@ def score(
 ) -> None:
     """Score every worker: load against benchmark, RAG band and the action it requires."""
     from allocopt.board import score_team
-    from allocopt.io.atomic import write_bytes, write_text
-    from allocopt.io.board_export import board_csv, board_json
     from allocopt.io.inputs import load_inputs
     from allocopt.io.tables import without_cycle_collection
-    from allocopt.report.terminal import print_board
 
     fmt = output_format(out, format, list(Format))
     if fmt == "xlsx" and out is None:
         raise InputError(None, "a workbook needs a file", field="--format", found="xlsx",
                          expected="--out board.xlsx")
+    # Through the output too: the collector's first pass after a large caseload would
+    # scan every one of its objects (a second for 200,000 children) and free nothing.
     with without_cycle_collection():
         inputs = load_inputs(team, scheme, parse_date(date), caseload)
         if out is not None:
             refuse_inputs(out, inputs.files)
         board = score_team(inputs.scheme, inputs.team.team, inputs.board_caseload, inputs.on)
+        _write_board(board, inputs, fmt, out)
+
+
+def _write_board(board: TeamBoard, inputs: ScoreInputs, fmt: str, out: Path | None) -> None:
+    """The board as `fmt`, to `out` or the terminal."""
+    from allocopt.io.atomic import write_bytes, write_text
+    from allocopt.io.board_export import board_csv, board_json
+    from allocopt.report.terminal import print_board
+
     if fmt == "table":
         print_board(people_console(), board, inputs.warnings, inputs.alerts)
         return

@@ -206,11 +206,11 @@ def caseload_from_table(table: Table, rows: Iterable[tuple[int, dict[str, Cell]]
     errors: list[InputError] = []
     child_rows: dict[str, int] = {}
     child_household: dict[str, str] = {}
-    households: dict[str, dict[str, tuple[int, Any]]] = {}
-    household_order: list[str] = []
-    household_children: dict[str, list[Child]] = {}
-    holdings: dict[tuple[str, str, str], list[str]] = {}
-    allocated: dict[tuple[str, str, str], date | None] = {}
+    # household id -> (its values with the row each was first given on, its children),
+    # in file order
+    households: dict[str, tuple[dict[str, tuple[int, Any]], list[Child]]] = {}
+    # (worker, household, role) -> (children held, latest date allocated), in file order
+    holdings: dict[tuple[str, str, str], tuple[list[str], list[date | None]]] = {}
     household_sources: dict[str, dict[str, str]] = {}
     seen_rows = 0
     seen = _Seen()
@@ -223,45 +223,52 @@ def caseload_from_table(table: Table, rows: Iterable[tuple[int, dict[str, Cell]]
             if len(errors) >= 20:
                 break
             continue
-        if child.id in child_rows:
-            first, first_hid = child_rows[child.id], child_household[child.id]
+        cid = child.id
+        if cid in child_rows:
+            first, first_hid = child_rows[cid], child_household[cid]
             where = f"row {first}" if first_hid == hid else \
                 f"row {first}, household {id_text(first_hid)}"
-            errors.append(table.error(f"child {id_text(child.id)} appears twice (also {where})",
+            errors.append(table.error(f"child {id_text(cid)} appears twice (also {where})",
                                       row=number, field="child_id",
                                       expected="one row per child, in one household"))
             continue
-        child_rows[child.id] = number
-        child_household[child.id] = hid
-        if hid not in households:
-            households[hid] = {}
-            household_order.append(hid)
-            household_children[hid] = []
-        household_children[hid].append(child)
-        # Sources are notes on the values, not values: rows of one household merge them.
-        if "sources" in fields:
-            for key, where in fields.pop("sources").items():
-                household_sources.setdefault(hid, {}).setdefault(key, where)
-        merged = households[hid]
-        for key, value in fields.items():
-            if key in merged and merged[key][1] != value:
-                errors.append(table.error(
-                    f"household {id_text(hid)}: '{key}' differs from row {merged[key][0]}",
-                    row=number,
-                    field=key, found=_display(value), expected=_display(merged[key][1])))
-            elif key not in merged:
-                merged[key] = (number, value)
+        child_rows[cid] = number
+        child_household[cid] = hid
+        entry = households.get(hid)
+        if entry is None:
+            entry = households[hid] = ({}, [])
+        merged, members = entry
+        members.append(child)
+        if fields:
+            # Sources are notes on the values, not values: rows of one household merge them.
+            if "sources" in fields:
+                for key, where in fields.pop("sources").items():
+                    household_sources.setdefault(hid, {}).setdefault(key, where)
+            for key, value in fields.items():
+                known = merged.get(key)
+                if known is None:
+                    merged[key] = (number, value)
+                elif known[1] != value:
+                    errors.append(table.error(
+                        f"household {id_text(hid)}: '{key}' differs from row {known[0]}",
+                        row=number, field=key, found=_display(value),
+                        expected=_display(known[1])))
         worker, co_worker, allocated_on = holding
         if worker:
-            key = (worker, hid, "lead")
-            holdings.setdefault(key, []).append(child.id)
-            allocated[key] = max(filter(None, (allocated.get(key), allocated_on)), default=None)
+            held = holdings.get((worker, hid, "lead"))
+            if held is None:
+                holdings[(worker, hid, "lead")] = ([cid], [allocated_on])
+            else:
+                held[0].append(cid)
+                latest = held[1][0]
+                if latest is None or (allocated_on is not None and allocated_on > latest):
+                    held[1][0] = allocated_on
         if co_worker:
             if co_worker == worker:
                 errors.append(table.error("the co-worker is the lead worker", row=number,
                                           field="co_worker_id", found=co_worker))
-            holdings.setdefault((co_worker, hid, "secondary"), []).append(child.id)
-            allocated.setdefault((co_worker, hid, "secondary"), allocated_on)
+            held = holdings.setdefault((co_worker, hid, "secondary"), ([], [allocated_on]))
+            held[0].append(cid)
     if errors:
         raise Problems(errors)
     if not seen_rows:
@@ -272,9 +279,8 @@ def caseload_from_table(table: Table, rows: Iterable[tuple[int, dict[str, Cell]]
     household_rows: dict[str, int] = {}
     # Each household's working values are dropped once it is built, so a large caseload
     # is never held twice over.
-    for hid in household_order:
-        merged = households.pop(hid)
-        members = household_children.pop(hid)
+    for hid in list(households):
+        merged, members = households.pop(hid)
         household_rows[hid] = min(n for n, _ in merged.values()) if merged \
             else child_rows[members[0].id]
         values = {k: v for k, (_, v) in merged.items() if not k.startswith(RATING_PREFIX)}
@@ -292,8 +298,7 @@ def caseload_from_table(table: Table, rows: Iterable[tuple[int, dict[str, Cell]]
                                          "household_work_items", "kind": "household_kind"}
                                   ) from None
     holding_list = []
-    for (w, h, role), ids in holdings.items():  # in file order
-        when = allocated.get((w, h, role))
+    for (w, h, role), (ids, (when,)) in holdings.items():  # in file order
         extra: dict[str, Any] = {"role": role} if role != "lead" else {}
         if when is not None:
             extra["allocated_on"] = when
@@ -392,58 +397,74 @@ _REPEATING = frozenset({_STATUS, _TRAVEL, _COURT, _ASSESSMENT, _INTERVENTION, _K
 """Readers of columns whose few values repeat down the sheet: each value is read once."""
 
 
-class _Seen(dict[tuple[str, Cell], Any]):
-    """(column, cell) -> the value read, for the repeating columns of one table."""
+_Target = tuple[str, str] | None
+"""Where a column's value goes: (child or household, field), ('rating', column), or None
+for the values the row itself uses (ids, status, holding, assessment, sources)."""
+_Plan = tuple[_Reader, "dict[str, Any] | None", _Target]
 
 
-def _read_cells(table: Table, number: int, row: dict[str, Cell],
-                seen: _Seen | None = None) -> dict[str, Any]:
-    """Every filled cell of a row read as its column's type (the first bad one raises)."""
-    out: dict[str, Any] = {}
-    for name, value in row.items():
-        if value is None:
-            continue  # most cells of most rows
-        read = _READERS.get(name) or (_rating if name.startswith(RATING_PREFIX) else None)
-        if read is None:
-            continue  # notes: kept in the file, never read
-        if seen is not None and read in _REPEATING:
-            key = (name, value)
-            if key in seen:
-                out[name] = seen[key]
-                continue
-        try:
-            out[name] = read(value)
-        except cells.CellError as e:
-            raise table.error("invalid value", row=number, field=name, found=e.found,
-                              expected=e.expected) from None
-        if seen is not None and read in _REPEATING and len(seen) < 100_000:
-            seen[(name, value)] = out[name]
-    return out
+class _Seen(dict[str, "_Plan | None"]):
+    """How each column of one table is read (None: a column never read, such as notes):
+    its reader, for the repeating columns the values read so far from text cells (each is
+    read once), and where its value goes."""
+
+    def __missing__(self, name: str) -> _Plan | None:
+        read = _READERS.get(name)
+        target = _TARGETS.get(name)
+        if read is None and name.startswith(RATING_PREFIX):
+            read, target = _rating, ("rating", name)
+        plan: _Plan | None = None if read is None else (
+            read, {} if read in _REPEATING else None, target)
+        self[name] = plan
+        return plan
 
 
 def _read_row(
     table: Table, number: int, row: dict[str, Cell], seen: _Seen | None = None
 ) -> tuple[str, Child, dict[str, Any], tuple[str | None, str | None, date | None]]:
-    v = _read_cells(table, number, row, seen)
-    for name in ("household_id", "child_id", "status"):
-        if v.get(name) is None:
-            raise table.error("a required value is blank", row=number, field=name)
+    """One row read: its household id, the child, the household's values it gives, and
+    its holding (worker, co-worker, allocated on). The first bad cell raises."""
+    seen = _Seen() if seen is None else seen
     # Only what the row gives (an empty cell, or 'no', leaves the value to another row of
     # the household, or to the default), so each child stays small: a caseload may hold
     # 200,000.
+    v: dict[str, Any] = {}
     given: dict[str, Any] = {}
     fields: dict[str, Any] = {}
-    for column, value in v.items():
-        if value is None or value is False or value == ():
+    for name, cell in row.items():
+        if cell is None:
+            continue  # most cells of most rows
+        plan = seen[name]
+        if plan is None:
+            continue  # notes: kept in the file, never read
+        read, memo, target = plan
+        # Text cells only: a workbook's TRUE equals 1 as a key, but is not read as 1.
+        if memo is not None and type(cell) is str and cell in memo:
+            value = memo[cell]
+        else:
+            try:
+                value = read(cell)
+            except cells.CellError as e:
+                raise table.error("invalid value", row=number, field=name, found=e.found,
+                                  expected=e.expected) from None
+            if memo is not None and type(cell) is str and len(memo) < 10_000:
+                memo[cell] = value
+        if target is None:
+            v[name] = value
+        elif value is None or value is False or value == ():
             continue
-        target = _TARGETS.get(column)
-        if target is not None:
-            (given if target[0] == "child" else fields).setdefault(target[1], value)
-        elif column.startswith(RATING_PREFIX):
+        elif target[0] == "child":
+            given.setdefault(target[1], value)
+        elif target[0] == "household":
+            fields.setdefault(target[1], value)
+        else:
             if value < 0:
-                raise table.error("invalid value", row=number, field=column, found=value,
+                raise table.error("invalid value", row=number, field=name, found=value,
                                   expected="points of 0 or more")
-            fields[column] = value
+            fields[name] = value
+    for name in ("household_id", "child_id", "status"):
+        if v.get(name) is None:
+            raise table.error("a required value is blank", row=number, field=name)
     sources: dict[str, str] | None = v.get("sources")
     if sources:
         child_sources = {k: w for k, w in sources.items() if not is_household_source(k)}

@@ -177,22 +177,20 @@ def _read_csv(path: Path) -> tuple[Table, Rows]:
 
 
 def _csv_rows(table: Table, reader: Any, width: int) -> Rows:
-    header = [(i, name) for i, name in enumerate(table.header) if name]
+    names = table.header
     number = 1
     try:
         for number, values in enumerate(reader, start=2):
-            if not any(values) or not any(v.strip() for v in values):
-                continue
             if len(values) > width and any(v.strip() for v in values[width:]):
                 raise InputError(table.path, "more values than header columns", row=number,
                                  found=len(values), expected=f"{width} values")
-            cells: dict[str, Cell] = {}
-            size = len(values)
-            for i, name in header:
-                if i < size:
-                    value = values[i]
-                    cells[name] = (value.strip() or None) if value else None
-            yield number, cells
+            # Only the filled cells: an empty one reads as None through .get, and most
+            # cells of a large caseload are empty.
+            cells: dict[str, Cell] = {name: value for name, raw in zip(names, values,
+                                                                       strict=False)
+                                      if raw and name and (value := raw.strip())}
+            if cells or any(v.strip() for v in values):  # (a value under no column name)
+                yield number, cells
     except csv.Error as e:
         raise InputError(table.path, f"not readable as CSV ({e})", row=number + 1) from None
 

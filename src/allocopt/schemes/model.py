@@ -20,6 +20,7 @@ Rule kinds
 from __future__ import annotations
 
 from enum import StrEnum
+from functools import cached_property
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -85,14 +86,37 @@ class When(SchemeModel):
     min_children: int | None = Field(default=None, ge=0, le=100)
     max_children: int | None = Field(default=None, ge=0, le=100)
 
-    @property
+    # Worked out once per rule (the fields are frozen): scoring a board asks each of them
+    # for every case.
+    @cached_property
     def has_child_conditions(self) -> bool:
+        """A condition on the children (status, flags, ages) is given."""
         return bool(
             self.status is not None
             or self.child_flags
             or self.age_from is not None
             or self.age_to is not None
         )
+
+    @cached_property
+    def has_household_conditions(self) -> bool:
+        """A condition on the household (kind, flags, court, assessment) is given."""
+        return bool(
+            self.household_kind is not None
+            or self.household_flags
+            or self.not_household_flags
+            or self.court is not None
+            or self.assessment_open is not None
+            or self.assessment_kind is not None
+        )
+
+    @cached_property
+    def least_children(self) -> int:
+        """The fewest matching children for the rule to fire: min_children if given, else 1
+        with a child condition (some child must match it) and 0 without."""
+        if self.min_children is not None:
+            return self.min_children
+        return 1 if self.has_child_conditions else 0
 
 
 class RuleBase(SchemeModel):

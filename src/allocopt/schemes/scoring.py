@@ -64,7 +64,7 @@ def score_case(
     [003 column C]. A case closed before the month of `on` scores nothing; in its
     month of closure it keeps its points [003 case closures].
     """
-    held = _held_children(household, child_ids)
+    held = held_children(household, child_ids)
     ids = tuple(c.id for c in held)
     notes: list[str] = []
     if household.closes_on is not None and household.closes_on <= on:
@@ -106,7 +106,9 @@ def score_case(
     return CaseScore(household.id, ids, role, columns, tuple(lines), total, tuple(notes))
 
 
-def _held_children(household: Household, child_ids: tuple[str, ...] | None) -> tuple[Child, ...]:
+def held_children(household: Household, child_ids: tuple[str, ...] | None) -> tuple[Child, ...]:
+    """The children of `household` named in `child_ids` (all of them if None), in the
+    household's order."""
     if child_ids is None or len(child_ids) == len(household.children):
         return household.children  # the whole household (a holding names each child once)
     wanted = set(child_ids)
@@ -156,19 +158,6 @@ def _child_matches(when: When, child: Child) -> bool:
     return not (when.age_to is not None and (child.age is None or child.age > when.age_to))
 
 
-def _matching(when: When, held: tuple[Child, ...]) -> Sequence[Child]:
-    if not when.has_child_conditions:
-        return held  # every held child
-    return [c for c in held if _child_matches(when, c)]
-
-
-def _count_ok(when: When, n: int) -> bool:
-    least = when.min_children if when.min_children is not None else (
-        1 if when.has_child_conditions else 0
-    )
-    return n >= least and (when.max_children is None or n <= when.max_children)
-
-
 def _children(n: int) -> str:
     return "1 child" if n == 1 else f"{n} children"
 
@@ -183,17 +172,19 @@ def _apply(
     notes: list[str],
 ) -> list[Line]:
     when = rule.when
-    if not _household_holds(when, household, assessment_open):
+    if when.has_household_conditions and not _household_holds(when, household,
+                                                                assessment_open):
         return []
-    matching = _matching(when, held)
+    matching: Sequence[Child] = [c for c in held if _child_matches(when, c)] \
+        if when.has_child_conditions else held  # else every held child
+    n = len(matching)
+    if n < when.least_children or (when.max_children is not None and n > when.max_children):
+        return []
     if isinstance(rule, PerChildRule):
-        n = len(matching)
-        if not n or not rule.points or not _count_ok(when, n):
+        if not n or not rule.points:
             return []
         return [Line(rule_id, rule.column, n * rule.points,
                      f"{rule.label}: {_children(n)} x {rule.points:g}")]
-    if not _count_ok(when, len(matching)):
-        return []
     if isinstance(rule, PerHouseholdRule):
         if not rule.points:
             return []
@@ -295,13 +286,20 @@ def _work_items(
     return lines
 
 
-def unknown_item_kinds(scheme: Scheme, household: Household) -> set[str]:
-    """Work item kinds on a household that no work_items rule of the scheme scores."""
-    known: set[str] = set()
-    for rule in scheme.rules.values():
-        if isinstance(rule, WorkItemsRule):
-            known.update(rule.points)
+def scored_item_kinds(scheme: Scheme) -> frozenset[str]:
+    """Work item kinds some work_items rule of the scheme scores."""
+    return frozenset(kind for rule in scheme.rules.values() if isinstance(rule, WorkItemsRule)
+                     for kind in rule.points)
+
+
+def unknown_item_kinds(scheme: Scheme, household: Household,
+                       known: frozenset[str] | None = None) -> set[str]:
+    """Work item kinds on a household that no work_items rule of the scheme scores
+    (`known`: the scheme's :func:`scored_item_kinds`, when asking of many households)."""
     kinds = {i.kind for i in household.work_items}
     for child in household.children:
-        kinds.update(i.kind for i in child.work_items)
-    return kinds - known
+        if child.work_items:
+            kinds.update(i.kind for i in child.work_items)
+    if not kinds:
+        return kinds
+    return kinds - (scored_item_kinds(scheme) if known is None else known)
