@@ -81,3 +81,29 @@ def test_bad_input_is_one_line_and_exit_2(
     assert code == 2
     assert message in stderr and "Traceback" not in stderr
     assert not (tmp_path / "x.yaml").exists()
+
+
+@pytest.mark.parametrize("args, wrong, option, expected", [
+    (["calibrate", "ssd", "SSD", "--out", "ours.yaml", "--report", "report.txt"],
+     "report.txt", "--report", ".html"),
+    (["calibrate", "annex-a", "annex.xlsx", "--out", "ours.json"], "ours.json", "--out",
+     ".yaml"),
+    (["backtest", "ssd", "SSD", "--from", "2027-10-02", "--to", "2028-04-03", "--report",
+      "bt.pdf"], "bt.pdf", "--report", ".html"),
+    (["backtest", "ssd", "SSD", "--from", "2027-10-02", "--to", "2028-04-03", "--plot",
+      "bt.svg"], "bt.svg", "--plot", ".png"),
+    (["backtest", "ssd", "SSD", "--from", "2027-10-02", "--to", "2028-04-03", "--scenario",
+      "at-from.json"], "at-from.json", "--scenario", ".yaml"),
+])
+def test_an_output_named_for_another_format_is_refused_before_anything_runs(
+        args: list[str], wrong: str, option: str, expected: str, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 15: the format follows the file's extension, or the command refuses."""
+    (tmp_path / "SSD").mkdir()
+    monkeypatch.chdir(tmp_path)
+    code, stdout, stderr = run_cli(monkeypatch, capsys, *args, "--base", BASE)
+    assert code == 2 and stdout == ""
+    assert stderr.splitlines() == [
+        f"error: {wrong}, field '{option}': cannot tell what to write from the file name; "
+        f"found '{Path(wrong).suffix}'; expected a file ending {expected}"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["SSD"]

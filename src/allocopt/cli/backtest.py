@@ -35,6 +35,7 @@ from allocopt.cli.options import (
     SeedOpt,
     SimSolverOpt,
     Solver,
+    check_extension,
     check_runs,
     parse_date,
     people_console,
@@ -94,6 +95,9 @@ def _backtest(kind: str, sources: list[str], start: str, end: str, roster: Path 
     from allocopt.report.backtest_view import backtest_figure, backtest_page, backtest_view
     from allocopt.report.html import figure_png
 
+    check_extension(report, "html", "--report")
+    check_extension(plot, "png", "--plot")
+    check_extension(scenario_out, "yaml", "--scenario")
     first, last = _dates(start, end)
     assert isinstance(first, date) and isinstance(last, date)
     jobs = check_runs(runs, seed, jobs, least_runs=2)

@@ -24,7 +24,7 @@ from allocopt.cli.importing import (
     TeamOpt,
     TeamTypeOpt,
 )
-from allocopt.cli.options import parse_date, people_console
+from allocopt.cli.options import check_extension, parse_date, people_console
 from allocopt.domain import TeamType
 from allocopt.errors import InputError
 
@@ -92,6 +92,8 @@ def _calibrate(kind: str, source: Path, out: Path, roster: Path | None,
     from allocopt.io.scenario_file import load_scenario
     from allocopt.report.calibration_view import calibration_page, calibration_view
 
+    check_extension(out, "yaml", "--out")
+    check_extension(report, "html", "--report")
     on = parse_date(date) or Date.today()
     first = parse_date(since, "--since")
     if first is not None and first >= on:

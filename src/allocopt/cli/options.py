@@ -62,16 +62,20 @@ def solver_name(solver: Solver | None) -> str | None:
 
 
 FORMAT_BY_SUFFIX = {".json": "json", ".csv": "csv", ".xlsx": "xlsx", ".md": "md",
-                    ".html": "html", ".htm": "html"}
+                    ".html": "html", ".htm": "html", ".yaml": "yaml", ".yml": "yaml",
+                    ".png": "png"}
+ALTERNATIVE_SUFFIXES = (".htm", ".yml")
+"""Accepted, but not offered in the message (one spelling per format is enough)."""
 
 
 def output_format(out: Path | None, format: str | None, allowed: Sequence[str],
-                  terminal: str = "table") -> str:
+                  terminal: str = "table", option: str = "--out") -> str:
     """The format to write: the one `--out`'s extension names, or the command refuses.
 
     Without ``--out`` it is ``--format`` (default `terminal`). With it, the file's
     extension decides; a ``--format`` that disagrees, or an extension the command
-    cannot write, is refused rather than silently writing something else.
+    cannot write, is refused rather than silently writing something else. `option`
+    names the output option in the message (``--report``, ``--plot``...).
     """
     if out is None:
         return format or terminal
@@ -80,13 +84,20 @@ def output_format(out: Path | None, format: str | None, allowed: Sequence[str],
     by_name = FORMAT_BY_SUFFIX.get(out.suffix.lower())
     usable = [f for f in allowed if f != terminal]
     if by_name is None or by_name not in usable:
-        suffixes = ", ".join(s for s, f in FORMAT_BY_SUFFIX.items() if f in usable and s != ".htm")
-        raise InputError(out, "cannot tell what to write from the file name", field="--out",
+        suffixes = ", ".join(s for s, f in FORMAT_BY_SUFFIX.items()
+                             if f in usable and s not in ALTERNATIVE_SUFFIXES)
+        raise InputError(out, "cannot tell what to write from the file name", field=option,
                          found=out.suffix or "(no extension)", expected=f"a file ending {suffixes}")
     if format is not None and format != by_name:
         raise InputError(out, "--format does not match the file name", field="--format",
                          found=str(format), expected=f"{by_name} (or leave --format out)")
     return by_name
+
+
+def check_extension(path: Path | None, kind: str, option: str) -> None:
+    """Refuse, before anything runs, an output file whose extension is not `kind`'s."""
+    if path is not None:
+        output_format(path, None, [kind], terminal="", option=option)
 
 
 MOST_RUNS = 10_000

@@ -22,8 +22,8 @@ from allocopt.cli.options import (
     SeedOpt,
     SimSolverOpt,
     WeeksOpt,
+    check_extension,
     check_runs,
-    output_format,
     parse_date,
     people_console,
     progress_bar,
@@ -102,12 +102,6 @@ def _load(path: Path, weeks: int | None) -> Scenario:
 
     scenario = load_scenario(path)
     return scenario.with_overrides({"weeks": weeks}, "--weeks") if weeks is not None else scenario
-
-
-def _check_report(path: Path | None) -> None:
-    """A report is an HTML page: refuse any other extension before running anything."""
-    if path is not None:
-        output_format(path, None, ["html"], terminal="")
 
 
 def _check_outputs(out: Path | None, report: Path | None, command: str,
@@ -207,7 +201,7 @@ def compare_command(
     from allocopt.whatif.parallel import TaskPool
 
     jobs = check_runs(runs, seed, jobs, least_runs=2)
-    _check_report(report)
+    check_extension(report, "html", "--report")
     inputs = [base, *(others or [])]
     _check_outputs(out, report, "compare", inputs)
     model = _load(base, weeks)
@@ -307,7 +301,7 @@ def sweep_command(
     from allocopt.whatif.sweep import parse_parameter, sweep
 
     jobs = check_runs(runs, seed, jobs)
-    _check_report(report)
+    check_extension(report, "html", "--report")
     _check_outputs(out, report, "sweep", [scenario])
     model, _words = with_cuts(_load(scenario, weeks), cut, at, cut_team)
     parameters = [parse_parameter(text) for text in set_]
@@ -403,7 +397,7 @@ def plan_intake_command(
     from allocopt.whatif.parallel import TaskPool
 
     jobs = check_runs(runs, seed, jobs)
-    _check_report(report)
+    check_extension(report, "html", "--report")
     _check_outputs(out, report, "plan-intake", [scenario])
     model, _words = with_cuts(_load(scenario, weeks), cut, at, cut_team)
     targets = [parse_target(t) for t in target] if target else list(DEFAULT_TARGETS)
