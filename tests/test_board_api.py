@@ -11,6 +11,8 @@ from __future__ import annotations
 import logging
 import re
 import shutil
+import socket
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
@@ -540,3 +542,28 @@ def test_a_rerun_the_gate_cannot_let_through_shows_nothing_new(
     assert board.run.row.number == 1
     assert [(r.id, r.suggestion.worker_id if r.suggestion else None)
             for r in board.view.rows] == before
+
+
+def test_serve_whose_first_run_the_gate_refuses_exits_3_and_records_no_meeting(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from .conftest import run_cli
+    from .test_allocation_gate import EverythingToTheFirst
+
+    monkeypatch.setattr("allocopt.allocation.cpsat.CpSatAllocator", EverythingToTheFirst)
+    team = copy_team(tmp_path)
+    db = tmp_path / "record.sqlite"
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = str(free.getsockname()[1])
+    code, out, err = run_cli(monkeypatch, capsys, "serve", team, "--db", str(db),
+                             "--port", port)
+    assert code == 3 and out == ""
+    assert "breaks a hard rule" in err and "nothing was printed or written" in err
+    assert "The board is at" not in err and "Traceback" not in err
+    # the record is append-only: a meeting the gate stopped leaves no row behind
+    with sqlite3.connect(db) as conn:
+        counts = {table: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+                  for table in ("meetings", "snapshot_workers", "snapshot_cases", "runs",
+                                "decisions")}
+    assert counts == dict.fromkeys(counts, 0)

@@ -137,7 +137,9 @@ def serve(
     def allocator() -> Allocator:
         return CpSatAllocator() if solver is Solver.CPSAT else GreedyAllocator()
 
-    err = people_console()
+    # the server's status lines go to stderr with uvicorn's: stdout stays empty, so a
+    # first run the gate refuses (exit 3) has printed nothing, as its message says
+    err = people_console(stderr=True)
     err.print(f"Opening the meeting of {meeting.title} on {meeting.inputs.on:%d %b %Y} "
               f"(the optimiser may take up to {meeting.policy.time_limit_s:g} s)...")
     board = MeetingBoard(meeting, record, allocator, show_names=show_names)

@@ -143,15 +143,16 @@ def write_folder(out: Path, command: str, inputs: Sequence[Path],
     return [out / name for name in names]
 
 
-def people_console(width: int = 120) -> Console:
-    """A console for people; output piped to a file is laid out `width` columns wide.
+def people_console(width: int = 120, *, stderr: bool = False) -> Console:
+    """A console for people (on stdout, or stderr for a command's status lines); output
+    piped to a file is laid out `width` columns wide.
 
     It prints user text exactly (no markup) with control characters escaped
     (:class:`~allocopt.report.safe_text.SafeConsole`).
     """
-    console: Console = SafeConsole(highlight=False)
+    console: Console = SafeConsole(highlight=False, stderr=stderr)
     if not console.is_terminal:
-        console = SafeConsole(highlight=False, width=width)
+        console = SafeConsole(highlight=False, width=width, stderr=stderr)
     return console
 
 

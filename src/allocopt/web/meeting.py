@@ -243,13 +243,20 @@ class MeetingBoard:
         self._suggested_in: dict[int, dict[tuple[str, str], Suggestion]] = {}
         """Each run's explained suggestions by run id: a decision's reasons are those of
         the run it was made on, which a re-run replaces on the board."""
+        first: AllocationResult | None = None
+        if record.find_meeting(self.team.id, self.base.on) is None:
+            # a new meeting's first run passes the gate before anything is written: the
+            # record is append-only, so a run the gate refuses (RuleBreach) must leave
+            # no meeting and no snapshot behind
+            first = gated_allocation(self.base, self.allocator()).result
         self.meeting: MeetingInfo = self._open()
         self.rows: list[DecisionRow] = record.decisions(self.meeting.id)
         self.state = fold(self.rows)
         self._check_decisions()
         latest = record.latest_run(self.meeting.id)
         if latest is None:
-            self.run = self._new_run("the board, when the meeting opened")
+            self.run = self._new_run("the board, when the meeting opened",
+                                     first if not self.rows else None)
         elif self._matches(latest):
             self.run = self._load_run(latest)
         else:
@@ -359,12 +366,14 @@ class MeetingBoard:
         chosen = policy.model_copy(update={"pins": pins, "exclusions": exclusions})
         return build_problem(self.scheme, chosen, self.team, caseload, waiting, self.base.on)
 
-    def _new_run(self, requested_by: str) -> _Run:
+    def _new_run(self, requested_by: str, gated: AllocationResult | None = None) -> _Run:
+        """Run the optimiser on the meeting with its decisions so far fixed and record the
+        run (`gated`: a result already through the gate on the meeting with none)."""
         rows = list(self.rows)
         problem = self.problem_with(rows)
         # the library's gate: only an allocation the validator accepts is shown (a
         # breach is repaired by solving again, or RuleBreach: nothing is shown)
-        result = gated_allocation(problem, self.allocator()).result
+        result = gated if gated is not None else gated_allocation(problem, self.allocator()).result
         row = self.record.add_run(
             self.meeting.id, result.solver, result.status, rows[-1].id if rows else 0,
             ((a.household_id, a.worker_id, a.role, a.points) for a in result.assignments),
