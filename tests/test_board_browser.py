@@ -202,6 +202,15 @@ def test_the_meeting_in_a_browser(served: Served, browser_page: Any) -> None:
         page.goto(served.url + path)
         screenshot(page, name)
         assert page.evaluate("document.documentElement.scrollWidth") <= 800, path
+    # on a phone (400 px) the other pages do not either: a wide table scrolls in its box
+    page.set_viewport_size({"width": 400, "height": 800})
+    for path in ("/history", "/escalation", "/rebalance"):
+        page.goto(served.url + path)
+        screenshot(page, f"board-9{path.replace('/', '-')}-400px")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 400, path
+        boxes = page.evaluate("[...document.querySelectorAll('.scroll')]"
+                              ".map(b => b.scrollWidth > b.clientWidth)")
+        assert any(boxes), path  # the table is wider than the phone, and scrolls in its box
 
 
 def test_a_killed_server_keeps_every_confirmed_decision(served: Served) -> None:
