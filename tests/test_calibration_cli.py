@@ -107,3 +107,30 @@ def test_an_output_named_for_another_format_is_refused_before_anything_runs(
         f"error: {wrong}, field '{option}': cannot tell what to write from the file name; "
         f"found '{Path(wrong).suffix}'; expected a file ending {expected}"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["SSD"]
+
+
+def test_calibrate_without_base_works_from_any_folder(
+        extracts: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """The default --base is the baseline shipped with the package, not a path that only
+    exists at the repository's root; the file names it so that it reads back anywhere."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    code, _, stderr = run_cli(
+        monkeypatch, capsys, "calibrate", "ssd", extracts / "ssd", "--roster",
+        extracts / "roster.csv", "--date", ON.isoformat(), "--out", "ours.yaml")
+    assert code == 0, stderr
+    assert "\nextends: baseline\n" in (elsewhere / "ours.yaml").read_text()
+    monkeypatch.chdir(tmp_path)
+    scenario = load_scenario(elsewhere / "ours.yaml")
+    assert scenario.start == ON
+    # What the file does not replace is the baseline's.
+    assert scenario.benchmarks == load_scenario(BASE).benchmarks
+
+
+def test_the_shipped_baseline_is_the_repositorys() -> None:
+    from allocopt.io.scenario_file import shipped_scenario
+
+    shipped = shipped_scenario("baseline")
+    assert shipped is not None and shipped.read_bytes() == BASE.read_bytes()

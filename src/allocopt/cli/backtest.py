@@ -12,10 +12,10 @@ import typer
 
 from allocopt.cli import app
 from allocopt.cli.calibrate import (
-    DEFAULT_BASE,
     BaseOpt,
     MinRecordsOpt,
     PostsOpt,
+    base_scenario_path,
     check_min_records,
     check_posts,
     scheme_for,
@@ -74,7 +74,7 @@ def _dates(start: str, end: str) -> tuple[object, object]:
 
 def _backtest(kind: str, sources: list[str], start: str, end: str, roster: Path | None,
               overrides: Path | None, team: str | None, team_id: str | None,
-              team_type: TeamType, scheme: str | None, settings: Path | None, base: Path,
+              team_type: TeamType, scheme: str | None, settings: Path | None, base: Path | None,
               min_records: int, runs: int, seed: int, jobs: int | None, scheduler: str | None,
               solver: Solver | None, report: Path | None, plot: Path | None,
               scenario_out: Path | None, posts: int | None) -> None:
@@ -101,6 +101,7 @@ def _backtest(kind: str, sources: list[str], start: str, end: str, roster: Path 
     first, last = _dates(start, end)
     assert isinstance(first, date) and isinstance(last, date)
     jobs = check_runs(runs, seed, jobs, least_runs=2)
+    base = base_scenario_path(base)
     base_scenario = load_scenario(base)
     calibration = Settings(min_records=check_min_records(min_records))
     if kind == "ssd":
@@ -150,7 +151,7 @@ def _command(kind: str, metavar: str, what: str, doc: str) -> None:
         team_type: TeamTypeOpt = TeamType.LONG_TERM,
         scheme: SchemeOpt = None,
         settings: SettingsOpt = None,
-        base: BaseOpt = DEFAULT_BASE,
+        base: BaseOpt = None,
         min_records: MinRecordsOpt = 30,
         runs: RunsOpt = 40,
         seed: SeedOpt = 1,

@@ -35,9 +35,10 @@ calibrate_app = typer.Typer(
 )
 app.add_typer(calibrate_app, name="calibrate")
 
-BaseOpt = Annotated[Path, typer.Option(
+BaseOpt = Annotated[Path | None, typer.Option(
     "--base", help="The scenario the calibrated file extends (its national figures are the "
-                   "fallback).")]
+                   "fallback; default: the baseline shipped with allocopt, the same as "
+                   "scenarios/baseline.yaml).")]
 ScenarioOut = Annotated[Path, typer.Option(
     "--out", "-o", help="The calibrated scenario file to write (.yaml).")]
 MinRecordsOpt = Annotated[int, typer.Option(
@@ -57,7 +58,17 @@ def check_posts(value: int | None) -> int | None:
         raise InputError(None, "invalid --posts", found=value, expected="1 to 10000")
     return value
 
-DEFAULT_BASE = Path("scenarios/baseline.yaml")
+
+
+def base_scenario_path(base: Path | None) -> Path:
+    """The --base file: the one given, else the shipped baseline (found from any folder)."""
+    from allocopt.io.scenario_file import scenario_path, shipped_scenario
+
+    if base is not None:
+        return scenario_path(str(base))
+    shipped = shipped_scenario("baseline")
+    assert shipped is not None, "the baseline scenario is package data"
+    return shipped
 
 
 def check_min_records(value: int) -> int:
@@ -82,7 +93,7 @@ def scheme_for(value: str | None, out: Path) -> str | None:
 def _calibrate(kind: str, source: Path, out: Path, roster: Path | None,
                overrides: Path | None, team: str | None, team_id: str | None,
                team_type: TeamType, scheme: str | None, settings: Path | None,
-               date: str | None, base: Path, min_records: int, since: str | None,
+               date: str | None, base: Path | None, min_records: int, since: str | None,
                report: Path | None, posts: int | None) -> None:
     from allocopt.calibration.estimate import Settings
     from allocopt.io.atomic import write_text
@@ -99,6 +110,7 @@ def _calibrate(kind: str, source: Path, out: Path, roster: Path | None,
     if first is not None and first >= on:
         raise InputError(None, "invalid --since", found=str(first),
                          expected=f"a date before {on}")
+    base = base_scenario_path(base)
     base_scenario = load_scenario(base)
     sources = read_sources(kind, source, roster, overrides, settings)
     options = ImportOptions(on=on, team=team, team_id=team_id, team_type=team_type,
@@ -128,7 +140,7 @@ def _command(kind: str, metavar: str, what: str, doc: str) -> None:
         scheme: SchemeOpt = None,
         settings: SettingsOpt = None,
         date: DateOpt = None,
-        base: BaseOpt = DEFAULT_BASE,
+        base: BaseOpt = None,
         min_records: MinRecordsOpt = 30,
         since: SinceOpt = None,
         report: ReportOpt = None,

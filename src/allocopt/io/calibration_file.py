@@ -80,12 +80,26 @@ def scenario_text(cal: Calibration, extends: str, name: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def extends_reference(base: Path, out: Path) -> str:
+    """How the file written at `out` names `base`: a path relative to it, or, for the
+    baseline shipped with allocopt, its name (a path into the installation would break
+    when the file is shared or allocopt reinstalled) unless a different baseline.yaml
+    sits beside `out` and would be read instead."""
+    from allocopt.io.scenario_file import scenario_path, shipped_scenario
+
+    shipped = shipped_scenario(base.stem)
+    if shipped is not None and base.resolve() == shipped.resolve():
+        beside = scenario_path(base.stem, out.resolve().parent)
+        if beside.read_bytes() == shipped.read_bytes():
+            return base.stem
+    return os.path.relpath(base.resolve(), out.resolve().parent)
+
+
 def write_calibrated_scenario(cal: Calibration, out: Path, base: Path, name: str) -> Path:
     """Write the scenario to `out` (extending `base`, by a path relative to `out`), checked."""
     from allocopt.io.scenario_file import load_scenario
 
-    relative = os.path.relpath(base.resolve(), out.resolve().parent)
-    text = scenario_text(cal, relative, name)
+    text = scenario_text(cal, extends_reference(base, out), name)
     with atomic_path(out) as tmp:
         tmp.write_text(text, encoding="utf-8")
         load_scenario(tmp)  # the file must read back as a valid scenario

@@ -2,7 +2,7 @@
 
 A what-if is a few lines over another scenario::
 
-    extends: baseline            # baseline.yaml beside this file (or a path)
+    extends: baseline            # baseline.yaml beside this file, else the shipped one
     name: staffing-cut
     workforce:
       cuts: [{on: 2027-04-01, posts: 3}]
@@ -29,8 +29,23 @@ from allocopt.simulation.scenario import Scenario
 SUFFIXES = (".yaml", ".yml", ".json")
 
 
+def shipped_scenario(name: str) -> Path | None:
+    """A scenario installed with the package, by name (``baseline``); None if there is none.
+
+    The shipped baseline is a copy of the repository's scenarios/baseline.yaml (a test
+    keeps them the same), so `calibrate` and `extends: baseline` work from any folder.
+    """
+    from importlib import resources
+
+    if not name.replace("-", "_").isidentifier():
+        return None
+    path = Path(str(resources.files("allocopt.simulation") / "data" / f"{name}.yaml"))
+    return path if path.is_file() else None
+
+
 def scenario_path(name: str, folder: Path | None = None) -> Path:
-    """A scenario file by path, or by name beside `folder` (``baseline`` -> baseline.yaml)."""
+    """A scenario file by path, or by name beside `folder` (``baseline`` -> baseline.yaml),
+    else a shipped scenario by name."""
     candidate = Path(name)
     options = [candidate]
     if folder is not None and not candidate.is_absolute():
@@ -41,6 +56,9 @@ def scenario_path(name: str, folder: Path | None = None) -> Path:
     for option in options:
         if option.is_file():
             return option
+    shipped = shipped_scenario(name)
+    if shipped is not None:
+        return shipped
     raise InputError(candidate, "scenario file not found",
                      expected="a .yaml or .json scenario file (or the name of one beside it)")
 
