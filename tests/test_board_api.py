@@ -200,7 +200,7 @@ def test_a_hard_rule_is_overridden_only_with_a_recorded_reason(tab: Tab,
     minutes = tab.client.get("/minutes.md").text
     line = next(x for x in minutes.splitlines() if x.startswith("| R0001 |"))
     assert "HARD RULE OVERRIDDEN: NQSW protection" in line
-    assert "only worker who speaks Polish" in line and "| Sam Rivers |" in line
+    assert "only worker who speaks Polish" in line and "| Sam Rivers, " in line
     assert "Hard rules overridden by the manager: 1" in minutes
 
 
@@ -354,7 +354,11 @@ def test_escalation_rebalance_minutes_history_and_csv_are_one_click_away(
     md = tab.client.get("/minutes.md")
     assert md.headers["content-type"].startswith("text/markdown")
     lines = md.text.splitlines()
-    assert next(x for x in lines if x.startswith("| R0009 |")).count("| accepted |") == 1
+    r0009 = next(x for x in lines if x.startswith("| R0009 |"))
+    assert r0009.count("| accepted |") == 1
+    # who decided and when, the time as the record holds it
+    at = board.record.decisions(board.meeting.id)[0].decided_at.astimezone()
+    assert r0009.endswith(f"| Sam Rivers, {at:%d %b %Y %H:%M} |")
     deferred = next(x for x in lines if x.startswith("| R0008 |"))
     assert "| deferred |" in deferred and "awaiting strategy meeting" in deferred
     open_line = next(x for x in lines if x.startswith("| R0006 |"))

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import io
 from datetime import date
 from pathlib import Path
 
+import openpyxl
 import pytest
 
 from allocopt.allocation.explain import explain
@@ -20,6 +22,7 @@ from allocopt.report.minutes import (
     minutes_from_outcome,
     minutes_html,
     minutes_markdown,
+    minutes_xlsx,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -102,3 +105,19 @@ def test_html_minutes_of_a_cli_meeting(outcome) -> None:  # type: ignore[no-unty
     for w in o.waiting:
         assert f"<td>{w.household_id}</td>" in page
     assert "Decision</th>" not in page
+
+
+def test_every_form_of_the_minutes_says_who_decided_and_when() -> None:
+    m = _decided_minutes()
+    md = minutes_markdown(m)
+    rows = {line.split(" | ")[0][2:]: line for line in md.splitlines() if line.startswith("| R")}
+    assert "| Decision | Why | Decided by, when |" in md
+    assert rows["R1"].endswith("| TM, 2026-12-01 10:02 |")
+    assert rows["R2"].endswith("| TM |") and rows["R3"].endswith("|  |")  # time not known
+    page = minutes_html(m)
+    assert "<th>Decided by, when</th>" in page and "<td>TM, 2026-12-01 10:02</td>" in page
+    sheet = openpyxl.load_workbook(io.BytesIO(minutes_xlsx(m)))["Decisions"]
+    header = [c.value for c in sheet[1]]
+    by_row = {r[0]: r[header.index("Decided by, when")]
+              for r in sheet.iter_rows(min_row=2, values_only=True)}
+    assert by_row == {"R1": "TM, 2026-12-01 10:02", "R2": "TM", "R3": None, "R4": None}

@@ -206,6 +206,15 @@ def decision_words(d: Decided) -> str:
     return words
 
 
+DECIDED_HEADER = "Decided by, when"
+
+
+def decided_by_words(d: Decided) -> str:
+    """Who decided and when, as every form of the minutes says it: 'Sam Rivers,
+    01 Dec 2026 10:02' (one alone when the other is not known)."""
+    return ", ".join(part for part in (d.decided_by, d.decided_at) if part)
+
+
 def minutes_markdown(m: Minutes) -> str:
     """The minutes as Markdown to paste into the meeting record."""
     d = m.decimals
@@ -223,7 +232,7 @@ def minutes_markdown(m: Minutes) -> str:
     lines += ["## Decisions", ""]
     if m.lines and m.has_decisions:
         lines.append("| Household | Priority | Waited | Worker | Points | Load before | "
-                     "Load after | Decision | Why | Decided by |")
+                     f"Load after | Decision | Why | {DECIDED_HEADER} |")
         lines.append("|---|---|---:|---|---:|---|---|---|---|---|")
         for x in m.lines:
             dec = x.decided
@@ -232,7 +241,7 @@ def minutes_markdown(m: Minutes) -> str:
                          f"{fmt(x.points, d)} | {x.before.text if x.before else ''} | "
                          f"{x.after.text if x.after else ''} | "
                          f"{_md_cell(decision_words(dec) if dec else OUTCOME_WORDS['suggested'])} | "
-                         f"{_md_cell(why)} | {_md_cell(dec.decided_by or '') if dec else ''} |")
+                         f"{_md_cell(why)} | {_md_cell(decided_by_words(dec)) if dec else ''} |")
     elif m.lines:
         lines.append("| Household | Priority | Waited | Allocated to | Points | Load before | "
                      "Load after | Why |")
@@ -289,6 +298,8 @@ def templates() -> Environment:
     env.filters["amount"] = fmt
     env.filters["days"] = _days
     env.globals["decision_words"] = decision_words
+    env.globals["decided_by_words"] = decided_by_words
+    env.globals["decided_header"] = DECIDED_HEADER
     env.globals["outcome_words"] = OUTCOME_WORDS
     return env
 
@@ -372,7 +383,7 @@ def minutes_xlsx(m: Minutes) -> bytes:
     decided = m.has_decisions
     header = ["Household", "Priority", "Waited (days)", "Worker", "Points", "Load before",
               "Band before", "Load after", "Band after"]
-    header += ["Decision", "Why", "Decided by"] if decided else ["Why"]
+    header += ["Decision", "Why", DECIDED_HEADER] if decided else ["Why"]
     rows, loads = [], []
     for x in m.lines:
         row: list[object] = [x.household_id, x.tier, x.waiting_days, _who(x),
@@ -382,7 +393,7 @@ def minutes_xlsx(m: Minutes) -> bytes:
             dec = x.decided
             row += [decision_words(dec) if dec else OUTCOME_WORDS["suggested"],
                     x.why if dec is None or not dec.reason else f"{dec.reason} ({x.why})",
-                    (dec.decided_by or "") if dec else ""]
+                    decided_by_words(dec) if dec else ""]
         else:
             row.append(x.why)
         rows.append(row)
