@@ -571,3 +571,16 @@ def test_serve_whose_first_run_the_gate_refuses_exits_3_and_records_no_meeting(
                   for table in ("meetings", "snapshot_workers", "snapshot_cases", "runs",
                                 "decisions")}
     assert counts == dict.fromkeys(counts, 0)
+
+
+def test_every_page_has_an_icon_even_before_signing_in(board: MeetingBoard) -> None:
+    for access in (None, Access.for_server("0.0.0.0", 8000, "correct horse battery staple")):
+        tab = Tab(board, access=access, chair=None)
+        icon = tab.client.get("/favicon.ico")
+        # a one-image ICO holding a 16x16 PNG, cached by the browser (not 404, not /login)
+        assert icon.status_code == 200 and icon.headers["content-type"] == "image/x-icon"
+        assert icon.content[:6] == b"\x00\x00\x01\x00\x01\x00"
+        assert icon.content[22:30] == b"\x89PNG\r\n\x1a\n" and icon.content[6:8] == b"\x10\x10"
+        assert "no-store" not in icon.headers["cache-control"]
+    page = Tab(board).load("/history")
+    assert '<link rel="icon" href="/favicon.ico">' in page

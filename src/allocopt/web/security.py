@@ -35,6 +35,8 @@ CSRF_HEADER = "x-csrf-token"
 MIN_SECRET = 16
 MAX_BODY = 64 * 1024
 """Largest request body accepted: the board's forms are a few fields of text."""
+PUBLIC = ("/login", "/static/", "/favicon.ico")
+"""Paths answered before signing in: the login page, the stylesheet, script and icon."""
 LOG = logging.getLogger("allocopt.web")
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
@@ -175,7 +177,7 @@ class AccessMiddleware:
                                                  "Path=/; SameSite=strict")
             await send(message)
 
-        if (access.login_required and not path.startswith(("/login", "/static/"))
+        if (access.login_required and not path.startswith(PUBLIC)
                 and not (not fresh and access.authenticated(request))):
             response: Response
             if request.headers.get("hx-request"):
