@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -70,8 +71,8 @@ def score(
 
 def _write_board(board: TeamBoard, inputs: ScoreInputs, fmt: str, out: Path | None) -> None:
     """The board as `fmt`, to `out` or the terminal."""
-    from allocopt.io.atomic import write_bytes, write_text
-    from allocopt.io.board_export import board_csv, board_json
+    from allocopt.io.atomic import atomic_path, write_bytes, write_text
+    from allocopt.io.board_export import board_csv, write_board_json
     from allocopt.report.terminal import print_board
 
     if fmt == "table":
@@ -84,7 +85,16 @@ def _write_board(board: TeamBoard, inputs: ScoreInputs, fmt: str, out: Path | No
         write_bytes(out, board_xlsx(board, inputs.warnings))
         typer.echo(f"wrote {out}")
         return
-    text = board_json(board, inputs.warnings) if fmt == "json" else board_csv(board)
+    if fmt == "json":
+        # Written a worker at a time: a large caseload's board as one string was 90 MB
+        # of text, and over 500 MB more on the way to it.
+        if out is None:
+            write_board_json(partial(typer.echo, nl=False), board, inputs.warnings)
+            return
+        with atomic_path(out) as tmp, tmp.open("w", encoding="utf-8", newline="\n") as f:
+            write_board_json(f.write, board, inputs.warnings)
+        return
+    text = board_csv(board)
     if out is not None:
         write_text(out, text)
     else:

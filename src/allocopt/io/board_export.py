@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import math
+from collections.abc import Callable
 from typing import Any
 
 from allocopt.board import TeamBoard, WorkerScore
+from allocopt.io.json_stream import json_text, write_json
 from allocopt.io.safe_cells import defuse_row
 from allocopt.schemes.scoring import CaseScore
 
@@ -83,14 +84,24 @@ def worker_dict(row: WorkerScore, with_cases: bool = True) -> dict[str, Any]:
 
 
 def board_dict(board: TeamBoard, warnings: list[str] | None = None) -> dict[str, Any]:
+    """The board as the allocopt.score/1 document (plain dicts and lists)."""
+    document = _board_document(board, warnings)
+    document["workers"] = list(document["workers"])
+    document["unallocated"] = list(document["unallocated"])
+    return document
+
+
+def _board_document(board: TeamBoard, warnings: list[str] | None) -> dict[str, Any]:
+    """The allocopt.score/1 document with its workers and unallocated cases as iterators,
+    made one at a time as they are written."""
     s = board.summary
     return {
         "schema": SCORE_SCHEMA,
         "date": board.on.isoformat(),
         "scheme": {"id": board.scheme.id, "name": board.scheme.name, "unit": board.scheme.unit.value},
         "team": {"id": board.team.id, "name": board.team.name, "type": board.team.type.value},
-        "workers": [worker_dict(r) for r in board.workers],
-        "unallocated": [case_dict(c) for c in board.unallocated],
+        "workers": map(worker_dict, board.workers),
+        "unallocated": map(case_dict, board.unallocated),
         "summary": {
             "workers": s.workers,
             "fte": _num(s.fte),
@@ -117,7 +128,15 @@ def board_dict(board: TeamBoard, warnings: list[str] | None = None) -> dict[str,
 
 
 def board_json(board: TeamBoard, warnings: list[str] | None = None) -> str:
-    return json.dumps(board_dict(board, warnings), indent=2, ensure_ascii=False) + "\n"
+    """The board as allocopt.score/1 JSON text."""
+    return json_text(_board_document(board, warnings))
+
+
+def write_board_json(write: Callable[[str], object], board: TeamBoard,
+                     warnings: list[str] | None = None) -> None:
+    """:func:`board_json`'s text through `write`, a worker at a time: a large caseload's
+    board is never whole in memory, as a dict or as text."""
+    write_json(write, _board_document(board, warnings))
 
 
 CSV_FIELDS = ("worker_id", "name", "role", "experience_band", "fte", "benchmark", "casework",
