@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import date as date_
 from pathlib import Path
 
 import pytest
@@ -131,3 +132,51 @@ def test_bad_input_is_one_line_and_exit_2(monkeypatch, capsys, args, message):
     lines = [line for line in err.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0], err
     assert "Traceback" not in err
+
+
+def _rendered(table: object, width: int = 100) -> list[str]:
+    from rich.console import Console
+
+    console = Console(width=width, file=io.StringIO(), color_system=None)
+    console.print(table)
+    text = console.file.getvalue()  # type: ignore[attr-defined]
+    return [line.rstrip() for line in text.splitlines()]
+
+
+@pytest.mark.parametrize("costs", [True, False])
+def test_terminal_tables_give_the_cost_and_where_the_nqsws_go(costs: bool) -> None:
+    """Issue 15 part 5 in the terminal: compare has a cost row, plan-intake has columns for
+    NQSWs filling vacancies, new posts and the cost against none, only where the scenario
+    gives costs, within 100 columns."""
+    from allocopt import compare, plan_intake
+    from allocopt.cli.whatif import comparison_view, intake_view
+    from allocopt.io.scenario_file import load_scenario
+    from allocopt.report.whatif_report import intake_cost, nqsw_placed
+
+    scenario = load_scenario(TEAM)
+    if not costs:
+        scenario = scenario.with_overrides({"costs": None})
+    c = compare(scenario, cut=(5, date_(2026, 4, 6)), runs=3, seed=5, weeks=8)
+    lines = _rendered(comparison_view(c, 0))
+    assert max(map(len, lines)) <= 100
+    row = [line for line in lines if line.lstrip().startswith("Staff cost a")]
+    if costs:
+        d = c.difference(0, "staff_cost_per_year")
+        assert d.mean < 0  # five posts fewer cost less
+        assert len(row) == 1 and f"£{abs(d.mean):,.0f}" in row[0]
+    else:
+        assert row == []
+    plan = plan_intake(scenario, targets=["waiting_mean<=9"], cohorts=[date_(2026, 5, 4)],
+                       runs=2, max_size=2, weeks=12, every_size=True)
+    lines = _rendered(intake_view(plan))
+    assert max(map(len, lines)) <= 100
+    text = "\n".join(lines)
+    assert "Fill vacancies" in text and "New posts" in text
+    assert ("Cost a year" in text) is costs
+    two = next(line.split() for line in lines if line.split()[:1] == ["2"])
+    vacancies, new = nqsw_placed(plan.option(2).runs)
+    assert two[1:3] == [f"{vacancies:.0f}", f"{new:.0f}"]
+    assert float(two[1]) + float(two[2]) == 2
+    if costs:
+        cost = intake_cost(plan, plan.option(2))
+        assert cost is not None and f"£{abs(cost.mean):,.0f}" in " ".join(two)

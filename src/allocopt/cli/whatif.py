@@ -155,7 +155,7 @@ def comparison_view(c: Comparison, k: int, metrics: Sequence[str] | None = None)
 
     from allocopt.report.labels import scenario_label
     from allocopt.report.values import format_difference, format_value
-    from allocopt.report.whatif_report import format_interval
+    from allocopt.report.whatif_report import format_interval, metrics_shown
     from allocopt.whatif.compare import KEY_METRICS
 
     other = c.others[k]
@@ -166,7 +166,7 @@ def comparison_view(c: Comparison, k: int, metrics: Sequence[str] | None = None)
     for name in ("Base", "What if", "Difference", "95% CI", "Verdict"):
         t.add_column(name, justify="right", no_wrap=True)
     styles = {"worse": "bold red", "better": "green"}
-    for name in metrics or KEY_METRICS:
+    for name in metrics or metrics_shown(c, KEY_METRICS):
         d = c.difference(k, name)
         t.add_row(d.label, format_value(d.base, d.unit), format_value(d.other, d.unit),
                   format_difference(d.mean, d.unit), format_interval(d), d.verdict,
@@ -326,13 +326,16 @@ def sweep_command(
 
 
 def intake_view(plan: IntakePlan) -> Table:
-    """The curve searched: each size tried, each target's value, met or missed."""
+    """The curve searched: each size tried, how many of its NQSWs fill vacancies and how
+    many are new posts, each target's value (met or missed) and, where the scenario gives
+    costs, the staff cost a year against no intake."""
     from rich import box
     from rich.table import Table
     from rich.text import Text
 
     from allocopt.report.labels import scenario_label
-    from allocopt.report.values import format_value
+    from allocopt.report.values import format_difference, format_value
+    from allocopt.report.whatif_report import intake_cost, nqsw_placed
     from allocopt.whatif.runs import METRIC_BY_NAME
 
     t = Table(title=f"{scenario_label(plan.base.name)}: NQSW intake sizes searched "
@@ -341,17 +344,27 @@ def intake_view(plan: IntakePlan) -> Table:
     t.add_column("NQSWs", justify="right")
     if len(plan.dates) > 1:
         t.add_column("Split", justify="right")
+    t.add_column("Fill vacancies", justify="right")
+    t.add_column("New posts", justify="right")
     for target in plan.targets:
         t.add_column(target.describe(), justify="right")
+    costs = plan.base.costs is not None
+    if costs:
+        t.add_column("Cost a year against none", justify="right")
     t.add_column("All met", justify="right")
     t.add_column("Order", justify="right")
     for o in plan.curve():
         cells: list[str | Text] = [str(o.total)]
         if len(plan.dates) > 1:
             cells.append(" + ".join(map(str, o.split)))
+        vacancies, new = nqsw_placed(o.runs)
+        cells += [f"{vacancies:.0f}", f"{new:.0f}"]
         for target, v, ok in zip(plan.targets, o.measured, o.met, strict=True):
             shown = format_value(v, METRIC_BY_NAME[target.metric].unit)
             cells.append(Text(shown, style="" if ok else "red"))
+        if costs:
+            cost = intake_cost(plan, o)
+            cells.append(format_difference(cost.mean, "£") if cost is not None else "-")
         cells += ["yes" if o.passes else "no", str(o.order)]
         answer = plan.answer is not None and o.total == plan.answer.total
         t.add_row(*cells, style="bold" if answer else None)

@@ -148,7 +148,8 @@ def _cost_known(c: Comparison, k: int) -> bool:
     return not math.isnan(c.difference(k, "staff_cost_per_year").mean)
 
 
-def _metrics_shown(c: Comparison, metrics: Sequence[str]) -> list[str]:
+def metrics_shown(c: Comparison, metrics: Sequence[str]) -> list[str]:
+    """`metrics`, and the staff cost a year after them where the scenarios give costs."""
     shown = list(metrics)
     if any(_cost_known(c, k) for k in range(len(c.others))) and \
             "staff_cost_per_year" not in shown:
@@ -268,7 +269,7 @@ def comparison_table(c: Comparison, k: int = 0,
         f"{label} compared with {base}",
         ["Outcome", f"{base} (mean)", f"{label} (mean)", "Difference",
          "95 % confidence interval", "Verdict"],
-        _difference_rows(c, k, metrics if metrics is not None else _metrics_shown(c, KEY_METRICS)),
+        _difference_rows(c, k, metrics if metrics is not None else metrics_shown(c, KEY_METRICS)),
         note="pp = percentage points. Load % cells are coloured by the RAG band they fall in.")
 
 
@@ -280,7 +281,7 @@ def comparison_page(c: Comparison, question: str | None = None,
     question = question or (f"What changes for caseloads, waiting and workers in red under "
                             f"{names}, compared with {base}?")
     groups = [c.base, *c.others]
-    shown = _metrics_shown(c, metrics)
+    shown = metrics_shown(c, metrics)
     scen = Section("The scenarios", paragraphs=[
         f"{base} is the starting point; every other scenario is compared with it. "
         "Each scenario was run the same number of times, and run number i of every scenario "
@@ -501,7 +502,8 @@ def describe_split_words(plan: IntakePlan, split: Sequence[int]) -> str:
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
-def _filled(runs: Sequence[RunSummary]) -> tuple[float, float]:
+def nqsw_placed(runs: Sequence[RunSummary]) -> tuple[float, float]:
+    """How many of an intake's NQSWs fill vacant posts and how many are new posts (means)."""
     return (metric_spread(runs, "nqsw_into_vacancies").mean,
             metric_spread(runs, "nqsw_new_posts").mean)
 
@@ -530,7 +532,7 @@ def intake_answer(plan: IntakePlan) -> str:
     if a.total == 0:
         return ("No intake is needed: the targets are met without one. Recommendation: take "
                 "on NQSWs only to replace leavers, and re-run the plan if demand rises.")
-    vacancies, new = _filled(a.runs)
+    vacancies, new = nqsw_placed(a.runs)
     text = (f"Take on {a.total} NQSW{'s' if a.total != 1 else ''}"
             f" ({describe_split_words(plan, a.split)}): on average {vacancies:.0f} of them fill "
             f"vacant posts and {new:.0f} are new posts.")
@@ -575,7 +577,7 @@ def intake_table(plan: IntakePlan) -> TableBlock:
     head += (["Staff cost a year, against none"] if costs else []) + ["All met", "Searched"]
     rows: list[list[str | Cell]] = []
     for o in plan.curve():
-        vacancies, new = _filled(o.runs)
+        vacancies, new = nqsw_placed(o.runs)
         cells: list[str | Cell] = [
             str(o.total), describe_split_words(plan, o.split), f"{vacancies:.0f}", f"{new:.0f}",
             _value_cell(o.spread("load_pct_mean").mean, "%", scheme),
