@@ -232,3 +232,27 @@ def test_a_teams_national_referral_rate_is_the_bases_scaled_to_its_posts(files: 
     used = calibrate(history, baseline, Settings(), start)
     assert used.estimate("referrals.total").national == pytest.approx(40 * 12 / 140)
     assert "scaled to the 12 posts here" in used.estimate("referrals.total").note
+
+
+def test_new_referrals_are_counted_over_the_same_weeks_as_all_referrals() -> None:
+    """On the shipped SSD example (76 weeks), new referrals were counted over the last 24
+    weeks and all referrals over the whole extract, so 'new' (1.28 a week) came out above
+    'all' (1.09). Now both cover the whole extract: new = all less the re-referral share."""
+    from allocopt.io.extracts.build import ImportOptions
+    from allocopt.io.extracts.calibrating import calibrate_sources, read_sources
+
+    from .conftest import ROOT
+
+    example = ROOT / "scenarios" / "examples" / "ssd"
+    sources = read_sources("ssd", example / "extract", example / "roster.csv",
+                           example / "overrides.csv", None)
+    cal, _ = calibrate_sources(
+        sources, ImportOptions(on=date(2026, 12, 1), team="North long-term team"),
+        load_scenario(ROOT / "scenarios" / "baseline.yaml"), Settings())
+    every, new = cal.estimate("referrals.total"), cal.estimate("referrals.rate")
+    assert every.n == 83 and every.value == pytest.approx(83 / (cal.on - cal.since).days * 7)
+    # No family in the example was referred again within a year of a closure.
+    assert cal.estimate("pathway.rereferral.share").value == 0
+    assert new.value == pytest.approx(every.value)
+    assert new.low is not None and new.high is not None
+    assert 0 <= new.low < new.value < new.high

@@ -210,11 +210,12 @@ def _sizes(cal: Calibration, history: History, base: Scenario, s: Settings,
 
 @dataclass(frozen=True)
 class _Returns:
-    """Re-referrals among referrals: the share, and the new referrals of the period in which
-    every referral has a whole year before it in the extract (None if too short)."""
+    """Re-referrals among referrals: the share, and, where it was counted directly, the
+    referrals it was counted among (those with a whole year before them in the extract) and
+    the weeks they span (None if the extract is too short)."""
 
     share: float
-    new: int | None = None
+    looked: int | None = None
     weeks: float | None = None
 
 
@@ -279,7 +280,7 @@ def _rereferral(cal: Calibration, history: History, base: Scenario, s: Settings,
                 f"{share:.3f} (95 % interval {lo:.3f} to {hi:.3f}); {note}")
         if looked >= s.min_records:
             weeks = (history.on - history.since - year).days / 7
-            return _Returns(returned / looked, looked - returned, weeks)
+            return _Returns(returned / looked, looked, weeks)
         return _Returns(share if share_of_referrals is None else share_of_referrals)
     if looked >= s.min_records:
         n, k = looked, returned
@@ -309,7 +310,7 @@ def _rereferral(cal: Calibration, history: History, base: Scenario, s: Settings,
             f"(95 % interval {lo:.3f} to {hi:.3f})" + (f"; {note}" if note else ""))
     if looked >= s.min_records:
         weeks = (history.on - history.since - year).days / 7
-        return _Returns(returned / looked, looked - returned, weeks)
+        return _Returns(returned / looked, looked, weeks)
     return _Returns(share if share_of_referrals is None else share_of_referrals)
 
 
@@ -378,20 +379,21 @@ def _referral_rate(cal: Calibration, history: History, base: Scenario, s: Settin
     cal.add(Estimate("referrals.total", "Households referred a week", "a week", total, lo, hi,
                      n, source, national, True, note))
     label = "New referrals a week (not re-referrals)"
-    if sizes_ok and returns.new is not None and returns.weeks:
-        # Counted where every referral has a whole year before it in the extract.
-        new = returns.new / returns.weeks
-        new_lo, new_hi = (x / returns.weeks for x in poisson_interval(returns.new))
-        how = (f"{returns.new} referrals of families with no case closed in the year before, "
-               f"in the last {returns.weeks:.1f} weeks")
-    else:
-        # The total less the share that are re-referrals; the interval adds both
-        # uncertainties (delta method).
-        new = total * (1 - rereferral)
-        se = math.sqrt((1 - rereferral) ** 2 * total ** 2 / max(count, 1)
-                       + total ** 2 * rereferral * (1 - rereferral) / max(n, 1))
-        new_lo, new_hi = new - 1.959963984540054 * se, new + 1.959963984540054 * se
-        how = f"{total:.2f} a week less the {rereferral:.1%} that are re-referrals"
+    # All referrals over the whole extract less the share that are re-referrals, so new and
+    # all are counted over the same weeks (new can never exceed all). The share is counted
+    # where every referral has a whole year before it, when the extract allows; a share
+    # drifts less than a rate with trend or season. The interval adds both uncertainties
+    # (delta method).
+    new = total * (1 - rereferral)
+    among = returns.looked if sizes_ok and returns.looked else n
+    se = math.sqrt((1 - rereferral) ** 2 * total ** 2 / max(count, 1)
+                   + total ** 2 * rereferral * (1 - rereferral) / max(among, 1))
+    new_lo, new_hi = max(new - 1.959963984540054 * se, 0.0), new + 1.959963984540054 * se
+    how = f"{total:.2f} a week less the {rereferral:.1%} that are re-referrals"
+    if sizes_ok and returns.looked and returns.weeks:
+        how += (f" (families with a case closed in the year before, among the "
+                f"{returns.looked} referrals of the last {returns.weeks:.1f} weeks, each with a "
+                "whole year before it in the extract)")
     cal.add(Estimate("referrals.rate", label, "a week", new, new_lo, new_hi, n, source,
                      national if base.pathway.rereferral is not None
                      else national * (1 - NATIONAL_REREFERRAL), True, how))
