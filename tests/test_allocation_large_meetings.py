@@ -12,11 +12,15 @@
   the households and the levels before spread;
 - a deal taken back step by step from anywhere (even_spread's exchanges) holds exactly
   the steps left, and a mark taken after such steps still undoes only what came after;
-- the preference stage on a model of its own ("counts") keeps every level before it.
+- the preference stage on a model of its own ("counts") keeps every level before it;
+- when the spread's targets add up to exactly the new load, households left over by
+  dealing are settled by moves and exchanges until every worker ends on its target
+  (a case worked by hand), and a settling that fails leaves the deal as it was.
 """
 
 from __future__ import annotations
 
+import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -25,7 +29,7 @@ from allocopt.allocation.cpsat.bounds.facets import spread_facets, spread_term, 
 from allocopt.allocation.cpsat.bounds.priority_lp import priority_bound
 from allocopt.allocation.cpsat.solve import solve
 from allocopt.allocation.dealing import Dealer
-from allocopt.allocation.even_spread import even_spread
+from allocopt.allocation.even_spread import _fill, _settle, even_spread
 from allocopt.allocation.exact import exact_problem, to_assignments
 from allocopt.allocation.greedy import GreedyAllocator
 from allocopt.allocation.objective import evaluate, priority_value, worker_totals
@@ -33,7 +37,7 @@ from allocopt.allocation.packing import lowest_after_assignments, tier_subset_as
 from allocopt.allocation.problem import AllocationProblem
 from allocopt.allocation.types import load_types
 from allocopt.allocation.validate import validate
-from tests.test_allocation_builders import valid_allocations
+from tests.test_allocation_builders import household, problem, valid_allocations, worker
 from tests.test_allocation_properties import meetings, plain_meetings
 
 SETTINGS = settings(max_examples=25, deadline=None,
@@ -180,3 +184,57 @@ def test_preferences_on_a_model_of_their_own_keep_every_level_before(
     apart = solve(ex, [("greedy", greedy)], 5.0, 1, 0, preference_space="counts").best
     assert validate(p, apart.assignments) == []
     assert apart.objective.key()[:-1] == kept.objective.key()[:-1]
+
+
+def test_households_left_over_are_settled_so_every_worker_ends_on_its_target() -> None:
+    # Targets 7 and 5 points; households 4, 3, 3 and 2. Dealing heaviest first to the
+    # tightest fit: 4 to W2 (1 to spare), 3 and 3 to W1 (1 to spare), and the 2 fits
+    # nowhere. Settling: the 2 on W1 (1 over), moved on to W2 (W2 1 over, W1 1 short),
+    # then W2's 4 exchanged for a 3 of W1: W1 4 + 3 = 7, W2 3 + 2 = 5.
+    p = problem([worker("W1", load=0), worker("W2", load=0)],
+                [household("H1", 4), household("H2", 3), household("H3", 3),
+                 household("H4", 2)])
+    ex = exact_problem(p)
+    unit = ex.points[0] // 4
+    target = np.array([7 * unit, 5 * unit], dtype=np.int64)
+    dealer = Dealer(ex)
+    left = [h for h in range(4) if not _fill(dealer, h, target)]
+    assert left == [3]
+    assert dealer.added.tolist() == [6 * unit, 4 * unit]
+    assert _settle(dealer, [0, 1, 2, 3], left, target, float("inf"))
+    assert dealer.added.tolist() == target.tolist()
+    held = {ex.households[h].id: ex.workers[w].id for h, w, _ in dealer.chosen}
+    assert held["H4"] == "W2" and held["H1"] == "W1"
+    assert validate(p, dealer.assignments()) == []
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(plain_meetings(4, 9), st.data())
+def test_settling_ends_every_worker_on_target_or_leaves_the_deal_as_it_was(
+        p: AllocationProblem, data: st.DataObject) -> None:
+    ex = exact_problem(p)
+    n = len(ex.workers)
+    # targets adding up to exactly the movable load: greedy's split of it (reachable),
+    # or any split, rules or not (often not)
+    greedy = {ex.household_index[a.household_id]: ex.worker_index[a.worker_id]
+              for a in GreedyAllocator(objective=False).allocate(p).assignments}
+    movable = sorted(h for h in greedy if not ex.households[h].co_working)
+    owners = [greedy[h] for h in movable]
+    if data.draw(st.booleans()):
+        owners = data.draw(st.lists(st.integers(0, n - 1), min_size=len(movable),
+                                    max_size=len(movable)))
+    target = np.zeros(n, dtype=np.int64)
+    for h, w in zip(movable, owners, strict=True):
+        target[w] += ex.points[h]
+    dealer = Dealer(ex)
+    # dealt in any order (lightest first often leaves some over, for settling to do)
+    left = [h for h in data.draw(st.permutations(movable)) if not _fill(dealer, h, target)]
+    before, added = sorted(dealer.chosen), dealer.added.tolist()
+    if _settle(dealer, movable, left, target, float("inf")):
+        assert dealer.added.tolist() == target.tolist()
+        assert {h for h, _, _ in dealer.chosen} == set(movable)
+        assert validate(p, dealer.assignments()) == []
+    else:
+        assert sorted(dealer.chosen) == before
+        assert dealer.added.tolist() == added
