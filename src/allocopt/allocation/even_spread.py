@@ -19,7 +19,7 @@ costs least (on workers with large benchmarks, whose load % moves least per poin
    settled: placed where they overfill least, then moves and exchanges (a short tabu
    search) until every worker ends on its target. At 200 x 1,000 (targets of about 30
    points, households of 2 to 13) twelve households were left over and 83 moves and
-   exchanges (20 ms) settled them: the spread at its LP bound, so the solver's spread
+   exchanges (0.08 s) settled them: the spread at its LP bound, so the solver's spread
    stage is skipped.
 3. **Repair.** A household left over goes where a worker's target has room for it,
    else two workers exchange a household each so that one of them gains the room,
