@@ -36,6 +36,7 @@ from __future__ import annotations
 import heapq
 import math
 import time
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -94,8 +95,16 @@ def even_spread(ex: ExactProblem, assignments: tuple[Assignment, ...], top: int,
         if dealer.chosen != kept:
             dealer = base()
         left = [h for h in order if not _fill(dealer, h, targets + fixed)]
-        if margin == 0 and left and _settle(dealer, movable, left, targets + fixed, deadline):
-            left = []
+        if margin == 0 and left:
+            # settling may take most of the time, not all: the margins after it need some
+            now = time.perf_counter()
+            settled = _settle(dealer, movable, left, targets + fixed, limit + fixed,
+                              now + (deadline - now) * SETTLE_SHARE, (sb, sl))
+            if settled != "no":
+                # on target, or all but a few workers a unit off it: far closer than
+                # the room to spare of larger margins
+                _improve(dealer, movable, limit + fixed, sb, sl, deadline)
+                return dealer.assignments()
         if all(time.perf_counter() < deadline
                and _repair(dealer, h, targets + fixed, limit + fixed, sb, sl)
                for h in sorted(left, key=lambda h: (-ex.points[h], ex.households[h].id))):
@@ -198,14 +207,21 @@ def _lighter_swap(dealer: Dealer, g: int, v: int, lead_of: dict[int, int], limit
     return False
 
 
+Settled = Literal["exact", "near", "no"]
+"""How :func:`_settle` ended: every worker on its target; everything placed and every
+worker within its limit but not all on target (the deal left so); or neither (the deal
+as it was before)."""
+
+
 def _settle(dealer: Dealer, movable: list[int], left: list[int], target: IntArray,
-            deadline: float) -> bool:
+            limit: IntArray, deadline: float, mean: tuple[int, int] = (1, 0)) -> Settled:
     """Step 2b: when the targets add up to exactly the new load, end every worker on its
-    target: the households left over are placed where they overfill least, then single
-    moves and exchanges that bring the workers' loads closest to their targets (sum of
-    the distances, a tabu search: a household may not go back to the worker it just left
-    for a few rounds, so the search walks off a level stretch instead of cycling). True
-    if every worker ends on its target; else the deal is as it was before."""
+    target. The households left over are placed where they overfill least; load is then
+    passed along chains of exchanges (:func:`_pass_along`); what that leaves goes to
+    single moves and exchanges that bring the workers' loads closest to their targets
+    (sum of the distances, a tabu search: a household may not go back to the worker it
+    just left for a few rounds, so the search walks off a level stretch instead of
+    cycling). `mean`: the team's benchmark and load after the meeting (sb, sl)."""
     ex = dealer.ex
     mark = len(dealer.chosen)
     for h in sorted(left, key=lambda h: (-ex.points[h], ex.households[h].id)):
@@ -214,7 +230,7 @@ def _settle(dealer: Dealer, movable: list[int], left: list[int], target: IntArra
         if not any(dealer.allowed_now(h, int(ws[k])) and dealer.place(h, int(ws[k]))
                    for k in np.lexsort((dealer.rank[ws], np.maximum(over, 0)))):
             dealer.undo_to(mark)
-            return False
+            return "no"
     mine = set(movable)
     n = len(ex.workers)
     hs = np.array(sorted(mine), dtype=np.int64)
@@ -226,13 +242,15 @@ def _settle(dealer: Dealer, movable: list[int], left: list[int], target: IntArra
             owner[slot[g]] = w
     may = np.zeros((len(hs), n), dtype=bool)
     for i, h in enumerate(hs.tolist()):
-        may[i, list(dealer.static_leads[h])] = True
+        may[i, dealer.static(h, "lead")] = True
+    before = [(g, w) for g, w in _held(hs, owner) if g not in left]
+    spilled = _pass_along(dealer, hs, size, owner, may, target, limit, deadline, mean)
+    passed = _held(hs, owner)
     tabu: dict[tuple[int, int], int] = {}
-    start = [(g, w) for g, w, role in dealer.chosen if role == "lead" and g in mine]
-    for step in range(SETTLE_STEPS):
+    for step in range(0 if spilled else SETTLE_STEPS):
         dev = dealer.added - target
         if not dev.any():
-            return True
+            return "exact"
         if time.perf_counter() >= deadline:
             break
         move = _settle_step(dealer, hs, size, owner, may, dev, tabu, step)
@@ -241,17 +259,242 @@ def _settle(dealer: Dealer, movable: list[int], left: list[int], target: IntArra
         for i, u in move:
             tabu[i, int(owner[i])] = step + SETTLE_TABU
             owner[i] = u
-    # back to the deal before: households where they were, the left-over ones out
+    # back to where the chains left it (the tabu search may have wandered further off),
+    # or, if someone is there beyond their limit, to the deal before
+    _restore(dealer, hs, owner, slot, passed)
+    if (dealer.added <= limit).all():
+        return "near"
+    _restore(dealer, hs, owner, slot, before)
+    return "no"
+
+
+def _held(hs: IntArray, owner: IntArray) -> list[tuple[int, int]]:
+    """(household, worker) of each household :func:`_settle` has placed."""
+    return [(int(hs[i]), w) for i, w in enumerate(owner.tolist()) if w >= 0]
+
+
+def _restore(dealer: Dealer, hs: IntArray, owner: IntArray, slot: dict[int, int],
+             held: list[tuple[int, int]]) -> None:
+    """The households of :func:`_settle` back to `held` (a deal it was at before, valid:
+    no checks)."""
+    for g, w in _held(hs, owner):
+        dealer.drop(g, w, "lead")
+    owner[:] = -1
+    for g, w in held:
+        dealer.record(g, w, "lead")
+        owner[slot[g]] = w
+
+
+def _pass_along(dealer: Dealer, hs: IntArray, size: IntArray, owner: IntArray,
+                may: npt.NDArray[np.bool_], target: IntArray, limit: IntArray,
+                deadline: float, mean: tuple[int, int]) -> bool:
+    """Step 2b, first: load passed from a worker above its target to one below it along
+    a chain of exchanges, each worker giving a household that much heavier than the one
+    it gets (the chain found breadth first, so the shortest), the least amount that has
+    a chain first: one unit (the largest that divides every household's points), then
+    two, ... When no chain is left (some targets cannot be met together, with count caps
+    say), what is still above target goes the same way to a worker with room under its
+    limit, where it costs least spread (`mean`: the team's benchmark and load, sb and
+    sl). Stops when nobody is above target, or no chain is left. True if some load was
+    spilled so (the targets are not all met: no point trying further)."""
+    sizes = size[size > 0]
+    if not sizes.size:
+        return False
+    unit = int(np.gcd.reduce(sizes))
+    n = len(dealer.ex.workers)
+    held: list[list[int]] = [[] for _ in range(n)]
     for i, w in enumerate(owner.tolist()):
         if w >= 0:
-            dealer.drop(int(hs[i]), w, "lead")
-    for g, w in start:
-        if g not in left:
-            dealer.record(g, w, "lead")
-    return False
+            held[w].append(i)
+    refused: set[tuple[int, int]] = set()
+    of_size = {int(p): np.nonzero(size == p)[0] for p in np.unique(size).tolist()}
+    spill = False
+    goal = target.copy()  # a worker given what was spilled keeps it
+    everyone = np.arange(n, dtype=np.int64)
+
+    def chain(dev: IntArray, amount: int, v: int) -> list[Link] | None:
+        if not spill:
+            return _chain(dealer, hs, of_size, owner, may, held, amount, v, refused,
+                          dev <= -amount)
+        # to the worker with room whose spread term rises least
+        rise = (_terms(dealer, everyone, dealer.added + amount, *mean)
+                - _terms(dealer, everyone, dealer.added, *mean))
+        return _chain(dealer, hs, of_size, owner, may, held, amount, v, refused,
+                      (dealer.added + amount <= limit) & (dev <= 0), rise)
+
+    while time.perf_counter() < deadline:
+        dev = dealer.added - goal
+        above = np.nonzero(dev >= unit)[0]
+        if not above.size:
+            break
+        above = above[np.lexsort((dealer.rank[above], -dev[above]))]
+        tried = len(refused)
+        if any(_pass(dealer, hs, owner, held, found, refused)
+               and (not spill or _spilled(goal, found, amount))
+               for amount in range(unit, int(dev.max()) + 1, unit)
+               for v in above[dev[above] >= amount].tolist()
+               if (found := chain(dev, amount, v))) or len(refused) > tried:
+            continue  # passed, or a chain a rule refused: searched for again
+        if spill:
+            break
+        spill = True
+    return bool((goal != target).any())
 
 
-SETTLE_STEPS = 4000
+def _spilled(goal: IntArray, chain: list[Link], amount: int) -> bool:
+    """The worker at the end of `chain` keeps the `amount` spilled to it."""
+    goal[chain[0][3]] += amount
+    return True
+
+
+Link = tuple[int, int, int, int]
+"""(worker giving, household slot it gives, household slot it gets or -1, worker getting)."""
+
+
+def _chain(dealer: Dealer, hs: IntArray, of_size: dict[int, IntArray], owner: IntArray,
+           may: npt.NDArray[np.bool_], held: list[list[int]], unit: int, start: int,
+           refused: set[tuple[int, int]], sink: npt.NDArray[np.bool_],
+           rise: IntArray | None = None) -> list[Link] | None:
+    """The shortest chain of exchanges passing `unit` (an amount of load) from `start`
+    to a worker in `sink` (:func:`_pass_along`), or None; with `rise` (a cost for each
+    worker to end a chain on), the chain to the cheapest worker it can reach (the first
+    found of those). `of_size`: the household slots of each size.
+
+    Breadth first, a layer of workers at a time in numpy; the rules beyond the static
+    ones (count caps and the like) are tried for a link only when it is used: when
+    the chain would end with it, or when the worker it reaches is expanded."""
+    n = len(sink)
+    seen = np.zeros(n, dtype=bool)
+    seen[start] = True
+    # the link that reached each worker: from whom, the slot given, the slot got back
+    came = np.full((3, n), -1, dtype=np.int64)
+    queue = [start]
+    none = np.full(1, -1, dtype=np.int64)
+
+    def path(link: Link) -> list[Link]:
+        chain = [link]
+        while chain[-1][0] != start:
+            b = chain[-1][0]
+            chain.append((int(came[0, b]), int(came[1, b]), int(came[2, b]), b))
+        return chain  # from the end of the chain back to its start
+
+    best: tuple[int, Link] | None = None
+    for a in queue:
+        if a != start:
+            into = (int(came[0, a]), int(came[1, a]), int(came[2, a]), a)
+            if (into[1], into[2]) in refused or (
+                    (dealer.special[into[0]] or dealer.special[a])
+                    and not _link_ok(dealer, hs, into)):
+                continue  # the link that reached `a` breaks a count cap or the like
+        # the household `a` gives up in the link that reached it is not its to pass on
+        gone = int(came[2, a])
+        for i in held[a]:
+            if i == gone:
+                continue
+            s = int(dealer.ex.points[int(hs[i])])
+            if s == unit:
+                bs = np.nonzero(may[i] & ~seen)[0]
+                js = np.broadcast_to(none, bs.shape)
+            else:
+                js = of_size.get(s - unit, none[:0])
+                bs = owner[js]
+                ok = may[i, bs] & may[js, a] & ~seen[bs]
+                # one household of each worker is enough to reach it
+                bs, first = np.unique(bs[ok], return_index=True)
+                js = js[ok][first]
+            if not bs.size:
+                continue
+            ends = np.nonzero(sink[bs])[0]
+            if rise is not None:
+                ends = ends[np.argsort(rise[bs[ends]], kind="stable")]
+            for k in ends.tolist():
+                link = (a, i, int(js[k]), int(bs[k]))
+                if rise is not None and best is not None and rise[link[3]] >= best[0]:
+                    break
+                if (i, link[2]) in refused or ((dealer.special[a] or dealer.special[link[3]])
+                                               and not _link_ok(dealer, hs, link)):
+                    continue
+                if rise is None:
+                    return path(link)
+                best = (int(rise[link[3]]), link)
+                break
+            seen[bs] = True
+            came[0, bs], came[1, bs], came[2, bs] = a, i, js
+            queue.extend(bs.tolist())
+    return path(best[1]) if best is not None else None
+
+
+def _link_ok(dealer: Dealer, hs: IntArray, link: Link) -> bool:
+    """Every hard rule lets the two workers of `link` make its exchange, as they are now
+    (tried and taken back)."""
+    a, i, j, b = link
+    g, other = int(hs[i]), (int(hs[j]) if j >= 0 else None)
+    dealer.drop(g, a, "lead")
+    if other is not None:
+        dealer.drop(other, b, "lead")
+    ok = _may_take(dealer, g, b) and (other is None or _may_take(dealer, other, a))
+    dealer.record(g, a, "lead")
+    if other is not None:
+        dealer.record(other, b, "lead")
+    return ok
+
+
+def _pass(dealer: Dealer, hs: IntArray, owner: IntArray, held: list[list[int]],
+          chain: list[Link], refused: set[tuple[int, int]]) -> bool:
+    """Make the exchanges of `chain`, from its end (where the unit lands) back to its
+    start, so no worker goes above what it held or its target on the way; if a rule
+    refuses one, everything goes back, that exchange is refused from then on, and False."""
+    done: list[Link] = []
+    for link in chain:
+        a, i, j, b = link
+        g, other = int(hs[i]), (int(hs[j]) if j >= 0 else None)
+        mark = len(dealer.chosen)
+        dealer.drop(g, a, "lead")
+        if other is not None:
+            dealer.drop(other, b, "lead")
+        ok = _may_take(dealer, g, b) and dealer.place(g, b)
+        if ok and other is not None:
+            ok = _may_take(dealer, other, a) and dealer.place(other, a)
+            if not ok:
+                dealer.undo_to(mark - 2)
+        if not ok:
+            dealer.record(g, a, "lead")
+            if other is not None:
+                dealer.record(other, b, "lead")
+            for x, y, z, w in reversed(done):
+                _swap(dealer, hs, owner, held, (w, y, z, x))
+            refused.add((i, j))
+            return False
+        _moved(owner, held, i, a, b)
+        if j >= 0:
+            _moved(owner, held, j, b, a)
+        done.append(link)
+    return True
+
+
+def _swap(dealer: Dealer, hs: IntArray, owner: IntArray, held: list[list[int]],
+          link: Link) -> None:
+    """Undo one exchange of :func:`_pass` (the deal before it was valid: no checks)."""
+    a, i, j, b = link  # i back from a to b, j back from b to a
+    dealer.drop(int(hs[i]), a, "lead")
+    dealer.record(int(hs[i]), b, "lead")
+    _moved(owner, held, i, a, b)
+    if j >= 0:
+        dealer.drop(int(hs[j]), b, "lead")
+        dealer.record(int(hs[j]), a, "lead")
+        _moved(owner, held, j, b, a)
+
+
+def _moved(owner: IntArray, held: list[list[int]], i: int, a: int, b: int) -> None:
+    owner[i] = b
+    held[a].remove(i)
+    held[b].append(i)
+
+
+SETTLE_SHARE = 0.7
+"""Share of the time left that settling (:func:`_settle`) may take."""
+
+SETTLE_STEPS = 500
 """Moves and exchanges :func:`_settle` may make before giving up on exact targets."""
 
 SETTLE_TABU = 7
@@ -261,14 +504,29 @@ SETTLE_TABU = 7
 def _settle_step(dealer: Dealer, hs: IntArray, size: IntArray, owner: IntArray,
                  may: npt.NDArray[np.bool_], dev: IntArray,
                  tabu: dict[tuple[int, int], int], step: int) -> list[tuple[int, int]] | None:
-    """One step of :func:`_settle`: of the moves of a household off a worker above its
-    target and the exchanges of one with a lighter household, the one that lowers the
-    distance to the targets most (or raises it least), not tabu; made, and returned as
-    (household slot, new worker) pairs. None if there is none."""
-    best: list[tuple[int, int, int, int, int]] = []  # (change, kind, i, j or -1, u)
+    """One step of :func:`_settle` on one worker above its target (the workers above
+    take turns, step by step): of the moves of one of its households to another worker
+    and the exchanges of one with a lighter household, the one that lowers the distance
+    to the targets most (or raises it least), not tabu; made, and returned as (household
+    slot, new worker) pairs. None if no worker above its target has one."""
     placed = owner >= 0
-    for i in np.nonzero(placed & (dev[owner] > 0))[0].tolist():
-        v = int(owner[i])
+    above = np.nonzero(dev > 0)[0]
+    above = above[np.lexsort((dealer.rank[above], -dev[above]))].tolist()
+    for turn in range(len(above)):
+        v = above[(step + turn) % len(above)]
+        made = _settle_worker(dealer, hs, size, owner, may, dev, tabu, step, v, placed)
+        if made is not None:
+            return made
+    return None
+
+
+def _settle_worker(dealer: Dealer, hs: IntArray, size: IntArray, owner: IntArray,
+                   may: npt.NDArray[np.bool_], dev: IntArray, tabu: dict[tuple[int, int], int],
+                   step: int, v: int, placed: npt.NDArray[np.bool_]
+                   ) -> list[tuple[int, int]] | None:
+    """:func:`_settle_step` for the households of worker `v`."""
+    best: list[tuple[int, int, int, int, int]] = []  # (change, kind, i, j or -1, u)
+    for i in np.nonzero(owner == v)[0].tolist():
         s = int(size[i])
         head = abs(int(dev[v]) - s) - abs(int(dev[v]))
         # a move to u
