@@ -22,6 +22,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -247,3 +248,24 @@ def test_settling_ends_every_worker_on_target_or_leaves_the_deal_as_it_was(
     else:
         assert (dealer.added <= limit).all()
         assert dealer.added.tolist() != target.tolist()
+
+
+def test_load_is_passed_along_a_chain_of_exchanges_to_a_worker_below_target(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # W1 holds 4 (target 3), W2 holds 3 and 5 (target 8), W3 holds 4 (target 5). No
+    # single move or exchange between W1 and W3 helps; the chain does: W1 gives its 4 to
+    # W2 for the 3, and W2 gives its 5 to W3 for the 4. The tabu search is switched off
+    # so only the chain can settle it.
+    monkeypatch.setattr("allocopt.allocation.even_spread.SETTLE_STEPS", 0)
+    p = problem([worker("W1", load=0), worker("W2", load=0), worker("W3", load=0)],
+                [household("A", 4), household("B", 3), household("C", 5), household("D", 4)])
+    ex = exact_problem(p)
+    unit = ex.points[1] // 3
+    dealer = Dealer(ex)
+    for h, w in ((0, 0), (1, 1), (2, 1), (3, 2)):
+        dealer.record(h, w, "lead")
+    target = np.array([3 * unit, 8 * unit, 5 * unit], dtype=np.int64)
+    assert _settle(dealer, [0, 1, 2, 3], [], target, target, float("inf")) == "exact"
+    held = {ex.households[h].id: ex.workers[w].id for h, w, _ in dealer.chosen}
+    assert held == {"A": "W2", "B": "W1", "C": "W3", "D": "W2"}
+    assert validate(p, dealer.assignments()) == []

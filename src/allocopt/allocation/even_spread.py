@@ -250,6 +250,8 @@ def _settle(dealer: Dealer, movable: list[int], left: list[int], target: IntArra
     before = [(g, w) for g, w in _held(hs, owner) if g not in left]
     spilled = _pass_along(dealer, hs, size, owner, may, target, limit, deadline, mean)
     passed = _held(hs, owner)
+    if not (dealer.added - target).any():
+        return "exact"
     tabu: dict[tuple[int, int], int] = {}
     for step in range(0 if spilled else SETTLE_STEPS):
         dev = dealer.added - target
