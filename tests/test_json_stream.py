@@ -17,6 +17,7 @@ from allocopt.io import board_export
 from allocopt.io.board_export import board_dict
 from allocopt.io.inputs import load_inputs
 from allocopt.io.json_stream import json_text
+from allocopt.schemes.scoring import CaseScore, Line
 
 from .conftest import EXAMPLES, run_cli
 
@@ -86,3 +87,26 @@ def test_a_board_stopped_part_way_leaves_the_old_file_and_no_temporary(monkeypat
         score(TEAM, out=out)
     assert out.read_text(encoding="utf-8") == "the last board\n"
     assert [p.name for p in tmp_path.iterdir()] == ["board.json"]
+
+
+CASES = st.builds(
+    CaseScore, household_id=TEXT, child_ids=st.lists(TEXT, max_size=3).map(tuple), role=TEXT,
+    columns=st.dictionaries(TEXT, st.floats(), max_size=3),
+    lines=st.lists(st.builds(Line, rule=TEXT, column=TEXT, points=st.floats(), why=TEXT),
+                   max_size=3).map(tuple),
+    total=st.floats(), notes=st.lists(TEXT, max_size=2).map(tuple))
+
+
+@settings(max_examples=200, deadline=None)
+@given(CASES)
+def test_a_case_written_as_text_is_its_dict_dumped(case):
+    # the streamed board writes each case's text directly (board_export.case_text): the
+    # same bytes as its dict, at both places a case sits (a worker's cases, unallocated)
+    for document, level in (({"workers": [{"id": "W", "cases": [None]}]}, 4),
+                            ({"unallocated": [None]}, 2)):
+        place = document["workers"][0]["cases"] if "workers" in document \
+            else document["unallocated"]
+        place[0] = board_export.case_text(case, level)
+        written = json_text(document)
+        place[0] = board_export.case_dict(case)
+        assert written == dumped(document)

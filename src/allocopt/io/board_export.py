@@ -10,10 +10,11 @@ import csv
 import io
 import math
 from collections.abc import Callable
+from json.encoder import encode_basestring
 from typing import Any
 
 from allocopt.board import TeamBoard, WorkerScore
-from allocopt.io.json_stream import json_text, write_json
+from allocopt.io.json_stream import INDENT, Encoded, flat_text, json_text, write_json
 from allocopt.io.safe_cells import defuse_row
 from allocopt.schemes.scoring import CaseScore
 
@@ -45,6 +46,29 @@ def case_dict(case: CaseScore) -> dict[str, Any]:
                   for ln in case.lines],
         "notes": list(case.notes),
     }
+
+
+def case_text(case: CaseScore, level: int) -> Encoded:
+    """:func:`case_dict`'s JSON text at nesting `level`, made without the dict: a large
+    caseload's cases are most of its board, and the case dict's own level written here
+    in one pass takes a third of the time the general writer does."""
+    inner = "\n" + " " * (INDENT * (level + 1))
+    key = "," + inner + '"'
+    total = _num(case.total)
+    line = "\n" + " " * (INDENT * (level + 2))
+    lines = ("[" + line + ("," + line).join(
+        flat_text({"rule": ln.rule, "column": ln.column, "points": _num(ln.points),
+                   "why": ln.why}, level + 2) for ln in case.lines)
+             + inner + "]") if case.lines else "[]"
+    return Encoded("".join((
+        "{", inner, '"household_id": ', encode_basestring(case.household_id),
+        key, 'child_ids": ', flat_text(list(case.child_ids), level + 1),
+        key, 'role": ', encode_basestring(case.role),
+        key, 'columns": ', flat_text({k: _num(v) for k, v in case.columns.items()}, level + 1),
+        key, 'total": ', "null" if total is None else float.__repr__(total),
+        key, 'lines": ', lines,
+        key, 'notes": ', flat_text(list(case.notes), level + 1),
+        "\n", " " * (INDENT * level), "}")))
 
 
 def worker_dict(row: WorkerScore, with_cases: bool = True) -> dict[str, Any]:
@@ -85,23 +109,38 @@ def worker_dict(row: WorkerScore, with_cases: bool = True) -> dict[str, Any]:
 
 def board_dict(board: TeamBoard, warnings: list[str] | None = None) -> dict[str, Any]:
     """The board as the allocopt.score/1 document (plain dicts and lists)."""
-    document = _board_document(board, warnings)
+    document = _board_document(board, warnings, written=False)
     document["workers"] = list(document["workers"])
     document["unallocated"] = list(document["unallocated"])
     return document
 
 
-def _board_document(board: TeamBoard, warnings: list[str] | None) -> dict[str, Any]:
+CASE_LEVEL = {"worker": 4, "unallocated": 2}
+"""Nesting of a case in the document: the document, its workers (or unallocated) list,
+a worker, its cases list, a case."""
+
+
+def _written_worker(row: WorkerScore) -> dict[str, Any]:
+    out = worker_dict(row, with_cases=False)
+    out["cases"] = [case_text(c, CASE_LEVEL["worker"]) for c in row.cases]
+    return out
+
+
+def _board_document(board: TeamBoard, warnings: list[str] | None, written: bool = True
+                    ) -> dict[str, Any]:
     """The allocopt.score/1 document with its workers and unallocated cases as iterators,
-    made one at a time as they are written."""
+    made one at a time as they are written (`written`: the cases as their text)."""
     s = board.summary
+    workers = map(_written_worker if written else worker_dict, board.workers)
+    unallocated = (map(lambda c: case_text(c, CASE_LEVEL["unallocated"]), board.unallocated)
+                   if written else map(case_dict, board.unallocated))
     return {
         "schema": SCORE_SCHEMA,
         "date": board.on.isoformat(),
         "scheme": {"id": board.scheme.id, "name": board.scheme.name, "unit": board.scheme.unit.value},
         "team": {"id": board.team.id, "name": board.team.name, "type": board.team.type.value},
-        "workers": map(worker_dict, board.workers),
-        "unallocated": map(case_dict, board.unallocated),
+        "workers": workers,
+        "unallocated": unallocated,
         "summary": {
             "workers": s.workers,
             "fte": _num(s.fte),

@@ -82,9 +82,26 @@ def _flat(level: int) -> _FlatEncoder:
     return encode
 
 
+class Encoded(str):
+    """A value's text already made for its place in the document (by a writer of its
+    own, with :func:`flat_text` say); written as it is."""
+
+
+def flat_text(value: dict[str, Any] | list[Any], level: int) -> str:
+    """A dict or list of strings, numbers, booleans and nulls as :func:`write_json` writes
+    it at nesting `level`, straight from the C encoder."""
+    if not value:
+        return "{}" if isinstance(value, dict) else "[]"
+    out: list[str] = []
+    _append_flat(value, level, out)
+    return out[0]
+
+
 def _encode(value: Any, level: int, out: list[str], flush: Callable[[], None]) -> None:
     """Append `value`'s text at nesting `level` to `out` (its first line not indented)."""
-    if isinstance(value, dict):
+    if type(value) is Encoded:
+        out.append(value)
+    elif isinstance(value, dict):
         if not value:
             out.append("{}")
         elif _PLAIN.issuperset(map(type, value.values())):
