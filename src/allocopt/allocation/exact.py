@@ -101,6 +101,28 @@ def max_load_in_band(scheme: Scheme, band: str, benchmark: int) -> int | None:
     return limit
 
 
+def max_loads_in_band(scheme: Scheme, band: str, benchmarks: Iterable[int]
+                      ) -> tuple[int | None, ...]:
+    """:func:`max_load_in_band` for each of `benchmarks` (the band looked up once)."""
+    _, terms, limits = _band_entry(scheme, band)
+    if terms is None:
+        return tuple(None for _ in benchmarks)
+    num, step, inclusive = terms
+    out: list[int | None] = []
+    for benchmark in benchmarks:
+        if benchmark <= 0:
+            out.append(0)
+            continue
+        limit = limits.get(benchmark)
+        if limit is None:
+            top = num * benchmark
+            limit = top // step if inclusive else (top - 1) // step
+            if len(limits) < 4096:
+                limits[benchmark] = limit
+        out.append(limit)
+    return tuple(out)
+
+
 def pct_units(load: int, benchmark: int) -> int:
     """Load % in hundredths of a percent, rounded up (a worker with no benchmark: 0 or huge)."""
     if benchmark <= 0:
@@ -135,11 +157,13 @@ class ExactProblem:
     derived: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
     """Memo of things worked out once per problem (load types, concentration limits)."""
 
-    @property
+    # Cached: every engine and rule reads these in its inner loops (an attribute read
+    # after the first, where a property is a call each time).
+    @functools.cached_property
     def workers(self) -> tuple[WorkerState, ...]:
         return self.problem.workers
 
-    @property
+    @functools.cached_property
     def households(self) -> tuple[WaitingHousehold, ...]:
         return self.problem.households
 
@@ -175,8 +199,8 @@ def _exact_problem(problem: AllocationProblem) -> ExactProblem:
     scheme = problem.scheme
     ceiling = problem.policy.ceiling_band
     acceptable = acceptable_band(scheme).name
-    ceiling_max = tuple(max_load_in_band(scheme, ceiling, b) for b in benchmark)
-    acceptable_max = tuple(max_load_in_band(scheme, acceptable, b) for b in benchmark)
+    ceiling_max = max_loads_in_band(scheme, ceiling, benchmark)
+    acceptable_max = max_loads_in_band(scheme, acceptable, benchmark)
     check_unavailable = problem.policy.rules.unavailability
     pool = tuple(
         i for i, w in enumerate(problem.workers)

@@ -22,7 +22,7 @@ from typing import NamedTuple, cast
 
 from allocopt.allocation.exact import ExactProblem
 from allocopt.allocation.problem import HardRules, RoleName
-from allocopt.allocation.rule_forms import HardRule, Kind, Limit, Taken
+from allocopt.allocation.rule_forms import HardRule, Kind, Limit, Taken, WorkerFacts
 from allocopt.allocation.rules import HARD_RULES, RULE_LABELS
 
 
@@ -36,7 +36,12 @@ class Refusal(NamedTuple):
 
 def active_rules(ex: ExactProblem) -> tuple[HardRule, ...]:
     """The hard rules the policy switches on, most basic first."""
-    return _active(ex.problem.policy.rules)
+    # Asked at every rule check: kept with the problem, as hashing the policy's switches
+    # (a pydantic model) for the cache below costs more than the check.
+    known = ex.derived.get("active rules")
+    if known is None:
+        known = ex.derived["active rules"] = _active(ex.problem.policy.rules)
+    return cast(tuple[HardRule, ...], known)
 
 
 @functools.lru_cache(maxsize=64)
@@ -52,7 +57,10 @@ def _static(switches: HardRules) -> tuple[HardRule, ...]:
 
 def static_rules(ex: ExactProblem) -> tuple[HardRule, ...]:
     """The active rules with an eligibility part."""
-    return _static(ex.problem.policy.rules)
+    known = ex.derived.get("static rules")
+    if known is None:
+        known = ex.derived["static rules"] = _static(ex.problem.policy.rules)
+    return cast(tuple[HardRule, ...], known)
 
 
 def breaches(ex: ExactProblem, w: int, h: int, role: RoleName, taken: Taken, *,
@@ -94,8 +102,11 @@ def forbidden_pairs(ex: ExactProblem) -> dict[tuple[int, int], str]:
 
 def static_worker_facts(ex: ExactProblem, w: int) -> tuple[Hashable, ...]:
     """What the eligibility parts look at in worker `w` (workers alike get one verdict)."""
-    return tuple(rule.worker_facts(ex, w) if rule.worker_facts is not None else w
-                 for rule in static_rules(ex))
+    known = ex.derived.get("worker facts")
+    if known is None:
+        known = ex.derived["worker facts"] = tuple(r.worker_facts for r in static_rules(ex))
+    return tuple([w if facts is None else facts(ex, w)
+                  for facts in cast(tuple[WorkerFacts | None, ...], known)])
 
 
 def household_facts(ex: ExactProblem, static_only: bool = False) -> list[tuple[Hashable, ...]]:

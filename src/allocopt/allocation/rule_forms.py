@@ -23,6 +23,7 @@ read these two parts; none of them knows a rule by name.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field, fields
 from typing import cast
@@ -63,6 +64,16 @@ def household_measure(ex: ExactProblem, h: int, role: RoleName, measure: str) ->
     return household.by_status.get(STATUS_OF[measure], 0)
 
 
+def _flags_of(ex: ExactProblem) -> list[tuple[str, ...]]:
+    """Per household, the flags of :data:`FLAGS` it has (once per problem: every rule
+    check adds and removes households)."""
+    known = ex.derived.get("flags")
+    if known is None:
+        known = ex.derived["flags"] = [tuple(f for f in FLAGS if getattr(household, f))
+                                       for household in ex.households]
+    return cast(list[tuple[str, ...]], known)
+
+
 @dataclass(slots=True)
 class Taken:
     """What one worker has been given so far in this allocation, in :data:`MEASURES`."""
@@ -97,9 +108,8 @@ class Taken:
         self.households += sign
         self.travel_children += sign * household.travel_children
         flags = self.flags
-        for flag in FLAGS:
-            if getattr(household, flag):
-                flags[flag] = flags.get(flag, 0) + sign
+        for flag in _flags_of(ex)[h]:
+            flags[flag] = flags.get(flag, 0) + sign
         by_status = self.by_status
         for status, n in household.by_status.items():
             by_status[status] = by_status.get(status, 0) + sign * n
@@ -231,7 +241,7 @@ class HardRule:
             table = ex.derived[key] = [limits(ex, v) for v in range(len(ex.workers))]
         return cast(list[tuple[Limit, ...]], table)
 
-    @property
+    @functools.cached_property
     def _key(self) -> str:
         return "limits of " + self.name
 
@@ -243,7 +253,9 @@ class HardRule:
             reason = self.static(ex, w, h, role)
             if reason is not None:
                 return reason, "eligibility"
-        for row in self.rows(ex, w):
+        if self.limits is None:
+            return None
+        for row in self.table(ex)[w]:
             weight = row.weight(ex, h, role)
             if weight > 0:
                 total = row.used(taken) + weight

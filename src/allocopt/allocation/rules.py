@@ -20,6 +20,7 @@ reported, most basic first.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Hashable, Mapping
 from fractions import Fraction
@@ -42,13 +43,19 @@ LOW_RISK = frozenset({Status.CIN, Status.SUPERVISION_ORDER})
 
 
 def _pinned_worker(ex: ExactProblem, w: int) -> Hashable:
+    pins = ex.problem.policy.pins
+    if not pins:
+        return None
     worker = ex.workers[w].id
-    return worker if any(p.worker == worker for p in ex.problem.policy.pins) else None
+    return worker if any(p.worker == worker for p in pins) else None
 
 
 def _excluded_worker(ex: ExactProblem, w: int) -> Hashable:
+    exclusions = ex.problem.policy.exclusions
+    if not exclusions:
+        return None
     worker = ex.workers[w].id
-    return worker if any(e.worker == worker for e in ex.problem.policy.exclusions) else None
+    return worker if any(e.worker == worker for e in exclusions) else None
 
 
 # ------------------------------------------------------------ unavailability
@@ -247,12 +254,19 @@ STUDENT_LIMIT = HardRule(
 
 def cap_weights(limits: Mapping[Status, float]) -> tuple[dict[str, int], int]:
     """Whole-number weights for a count cap: sum(n_s / limit_s) <= 1 as sum(c_s n_s) <= C."""
-    fracs = {s.value: Fraction(repr(float(lim))) for s, lim in limits.items()}
+    weights, whole = _cap_weights(tuple(limits.items()))
+    return dict(weights), whole
+
+
+@functools.lru_cache(maxsize=256)
+def _cap_weights(limits: tuple[tuple[Status, float], ...]) -> tuple[tuple[tuple[str, int], ...],
+                                                                    int]:
+    # A scheme has a few caps, asked for every capped worker at every meeting.
+    fracs = {s.value: Fraction(repr(float(lim))) for s, lim in limits}
     whole = 1
     for f in fracs.values():
         whole = math.lcm(whole, f.numerator)
-    weights = {s: int(whole / f) for s, f in fracs.items()}
-    return weights, whole
+    return tuple((s, int(whole / f)) for s, f in fracs.items()), whole
 
 
 def _cap_rows(ex: ExactProblem, w: int) -> tuple[Limit, ...]:
@@ -261,10 +275,15 @@ def _cap_rows(ex: ExactProblem, w: int) -> tuple[Limit, ...]:
     for cap in worker.caps:
         weights, whole = cap_weights(cap.limits)
         held = sum(weights[s.value] * worker.counts.get(s, 0) for s in cap.limits)
-        words = " or ".join(f"{lim:g} {STATUS_WORDS[s]}" for s, lim in cap.limits.items())
         rows.append(Limit("count_caps", whole, held, tuple(weights.items()),
-                          f"{cap.name} cap ({words})"))
+                          _cap_words(cap.name, tuple(cap.limits.items()))))
     return tuple(rows)
+
+
+@functools.lru_cache(maxsize=256)
+def _cap_words(name: str, limits: tuple[tuple[Status, float], ...]) -> str:
+    words = " or ".join(f"{lim:g} {STATUS_WORDS[s]}" for s, lim in limits)
+    return f"{name} cap ({words})"
 
 
 def _cap_facts(ex: ExactProblem) -> list[tuple[Hashable, ...]]:
