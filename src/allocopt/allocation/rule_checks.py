@@ -21,7 +21,7 @@ from collections.abc import Hashable
 from typing import NamedTuple, cast
 
 from allocopt.allocation.exact import ExactProblem
-from allocopt.allocation.problem import HardRules, RoleName
+from allocopt.allocation.problem import HardRules, Policy, RoleName, WorkerState
 from allocopt.allocation.rule_forms import HardRule, Kind, Limit, Taken, WorkerFacts
 from allocopt.allocation.rules import HARD_RULES, RULE_LABELS
 
@@ -100,13 +100,38 @@ def forbidden_pairs(ex: ExactProblem) -> dict[tuple[int, int], str]:
     return out
 
 
+_FACTS: dict[int, tuple[WorkerState, Policy, tuple[WorkerFacts | None, ...],
+                        tuple[Hashable, ...]]] = {}
+"""Per worker state (by identity, with the policy): the facts of :func:`static_worker_facts`.
+A worker's facts depend on that state and the policy alone (see ``WorkerFacts``), and
+the simulator puts the same unchanged states to meeting after meeting. The entry holds
+both objects, so an id cannot be reused while it is in the table."""
+
+
 def static_worker_facts(ex: ExactProblem, w: int) -> tuple[Hashable, ...]:
     """What the eligibility parts look at in worker `w` (workers alike get one verdict)."""
+    worker, policy, asks = ex.workers[w], ex.problem.policy, _worker_facts(ex)
+    known = _FACTS.get(id(worker))
+    if known is not None and known[0] is worker and known[1] is policy and known[2] == asks:
+        facts = known[3]
+    else:
+        # a rule without declared facts tells every worker apart: only the index stands
+        # in for it below, never in the table
+        facts = tuple([None if f is None else f(ex, w) for f in asks])
+        if len(_FACTS) >= 4096:
+            _FACTS.clear()
+        _FACTS[id(worker)] = (worker, policy, asks, facts)
+    if None not in asks:
+        return facts
+    return tuple(w if f is None else fact for f, fact in zip(asks, facts, strict=True))
+
+
+def _worker_facts(ex: ExactProblem) -> tuple[WorkerFacts | None, ...]:
     known = ex.derived.get("worker facts")
     if known is None:
         known = ex.derived["worker facts"] = tuple(r.worker_facts for r in static_rules(ex))
-    return tuple([w if facts is None else facts(ex, w)
-                  for facts in cast(tuple[WorkerFacts | None, ...], known)])
+    return cast(tuple[WorkerFacts | None, ...], known)
+
 
 
 def household_facts(ex: ExactProblem, static_only: bool = False) -> list[tuple[Hashable, ...]]:

@@ -172,7 +172,8 @@ class Limit:
 StaticCheck = Callable[[ExactProblem, int, int, RoleName], "str | None"]
 """(problem, worker, household, role) -> why the worker may not take it, or None."""
 WorkerFacts = Callable[[ExactProblem, int], Hashable]
-"""What a rule's eligibility part looks at in a worker (workers alike get one verdict)."""
+"""What a rule's eligibility part looks at in a worker (workers alike get one verdict): a
+function of the worker's state and the policy alone (engines remember it by those)."""
 HouseholdFacts = Callable[[ExactProblem], list[tuple[Hashable, ...]]]
 """Per household, what a rule looks at beyond its tier, points, co-working and statuses
 (empty tuples when the rule concerns nobody in the meeting)."""
@@ -220,11 +221,15 @@ class HardRule:
         """The pairs this rule forbids (worked out once per problem)."""
         if self.pairs is None:
             return {}
-        key = f"pairs of {self.name}"
+        key = self._pairs_key
         known = ex.derived.get(key)
         if known is None:
             known = ex.derived[key] = self.pairs(ex)
         return cast(dict[tuple[int, int], str], known)
+
+    @functools.cached_property
+    def _pairs_key(self) -> str:
+        return "pairs of " + self.name
 
     def rows(self, ex: ExactProblem, w: int) -> tuple[Limit, ...]:
         """Worker `w`'s rows of this rule's linear form (worked out once per problem)."""

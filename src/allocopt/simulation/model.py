@@ -255,6 +255,7 @@ class SimWorker:
         "peak_pct",
         "person",
         "post",
+        "room",
         "started",
         "state",
         "team",
@@ -297,6 +298,7 @@ class SimWorker:
         self.months_cache: tuple[date, date, int] | None = None
         self.version = 0  # bumped by every change the allocation can see
         self.state: tuple[tuple[int, str | None, int], WorkerState] | None = None
+        self.room: tuple[int, int | None] | None = None  # (version, room in the ceiling band)
 
     def months_on(self, on: date) -> int:
         """Completed months of practice on `on` (worked out once a month: time runs forward)."""
@@ -918,7 +920,13 @@ class Service:
         for w, reason in zip(team.workers, reasons, strict=True):
             if reason is not None and check_unavailable:
                 continue
-            room = room_in_band(self.scheme, policy.ceiling_band, w.total_load, w.benchmark)
+            known = w.room
+            if known is not None and known[0] == w.version:
+                room = known[1]
+            else:
+                # load and benchmark change only through touch(), which bumps the version
+                room = room_in_band(self.scheme, policy.ceiling_band, w.total_load, w.benchmark)
+                w.room = (w.version, room)
             if room is None or lightest <= room:
                 return False
         return True
