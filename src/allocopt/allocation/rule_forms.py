@@ -250,10 +250,12 @@ class HardRule:
     def _key(self) -> str:
         return "limits of " + self.name
 
-    def refusal(self, ex: ExactProblem, w: int, h: int, role: RoleName, taken: Taken
-                ) -> tuple[str, Kind] | None:
+    def refusal(self, ex: ExactProblem, w: int, h: int, role: RoleName, taken: Taken,
+                *, including: bool = False) -> tuple[str, Kind] | None:
         """Why worker `w` may not take household `h` in `role` on top of `taken` (and how
-        to word it), or None when this rule allows it."""
+        to word it), or None when this rule allows it. With `including`, `taken` already
+        holds `h` in `role` (a final allocation's totals: the validator asks of each
+        assignment without taking it out and putting it back)."""
         if self.static is not None:
             reason = self.static(ex, w, h, role)
             if reason is not None:
@@ -263,15 +265,16 @@ class HardRule:
         for row in self.table(ex)[w]:
             weight = row.weight(ex, h, role)
             if weight > 0:
-                total = row.used(taken) + weight
+                total = row.used(taken) + (0 if including else weight)
                 if total > row.room:
                     assert self.over is not None, f"{self.name} has limits but no words"
                     return self.over(ex, w, h, row, total), ("room" if row.load_only
                                                              else "limit")
         return None
 
-    def check(self, ex: ExactProblem, w: int, h: int, role: RoleName, taken: Taken
-              ) -> str | None:
-        """The rule as a predicate: why `w` may not take `h` in `role`, or None."""
-        found = self.refusal(ex, w, h, role, taken)
+    def check(self, ex: ExactProblem, w: int, h: int, role: RoleName, taken: Taken, *,
+              including: bool = False) -> str | None:
+        """The rule as a predicate: why `w` may not take `h` in `role`, or None (`including`:
+        as for :meth:`refusal`)."""
+        found = self.refusal(ex, w, h, role, taken, including=including)
         return None if found is None else found[0]

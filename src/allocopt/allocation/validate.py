@@ -85,11 +85,10 @@ def validate_exact(ex: ExactProblem, assignments: tuple[Assignment, ...]) -> lis
                                   f"{rule.label} require {ex.workers[w].id} to lead it, and "
                                   "it is not allocated to them"))
     for h, w, a in counted:
-        others = totals[w]
-        others.remove(ex, h, a.role)
+        # the worker's totals hold this assignment too: each rule is asked of it on top of
+        # the worker's other assignments
         for rule in rules:
-            reason = rule.check(ex, w, h, a.role, others)
+            reason = rule.check(ex, w, h, a.role, totals[w], including=True)
             if reason is not None:
                 out.append(Breach(rule.name, a.household_id, a.worker_id, reason))
-        others.add(ex, h, a.role)
     return out
