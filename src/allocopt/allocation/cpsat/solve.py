@@ -160,7 +160,7 @@ def solve(ex: ExactProblem, hints: list[tuple[str, tuple[Assignment, ...]]], tim
             set_hints(cm, best, extra)
             found, ended, solver_bound, solver = _run(cm.model, cm.size, expr, stage.maximise,
                                                       stage_seconds(stages, i, deadline),
-                                                      n_workers, seed, gap, stop)
+                                                      n_workers, seed, gap, stop=stop)
         solves += 1
         # a solve ended within the gap is not a proof
         proven = ended and (not gap or abs(solver.objective_value - solver_bound) < 0.5)
