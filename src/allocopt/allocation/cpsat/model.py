@@ -44,27 +44,43 @@ def upper(var: cp_model.IntVar) -> int:
 
 
 @dataclass
-class CountModel:
-    """The CP-SAT model of one meeting, with handles on its variables."""
+class Variables:
+    """The CP-SAT side of a :class:`CountModel`: the model, its count variables and the
+    expressions of level 1."""
 
-    ex: ExactProblem
-    types: list[LoadType]
     model: cp_model.CpModel
     x: dict[tuple[int, int], cp_model.IntVar]
     """(type, worker) -> households of the type the worker leads."""
     s: dict[tuple[int, int], cp_model.IntVar]
     """(type, worker) -> households of a co-worked type the worker co-works."""
     added: dict[int, cp_model.IntVar]
-    added_ub: dict[int, int]
     placed: list[cp_model.LinearExpr]
     waited: dict[int, tuple[cp_model.IntVar, list[int]]]
     """type -> (days the placed households waited, days waited by the first n placed)."""
+    groups: dict[int, list[ExclusionGroup]]
+    """type -> its households split by the worker they exclude (types with exclusions)."""
+    stage_exprs: dict[str, cp_model.LinearExprT]
+
+
+@dataclass
+class CountModel:
+    """The count model of one meeting: the bounds of its counts at once, and the CP-SAT
+    model with handles on its variables (:class:`Variables`) when a solve first needs
+    it. At 1,000 x 5,000 the variables take 200 MB and 2-3 s to write; a meeting whose
+    every level is settled by the starting points, the heuristics and the LP bounds
+    (region fits) never needs them."""
+
+    ex: ExactProblem
+    types: list[LoadType]
+    added_ub: dict[int, int]
+    write: Callable[[], Variables]
+    """Writes the CP-SAT model (:meth:`variables` calls it once)."""
+    built: Variables | None = None
     amber: dict[int, cp_model.IntVar] = field(default_factory=dict)
     receives: dict[int, cp_model.IntVar] = field(default_factory=dict)
     top: cp_model.IntVar | None = None
     """Levels 2 and 3 (:func:`add_load_levels`): moved into amber, given work, max load %."""
     dev: dict[int, cp_model.IntVar] = field(default_factory=dict)
-    stage_exprs: dict[str, cp_model.LinearExprT] = field(default_factory=dict)
     z: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)
     classes: list[PreferenceClass] = field(default_factory=list)
     excess: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)
@@ -74,25 +90,63 @@ class CountModel:
     """The meeting's LP relaxation (:mod:`.bounds.count_lp`), once a bound needs it."""
     rooms: PairRooms | None = None
     """The bounds of every (type, worker) pair the model was built from."""
-    groups: dict[int, list[ExclusionGroup]] = field(default_factory=dict)
-    """type -> its households split by the worker they exclude (types with exclusions)."""
     x_ub: dict[tuple[int, int], int] = field(default_factory=dict)
     s_ub: dict[tuple[int, int], int] = field(default_factory=dict)
-    """The most each count may be (its domain's top, without reading the proto)."""
+    """The most each count may be (its domain's top); their keys are the pairs that have
+    a count variable."""
     type_of: dict[int, int] = field(default_factory=dict)
     """household -> its load type."""
     counted: dict[tuple[Assignment, ...], Candidate] = field(default_factory=dict)
     """Allocations already counted (:func:`candidate`): the starting points, heuristics and
     solves of one meeting meet the same allocations again and again."""
     balanced: dict[tuple[Assignment, ...], tuple[Assignment, ...]] = field(default_factory=dict)
+    """Local search results (:func:`local_search`), settled ones also keyed by themselves."""
     floors: dict[tuple[str, tuple[int, ...], int | None], int] = field(default_factory=dict)
     """Bounds already worked out for this meeting (:func:`max_load_floor`,
     :func:`least_load`): a stage's bound, heuristic and proof ask for the same ones."""
-    """Local search results (:func:`local_search`), settled ones also keyed by themselves."""
+
+    def variables(self) -> Variables:
+        """The CP-SAT model and its variables, written when first asked for."""
+        if self.built is None:
+            self.built = self.write()
+        return self.built
+
+    @property
+    def model(self) -> cp_model.CpModel:
+        return self.variables().model
+
+    @property
+    def x(self) -> dict[tuple[int, int], cp_model.IntVar]:
+        return self.variables().x
+
+    @property
+    def s(self) -> dict[tuple[int, int], cp_model.IntVar]:
+        return self.variables().s
+
+    @property
+    def added(self) -> dict[int, cp_model.IntVar]:
+        return self.variables().added
+
+    @property
+    def placed(self) -> list[cp_model.LinearExpr]:
+        return self.variables().placed
+
+    @property
+    def waited(self) -> dict[int, tuple[cp_model.IntVar, list[int]]]:
+        return self.variables().waited
+
+    @property
+    def groups(self) -> dict[int, list[ExclusionGroup]]:
+        return self.variables().groups
+
+    @property
+    def stage_exprs(self) -> dict[str, cp_model.LinearExprT]:
+        return self.variables().stage_exprs
 
     @property
     def size(self) -> int:
-        return len(self.x) + len(self.s)
+        """Count variables of the model (written or not)."""
+        return len(self.x_ub) + len(self.s_ub)
 
 
 class Model(cp_model.CpModel):
@@ -113,31 +167,56 @@ def build_model(ex: ExactProblem, types: list[LoadType]) -> CountModel:
     (:func:`allocopt.allocation.rule_checks.worker_limits`) becomes a constraint on a
     worker's counts: load-only rows as the domain of the worker's new load, the
     others as rows of their own."""
-    m = Model()
     load_room = load_rooms(ex)
-    others = other_limits(ex)
     rooms = pair_rooms(ex, types)
+    x_ub: dict[tuple[int, int], int] = {}
+    s_ub: dict[tuple[int, int], int] = {}
+    most: dict[int, int] = {}
+    for k, t in enumerate(types):
+        for w, ub in zip(t.leads, rooms.lead_most[k].tolist(), strict=True):
+            if ub > 0:
+                x_ub[k, w] = ub
+                most[w] = most.get(w, 0) + ub * t.points
+        if t.co_working:
+            for w, ub in zip(t.seconds, rooms.second_most[k].tolist(), strict=True):
+                if ub > 0:
+                    s_ub[k, w] = ub
+                    most[w] = most.get(w, 0) + ub * t.secondary
+    added_ub: dict[int, int] = {}
+    for w in sorted(most, key=lambda w: ex.workers[w].id):
+        limit = load_room[w]
+        added_ub[w] = most[w] if limit is None else min(most[w], limit)
+    cm = CountModel(ex, types, added_ub, lambda: _write(ex, types, rooms, x_ub, s_ub, added_ub))
+    cm.rooms = rooms
+    cm.x_ub, cm.s_ub = x_ub, s_ub
+    cm.type_of = {h: k for k, t in enumerate(types) for h in t.households}
+    return cm
+
+
+def _write(ex: ExactProblem, types: list[LoadType], rooms: PairRooms,
+           x_ub: dict[tuple[int, int], int], s_ub: dict[tuple[int, int], int],
+           added_ub: dict[int, int]) -> Variables:
+    """The CP-SAT model of :func:`build_model`, its counts within `x_ub` and `s_ub`."""
+    m = Model()
+    others = other_limits(ex)
     weights = rooms.weights
     x: dict[tuple[int, int], cp_model.IntVar] = {}
     s: dict[tuple[int, int], cp_model.IntVar] = {}
-    terms: dict[int, list[tuple[cp_model.IntVar, int, int]]] = {}
+    terms: dict[int, list[tuple[cp_model.IntVar, int]]] = {}
     row_terms: dict[tuple[int, int], list[tuple[cp_model.IntVar, int]]] = {}
     placed: list[cp_model.LinearExpr] = []
     waited: dict[int, tuple[cp_model.IntVar, list[int]]] = {}
     waited_terms: list[cp_model.LinearExprT] = []
     groups: dict[int, list[ExclusionGroup]] = {}
-    x_ub: dict[tuple[int, int], int] = {}
-    s_ub: dict[tuple[int, int], int] = {}
 
-    def count(k: int, w: int, ub: int, role: RoleName, name: str, load: int
-              ) -> cp_model.IntVar | None:
+    def count(k: int, w: int, role: RoleName, name: str, load: int) -> cp_model.IntVar | None:
         """A (type, worker) count within every row of the worker's limits (its bound
-        `ub` from :func:`~.rooms.pair_rooms`), or None if not one household fits."""
+        from :func:`~.rooms.pair_rooms`), or None if not one household fits."""
+        ub = (x_ub if role == "lead" else s_ub).get((k, w), 0)
         if ub <= 0:
             return None
         var = m.new_int_var(0, ub, f"{name}_{k}_{w}")
-        (x_ub if role == "lead" else s_ub)[k, w] = ub
-        terms.setdefault(w, []).append((var, load, ub))
+        terms.setdefault(w, []).append((var, load))
         for i, row in enumerate(others[w]):
             used = weights.of(row, k, role)
             if used > 0:
@@ -145,8 +224,8 @@ def build_model(ex: ExactProblem, types: list[LoadType]) -> CountModel:
         return var
 
     for k, t in enumerate(types):
-        for w, ub in zip(t.leads, rooms.lead_most[k].tolist(), strict=True):
-            var = count(k, w, ub, "lead", "x", t.points)
+        for w in t.leads:
+            var = count(k, w, "lead", "x", t.points)
             if var is not None:
                 x[k, w] = var
         leads = [x[k, w] for w in t.leads if (k, w) in x]
@@ -179,8 +258,8 @@ def build_model(ex: ExactProblem, types: list[LoadType]) -> CountModel:
             m.add(total == 1)
         if t.co_working:
             seconds = []
-            for w, ub in zip(t.seconds, rooms.second_most[k].tolist(), strict=True):
-                var = count(k, w, ub, "secondary", "s", t.secondary)
+            for w in t.seconds:
+                var = count(k, w, "secondary", "s", t.secondary)
                 if var is None:
                     continue
                 s[k, w] = var
@@ -191,27 +270,16 @@ def build_model(ex: ExactProblem, types: list[LoadType]) -> CountModel:
                     m.add(x[k, w] + var <= total)
             m.add(cp_model.LinearExpr.sum(seconds) == total)
     added: dict[int, cp_model.IntVar] = {}
-    added_ub: dict[int, int] = {}
-    for w in sorted(terms, key=lambda w: ex.workers[w].id):
-        most = sum(ub * c for _, c, ub in terms[w])
-        limit = load_room[w]
-        if limit is not None:
-            most = min(most, limit)
+    for w, most in added_ub.items():
         var = m.new_int_var(0, most, f"added_{w}")
-        m.add(var == cp_model.LinearExpr.weighted_sum([v for v, _, _ in terms[w]],
-                                                      [c for _, c, _ in terms[w]]))
-        added[w], added_ub[w] = var, most
+        m.add(var == cp_model.LinearExpr.weighted_sum([v for v, _ in terms[w]],
+                                                      [c for _, c in terms[w]]))
+        added[w] = var
     for (w, i), row in row_terms.items():
         m.add(cp_model.LinearExpr.weighted_sum([v for v, _ in row], [c for _, c in row])
               <= others[w][i].room)
-
-    cm = CountModel(ex, types, m, x, s, added, added_ub, placed, waited)
-    cm.groups = groups
-    cm.rooms = rooms
-    cm.x_ub, cm.s_ub = x_ub, s_ub
-    cm.type_of = {h: k for k, t in enumerate(types) for h in t.households}
-    cm.stage_exprs = {"waiting": cp_model.LinearExpr.sum(waited_terms)}
-    return cm
+    return Variables(m, x, s, added, placed, waited, groups,
+                     {"waiting": cp_model.LinearExpr.sum(waited_terms)})
 
 
 @dataclass(frozen=True)

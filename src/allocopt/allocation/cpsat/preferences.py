@@ -85,9 +85,11 @@ def add_preference_stage(cm: CountModel, incumbent: Candidate, keep: str,
     for h in incumbent.leads:
         placed.setdefault(cm.type_of[h], []).append(h)
     for k, t in enumerate(cm.types):
+        if apart:
+            break  # the counts are the incumbent's constants: no model variables needed
         n = len(placed.get(k, ()))
         leads = [cm.x[k, w] for w in t.leads if (k, w) in cm.x]
-        if leads and not apart:
+        if leads:
             m.add(cp_model.LinearExpr.sum(leads) == n)
     if apart:
         pass  # the counts are the incumbent's constants
@@ -128,7 +130,7 @@ def add_preference_stage(cm: CountModel, incumbent: Candidate, keep: str,
         if ws is None:
             points = cm.types[k].points
             ws = candidates[k] = np.array(
-                [w for w in cm.types[k].leads if (k, w) in cm.x
+                [w for w in cm.types[k].leads if (k, w) in cm.x_ub
                  and (free or incumbent.x.get((k, w), 0) > 0)
                  and (keep != "points" or (w, points) in held_points)], dtype=np.int64)
         members = []

@@ -135,8 +135,9 @@ class Stage:
         return self.level is Level.PRIORITY and self.tier is None
 
 
-def priority_stages(cm: CountModel) -> list[tuple[int | None, cp_model.LinearExprT, int]]:
-    """(tier or None for all, expression to maximise, best possible) for level 1.
+def priority_stages(cm: CountModel) -> list[tuple[int | None, int]]:
+    """(tier or None for all, best possible) for level 1 (the expressions to maximise:
+    :func:`priority_expr`).
 
     One weighted stage when the tier weights are small enough for exact
     floating-point LP work, else one stage per tier, highest first.
@@ -146,15 +147,18 @@ def priority_stages(cm: CountModel) -> list[tuple[int | None, cp_model.LinearExp
     sizes = tier_sizes(ex)
     total = sum(w * n for w, n in zip(weights, sizes, strict=True))
     if total <= MAX_PRIORITY_WEIGHT and cm.size < SMALL_MODEL:
-        expr = cp_model.LinearExpr.weighted_sum(cm.placed, [weights[t.tier] for t in cm.types])
-        return [(None, expr, total)]
-    out: list[tuple[int | None, cp_model.LinearExprT, int]] = []
-    for tier, n in enumerate(sizes):
-        if n == 0:
-            continue
-        exprs = [cm.placed[k] for k, t in enumerate(cm.types) if t.tier == tier]
-        out.append((tier, cp_model.LinearExpr.sum(exprs), n))
-    return out
+        return [(None, total)]
+    return [(tier, n) for tier, n in enumerate(sizes) if n]
+
+
+def priority_expr(cm: CountModel, tier: int | None) -> cp_model.LinearExprT:
+    """Level 1's expression to maximise: households placed of `tier`, or (None) the
+    tiers' weighted sum."""
+    if tier is None:
+        weights = tier_weights(cm.ex)
+        return cp_model.LinearExpr.weighted_sum(cm.placed, [weights[t.tier] for t in cm.types])
+    return cp_model.LinearExpr.sum([cm.placed[k] for k, t in enumerate(cm.types)
+                                    if t.tier == tier])
 
 
 def _priority_bound(cm: CountModel, tier: int | None) -> Callable[[Candidate], int | None]:
@@ -254,13 +258,14 @@ def make_stages(cm: CountModel, free_preferences: int, skip_preferences: bool,
     weights = tier_weights(ex)
     stages: list[Stage] = []
 
-    def fixed(expr: cp_model.LinearExprT) -> Build:
-        return lambda c: (expr, {})
+    def priority(tier: int | None) -> Build:
+        # the model is written only when a solve needs it
+        return lambda c: (priority_expr(cm, tier), {})
 
-    for tier, expr, _ in priority_stages(cm):
+    for tier, _ in priority_stages(cm):
         name = Level.PRIORITY.value if tier is None else f"{Level.PRIORITY.value} tier {tier}"
-        stages.append(Stage(Level.PRIORITY, name, True, _priority_bound(cm, tier), fixed(expr),
-                            _priority_value(weights, tier), tier=tier))
+        stages.append(Stage(Level.PRIORITY, name, True, _priority_bound(cm, tier),
+                            priority(tier), _priority_value(weights, tier), tier=tier))
     chunks: list[dict[int, list[tuple[int, int]]]] = []
 
     def sums() -> dict[int, list[tuple[int, int]]]:
@@ -270,7 +275,7 @@ def make_stages(cm: CountModel, free_preferences: int, skip_preferences: bool,
 
     stages.append(Stage(Level.WAITING, Level.WAITING.value, True,
                         lambda c: waiting_bound(ex, c.objective),
-                        fixed(cm.stage_exprs["waiting"]), lambda o: o.waited,
+                        lambda c: (cm.stage_exprs["waiting"], {}), lambda o: o.waited,
                         proof=lambda start, c: waited_ceiling_by_sums(
                             ex, c.objective.placed, c.objective.waited, cm.added_ub)))
 

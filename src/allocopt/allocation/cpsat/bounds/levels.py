@@ -105,7 +105,7 @@ def _max_load_floor(cm: CountModel, placed: tuple[int, ...], amber: int | None) 
     need = least_added_load(ex, placed)
     if need <= 0:
         return ex.standing
-    takers = [w for w in cm.added if ex.benchmark[w] > 0]
+    takers = [w for w in cm.added_ub if ex.benchmark[w] > 0]
 
     def room(w: int, level: int) -> tuple[int, int]:
         r = max(0, min(level * ex.benchmark[w] // PCT_UNITS - ex.load[w], cm.added_ub[w]))
