@@ -453,20 +453,7 @@ def _pass(dealer: Dealer, hs: IntArray, owner: IntArray, held: list[list[int]],
     done: list[Link] = []
     for link in chain:
         a, i, j, b = link
-        g, other = int(hs[i]), (int(hs[j]) if j >= 0 else None)
-        mark = len(dealer.chosen)
-        dealer.drop(g, a, "lead")
-        if other is not None:
-            dealer.drop(other, b, "lead")
-        ok = _may_take(dealer, g, b) and dealer.place(g, b)
-        if ok and other is not None:
-            ok = _may_take(dealer, other, a) and dealer.place(other, a)
-            if not ok:
-                dealer.undo_to(mark - 2)
-        if not ok:
-            dealer.record(g, a, "lead")
-            if other is not None:
-                dealer.record(other, b, "lead")
+        if not _trade(dealer, None, a, int(hs[i]), b, int(hs[j]) if j >= 0 else None):
             for x, y, z, w in reversed(done):
                 _swap(dealer, hs, owner, held, (w, y, z, x))
             refused.add((i, j))
@@ -556,22 +543,8 @@ def _settle_worker(dealer: Dealer, hs: IntArray, size: IntArray, owner: IntArray
         v = int(owner[i])
         if tabu.get((i, u), -1) > step or (j >= 0 and tabu.get((j, v), -1) > step):
             continue
-        g = int(hs[i])
-        mark = len(dealer.chosen)
-        dealer.drop(g, v, "lead")
-        if j >= 0:
-            dealer.drop(int(hs[j]), u, "lead")
-        if _may_take(dealer, g, u) and dealer.place(g, u):
-            if j < 0:
-                return [(i, u)]
-            if _may_take(dealer, int(hs[j]), v) and dealer.place(int(hs[j]), v):
-                return [(i, u), (j, v)]
-            dealer.undo_to(mark - 1 - (j >= 0))
-        else:
-            dealer.undo_to(mark - 1 - (j >= 0))
-        dealer.record(g, v, "lead")
-        if j >= 0:
-            dealer.record(int(hs[j]), u, "lead")
+        if _trade(dealer, None, v, int(hs[i]), u, int(hs[j]) if j >= 0 else None):
+            return [(i, u)] + ([(j, v)] if j >= 0 else [])
     return None
 
 
