@@ -221,7 +221,7 @@ def _settle(dealer: Dealer, movable: list[int], left: list[int], target: IntArra
             limit: IntArray, deadline: float, mean: tuple[int, int] = (1, 0)) -> Settled:
     """Step 2b: when the targets add up to exactly the new load, end every worker on its
     target. The households left over are placed where they overfill least; load is then
-    passed along chains of exchanges (:func:`_pass_along`); what that leaves goes to
+    passed along chains of exchanges (:func:`pass_along`); what that leaves goes to
     single moves and exchanges that bring the workers' loads closest to their targets
     (sum of the distances, a tabu search: a household may not go back to the worker it
     just left for a few rounds, so the search walks off a level stretch instead of
@@ -235,21 +235,10 @@ def _settle(dealer: Dealer, movable: list[int], left: list[int], target: IntArra
                    for k in np.lexsort((dealer.rank[ws], np.maximum(over, 0)))):
             dealer.undo_to(mark)
             return "no"
-    mine = set(movable)
-    n = len(ex.workers)
-    hs = np.array(sorted(mine), dtype=np.int64)
-    slot = {h: i for i, h in enumerate(hs.tolist())}
-    size = np.array([ex.points[h] for h in hs.tolist()], dtype=np.int64)
-    owner = np.full(len(hs), -1, dtype=np.int64)
-    for g, w, role in dealer.chosen:
-        if role == "lead" and g in mine:
-            owner[slot[g]] = w
-    may = np.zeros((len(hs), n), dtype=bool)
-    for i, h in enumerate(hs.tolist()):
-        may[i, dealer.static(h, "lead")] = True
-    before = [(g, w) for g, w in _held(hs, owner) if g not in left]
-    spilled = _pass_along(dealer, hs, size, owner, may, target, limit, deadline, mean)
-    passed = _held(hs, owner)
+    hs, slot, size, owner, may = holdings(dealer, movable)
+    before = [(g, w) for g, w in held_by(hs, owner) if g not in left]
+    spilled = pass_along(dealer, hs, size, owner, may, target, limit, deadline, mean)
+    passed = held_by(hs, owner)
     if not (dealer.added - target).any():
         return "exact"
     tabu: dict[tuple[int, int], int] = {}
@@ -267,23 +256,43 @@ def _settle(dealer: Dealer, movable: list[int], left: list[int], target: IntArra
             owner[i] = u
     # back to where the chains left it (the tabu search may have wandered further off),
     # or, if someone is there beyond their limit, to the deal before
-    _restore(dealer, hs, owner, slot, passed)
+    restore(dealer, hs, owner, slot, passed)
     if (dealer.added <= limit).all():
         return "near"
-    _restore(dealer, hs, owner, slot, before)
+    restore(dealer, hs, owner, slot, before)
     return "no"
 
 
-def _held(hs: IntArray, owner: IntArray) -> list[tuple[int, int]]:
-    """(household, worker) of each household :func:`_settle` has placed."""
+def holdings(dealer: Dealer, movable: list[int]
+             ) -> tuple[IntArray, dict[int, int], IntArray, IntArray, npt.NDArray[np.bool_]]:
+    """The households `movable` as slots for :func:`pass_along`: (households, slot of
+    each household, points, worker leading each or -1, who the static rules let lead
+    each: slots x workers)."""
+    ex = dealer.ex
+    mine = set(movable)
+    hs = np.array(sorted(mine), dtype=np.int64)
+    slot = {h: i for i, h in enumerate(hs.tolist())}
+    size = np.array([ex.points[h] for h in hs.tolist()], dtype=np.int64)
+    owner = np.full(len(hs), -1, dtype=np.int64)
+    for g, w, role in dealer.chosen:
+        if role == "lead" and g in mine:
+            owner[slot[g]] = w
+    may = np.zeros((len(hs), len(ex.workers)), dtype=bool)
+    for i, h in enumerate(hs.tolist()):
+        may[i, dealer.static(h, "lead")] = True
+    return hs, slot, size, owner, may
+
+
+def held_by(hs: IntArray, owner: IntArray) -> list[tuple[int, int]]:
+    """(household, worker) of each slot of :func:`holdings` that is placed."""
     return [(int(hs[i]), w) for i, w in enumerate(owner.tolist()) if w >= 0]
 
 
-def _restore(dealer: Dealer, hs: IntArray, owner: IntArray, slot: dict[int, int],
-             held: list[tuple[int, int]]) -> None:
-    """The households of :func:`_settle` back to `held` (a deal it was at before, valid:
+def restore(dealer: Dealer, hs: IntArray, owner: IntArray, slot: dict[int, int],
+            held: list[tuple[int, int]]) -> None:
+    """The slots of :func:`holdings` back to `held` (a deal they were at before, valid:
     no checks)."""
-    for g, w in _held(hs, owner):
+    for g, w in held_by(hs, owner):
         dealer.drop(g, w, "lead")
     owner[:] = -1
     for g, w in held:
@@ -291,7 +300,7 @@ def _restore(dealer: Dealer, hs: IntArray, owner: IntArray, slot: dict[int, int]
         owner[slot[g]] = w
 
 
-def _pass_along(dealer: Dealer, hs: IntArray, size: IntArray, owner: IntArray,
+def pass_along(dealer: Dealer, hs: IntArray, size: IntArray, owner: IntArray,
                 may: npt.NDArray[np.bool_], target: IntArray, limit: IntArray,
                 deadline: float, mean: tuple[int, int]) -> bool:
     """Step 2b, first: load passed from a worker above its target to one below it along
@@ -362,7 +371,7 @@ def _chain(dealer: Dealer, hs: IntArray, of_size: dict[int, IntArray], owner: In
            refused: set[tuple[int, int]], sink: npt.NDArray[np.bool_],
            rise: IntArray | None = None) -> list[Link] | None:
     """The shortest chain of exchanges passing `unit` (an amount of load) from `start`
-    to a worker in `sink` (:func:`_pass_along`), or None; with `rise` (a cost for each
+    to a worker in `sink` (:func:`pass_along`), or None; with `rise` (a cost for each
     worker to end a chain on), the chain to the cheapest worker it can reach (the first
     found of those). `of_size`: the household slots of each size.
 

@@ -23,6 +23,20 @@ No I/O here; every result is checked by the explanations' independent
 validator before anyone reads it.
 """
 
-from allocopt.allocation.cpsat.allocator import CpSatAllocator, canonical
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from allocopt.allocation.cpsat.allocator import CpSatAllocator, canonical
 
 __all__ = ["CpSatAllocator", "canonical"]
+
+
+def __getattr__(name: str) -> object:
+    # Loaded when first asked for, not with the package: modules outside the optimiser
+    # that read one of its parts (even_spread reads the spread hull of .bounds) would
+    # otherwise import the whole optimiser, and through .starts themselves, half-built.
+    if name in __all__:
+        from allocopt.allocation.cpsat import allocator
+
+        return getattr(allocator, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -10,6 +10,7 @@ better than the incumbent.
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from collections.abc import Callable
@@ -28,7 +29,7 @@ from allocopt.allocation.cpsat.stages import (
     make_stages,
     proven_bound,
 )
-from allocopt.allocation.cpsat.starts import HEURISTICS
+from allocopt.allocation.cpsat.starts import HEURISTICS, improve_by_making_room
 from allocopt.allocation.exact import ExactProblem
 from allocopt.allocation.packing import fill_up
 from allocopt.allocation.problem import Assignment
@@ -109,6 +110,8 @@ def solve(ex: ExactProblem, hints: list[tuple[str, tuple[Assignment, ...]]], tim
         if bound is None or current != bound:
             # cheap starting points first; the solver only if they fall short
             improve = HEURISTICS.get(stage.level)
+            if stage.tier is not None:
+                improve = functools.partial(improve_by_making_room, tier=stage.tier)
             if improve is not None:
                 # same households placed, so the stage's bound (and the spread's
                 # fixed total) still hold; a heuristic may use half the stage's time,

@@ -5,7 +5,9 @@ The first starting points are the greedy rule and the packing rules (heaviest
 first and lightest first, best fit); the best is the first incumbent. Before a
 stage's solve, its heuristic (if it has one) tries to meet the stage's bound
 cheaply with the same households placed: a balancing re-deal with local search
-(amber), a level-packing bisection (max load) and local search (spread). Each
+(amber), a level-packing bisection (max load) and local search (spread); before a
+priority tier's solve on a large meeting, room is made for more of the tier's
+households (:mod:`allocopt.allocation.room_making`). Each
 stage then passes the best allocation found to the solver as its hint, so a time
 limit always returns a complete allocation at least as good as greedy's.
 """
@@ -31,6 +33,7 @@ from allocopt.allocation.packing import (
     tier_subset_assignments,
 )
 from allocopt.allocation.problem import AllocationProblem, Assignment
+from allocopt.allocation.room_making import make_room
 from allocopt.allocation.types import load_types
 
 Heuristic = Callable[[CountModel, Candidate, float], Candidate]
@@ -110,6 +113,19 @@ def improve_by_balancing(cm: CountModel, best: Candidate, deadline: float) -> Ca
     if dealt is not None:
         options.append(candidate(cm, local_search(cm, dealt), "balancing"))
     return min(options, key=lambda c: c.objective.key())
+
+
+def improve_by_making_room(cm: CountModel, best: Candidate, deadline: float,
+                           tier: int) -> Candidate:
+    """More households of `tier` placed, room made for them by chains of exchanges
+    (large meetings only: on small ones the solver proves the tier at once)."""
+    if cm.size < SMALL_MODEL:
+        return best
+    made = make_room(cm.ex, best.assignments, tier, deadline)
+    if made is None:
+        return best
+    other = candidate(cm, made, "room made")
+    return other if other.objective.key() < best.objective.key() else best
 
 
 HEURISTICS: dict[Level, Heuristic] = {
