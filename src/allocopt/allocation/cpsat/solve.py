@@ -52,6 +52,9 @@ days-waited solve found its best allocation at 0.06 and then searched 1.76 (2.7 
 without finding better or proving it, half the CP-SAT policy's time in those five
 replications."""
 
+PRIORITY_SHARE = 0.8
+"""Share of a priority tier's time that making room (large meetings) may use."""
+
 APART_SECONDS = 4.0
 """Most seconds a stage on a model of its own (the preferences, the last level) searches
 on models of GAP_FROM variables and more. Its search's memory grows as it runs: region
@@ -113,11 +116,15 @@ def solve(ex: ExactProblem, hints: list[tuple[str, tuple[Assignment, ...]]], tim
             if stage.tier is not None:
                 improve = functools.partial(improve_by_making_room, tier=stage.tier)
             if improve is not None:
-                # same households placed, so the stage's bound (and the spread's
-                # fixed total) still hold; a heuristic may use half the stage's time,
-                # the spread's on large models all of it (measured at 1,000 x 5,000:
-                # the search found nothing better than the dealing in the time left)
-                share = 1.0 if stage.level is Level.SPREAD and cm.size >= GAP_FROM else 0.5
+                # the tiers above keep what they have and the levels after priority the
+                # households placed, so the stage's bound (and the spread's fixed total)
+                # still hold; a heuristic may use half the stage's time, a priority
+                # tier's most of it and the spread's on large models all of it (measured:
+                # at 1,000 x 5,000 the search found nothing better than the dealing in
+                # the time left; on the hard family, 150 to 1,000 workers, no tier-1
+                # search placed more than room making had)
+                share = (1.0 if stage.level is Level.SPREAD and cm.size >= GAP_FROM
+                         else PRIORITY_SHARE if stage.tier is not None else 0.5)
                 best = improve(cm, best,
                                time.perf_counter() + stage_seconds(stages, i, deadline) * share)
                 current = stage.value(best.objective)
