@@ -62,12 +62,11 @@ def test_each_bound_is_at_most_the_value_of_every_allocation(p: AllocationProble
     chunks = worker_chunks(cm)
     pool = set(ex.pool)
     longest: dict[tuple[int, ...], int] = {}
-    claims: list[tuple[tuple[int, ...], int]] = []
+    claims: dict[tuple[int, ...], int | None] = {}
     for assignments in valid_allocations(ex):
         obj = evaluate(ex, assignments)
         longest[obj.placed] = max(longest.get(obj.placed, 0), obj.waited)
-        if waited_ceiling_by_sums(ex, obj.placed, obj.waited, cm.added_ub) is not None:
-            claims.append((obj.placed, obj.waited))
+        claims[obj.placed] = waited_ceiling_by_sums(ex, obj.placed, cm.added_ub)
         added = worker_totals(ex, assignments).added
         need = least_load_for_days(ex, obj.placed, obj.waited)
         assert least_added_load(ex, obj.placed) <= need <= sum(added)
@@ -78,9 +77,9 @@ def test_each_bound_is_at_most_the_value_of_every_allocation(p: AllocationProble
         floor = spread_floor_by_sums(ex, total, obj.max_load, obj.amber, chunks, cm.added_ub)
         assert floor is not None  # the allocation itself is one split of its total
         assert spread_floor(ex, total) <= floor <= obj.spread
-    # a days-waited ceiling claimed for an allocation: none with the same placed waits longer
-    for placed, waited in claims:
-        assert waited == longest[placed]
+    # a days-waited ceiling: no allocation with the same placed waits longer
+    for placed, ceiling in claims.items():
+        assert ceiling is None or ceiling >= longest[placed]
 
 
 @SETTINGS
@@ -160,12 +159,32 @@ def test_bounds_whose_tables_would_be_too_large_claim_nothing(
 def test_the_days_waited_ceiling_sees_that_the_longest_waiting_household_cannot_fit() -> None:
     # One worker at 40 of 50 and one place: H2 has waited longest but its 20 points
     # would take the worker past the ceiling; only H1 (3 points, 2 days) fits. The
-    # longest-waiting bound (9 days) leaves a search; the sums prove 2 days.
+    # longest-waiting bound (9 days) leaves a search; the sums prove 2 days, so an
+    # allocation waiting 2 days is the optimum and one waiting 1 day is not.
     hs = [household("H1", points=3, waiting_days=2), household("H2", points=20, waiting_days=9)]
     ex = exact_problem(problem([worker("W1", load=40)], hs))
     cm = build_model(ex, load_types(ex))
     placed = evaluate(ex, GreedyAllocator().allocate(ex.problem).assignments).placed
     assert sum(placed) == 1
     assert cm.added_ub == {0: 3}  # H2 fits no worker: the model gives it no variable
-    assert waited_ceiling_by_sums(ex, placed, 2, cm.added_ub) == 2
-    assert waited_ceiling_by_sums(ex, placed, 1, cm.added_ub) is None
+    assert waited_ceiling_by_sums(ex, placed, cm.added_ub) == 2
+
+
+def test_the_days_waited_ceiling_is_the_most_days_whose_households_fit() -> None:
+    # One worker with 13 points of room and two places: the two longest waiting (9 and
+    # 8 days, 10 points each) do not fit together, so the longest-waiting bound (17
+    # days) is out of reach; 12 days or more need 20 points, 11 days (H1 and H3) need
+    # 13: the ceiling is 11, the best any allocation does, and a solve stops there.
+    hs = [household("H1", points=10, waiting_days=9), household("H2", points=10, waiting_days=8),
+          household("H3", points=3, waiting_days=2)]
+    ex = exact_problem(problem([worker("W1", load=37)], hs))
+    cm = build_model(ex, load_types(ex))
+    assert cm.added_ub == {0: 13}
+    longest: dict[tuple[int, ...], int] = {}
+    for assignments in valid_allocations(ex):
+        obj = evaluate(ex, assignments)
+        longest[obj.placed] = max(longest.get(obj.placed, 0), obj.waited)
+    two = next(placed for placed in longest if sum(placed) == 2)
+    assert longest[two] == 11
+    assert waited_ceiling_by_sums(ex, two, cm.added_ub) == 11
+    assert least_load_for_days(ex, two, 12) == 20

@@ -277,7 +277,7 @@ def make_stages(cm: CountModel, free_preferences: int, skip_preferences: bool,
                         lambda c: waiting_bound(ex, c.objective),
                         lambda c: (cm.stage_exprs["waiting"], {}), lambda o: o.waited,
                         proof=lambda start, c: waited_ceiling_by_sums(
-                            ex, c.objective.placed, c.objective.waited, cm.added_ub)))
+                            ex, c.objective.placed, cm.added_ub)))
 
     stages.append(Stage(Level.AMBER, Level.AMBER.value, False,
                         lambda c: amber_floor(cm, c.objective.placed),

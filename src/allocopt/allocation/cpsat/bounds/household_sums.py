@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -30,6 +31,9 @@ WORK_LIMIT = 20_000_000
 """The most table cells a bound's dynamic programme may touch (a few tenths of a
 second); beyond it the bound claims nothing. The tables grow with total points and
 days: on a 1,000 x 5,000 meeting an unbounded programme ran out of 24 GB."""
+
+NONE = np.iinfo(np.int64).max // 4
+"""No set of households: a load larger than any sum of them."""
 
 
 def reachable(chunks: Iterable[tuple[int, int]], cap: int) -> list[int]:
@@ -98,19 +102,26 @@ def spread_floor_by_sums(ex: ExactProblem, total: int, top: int, amber: int,
     return found if found < none else None
 
 
-def waited_ceiling_by_sums(ex: ExactProblem, placed: tuple[int, ...], waited: int,
+def waited_ceiling_by_sums(ex: ExactProblem, placed: tuple[int, ...],
                            most: Mapping[int, int]) -> int | None:
-    """`waited` if it is an upper bound on level 1b (days waited) with `placed` households
-    per tier, else None.
+    """An upper bound on level 1b (days waited) with `placed` households per tier, or
+    None.
 
-    Any set of households with more days waited carries at least
+    Any set of households with d days waited carries at least
     :func:`least_load_for_days` new load (sums of whole households); each worker can
-    take at most `most[w]`. When that least load exceeds what all the workers
-    together can take, no allocation waits longer. (Each worker's room as the largest
-    sum of whole households within it proved 2 more of 145 stages on the simulator's
-    meetings and cost more than the solves it saved.)
+    take at most `most[w]`. The most days waited whose least load fits in what all the
+    workers together can take bounds every allocation. As a value (not only a check of
+    the incumbent) it also lets a solve stop at its first solution that meets it: on the
+    simulator's team meetings it equals the optimum of the two days-waited solves that
+    took 0.35 s each (one of them never proven in 0.25 deterministic seconds). (Each
+    worker's room as the largest sum of whole households within it proved 2 more of 145
+    stages on the simulator's meetings and cost more than the solves it saved.)
     """
-    return waited if least_load_for_days(ex, placed, waited + 1) > sum(most.values()) else None
+    least = _least_loads(ex, placed)
+    if least.by_days is None:
+        return None  # the days are not chosen by a programme here: nothing claimed
+    fits = np.flatnonzero(least.by_days <= sum(most.values()) - least.fixed_load)
+    return least.fixed_days + int(fits[-1]) if len(fits) else None
 
 
 def acceptable_room(ex: ExactProblem, w: int) -> int | None:
@@ -216,15 +227,24 @@ def fewest_beyond_band(rooms: Iterable[tuple[int, int]], need: int) -> int:
     return count
 
 
-def least_load_for_days(ex: ExactProblem, placed: tuple[int, ...], waited: int) -> int:
-    """The least new load of any set of households with `placed` households per tier and
-    at least `waited` days waited in all (level 1 fixed before levels 2 and 3).
+@dataclass(frozen=True)
+class _LeastLoads:
+    """The least new load of households with `placed` per tier, by days waited."""
 
-    Tiers placed whole or not at all are fixed; the households of the tiers placed in
+    lightest: int
+    """The lightest households of each tier, ignoring days: a floor for any days."""
+    fixed_load: int
+    fixed_days: int
+    """Load and days of the tiers placed whole (or not at all)."""
+    by_days: npt.NDArray[np.int64] | None
+    """by_days[d]: least load of the tiers placed in part with exactly d days waited
+    (a huge number where none has); None when the programme would be large."""
+
+
+def _least_loads(ex: ExactProblem, placed: tuple[int, ...]) -> _LeastLoads:
+    """Tiers placed whole or not at all are fixed; the households of the tiers placed in
     part are chosen by a dynamic programme over (households chosen, days waited) per
-    tier, and the tiers combined over their days. The lightest households of each tier
-    (ignoring days) bound it from below and stand in when the programme would be large.
-    """
+    tier, and the tiers combined over their days."""
     fixed_load = fixed_days = 0
     lightest = 0
     partial: list[tuple[int, list[tuple[int, int]]]] = []
@@ -241,36 +261,46 @@ def least_load_for_days(ex: ExactProblem, placed: tuple[int, ...], waited: int) 
         elif n > 0:
             partial.append((n, members))
     if not partial or len(partial) > 2:
-        return lightest
-    need_days = waited - fixed_days
+        return _LeastLoads(lightest, fixed_load, fixed_days, None)
     tops = [sum(sorted((d for _, d in members), reverse=True)[:n]) for n, members in partial]
     work = sum(len(m) * (n + 1) * (top + 1) for (n, m), top in zip(partial, tops, strict=True))
     if work > WORK_LIMIT or math.prod(top + 1 for top in tops) > WORK_LIMIT:
-        return lightest
-    none = np.iinfo(np.int64).max // 4
+        return _LeastLoads(lightest, fixed_load, fixed_days, None)
     combined: npt.NDArray[np.int64] | None = None
     for (n, members), top in zip(partial, tops, strict=True):
         # least[k, d]: least load of k of the households so far with d days waited
-        least = np.full((n + 1, top + 1), none, dtype=np.int64)
+        least = np.full((n + 1, top + 1), NONE, dtype=np.int64)
         least[0, 0] = 0
         for weight, days in members:
             if days > top:
                 continue
             moved = least[:n, :top + 1 - days] + weight
             least[1:, days:] = np.minimum(least[1:, days:], moved)
-        row = np.minimum(least[n], none)
+        row = np.minimum(least[n], NONE)
         if combined is None:
             combined = row
         else:
             # min-plus convolution over days of two tiers placed in part
             pairs = combined[:, None] + row[None, :]
-            out = np.full(len(combined) + len(row) - 1, none, dtype=np.int64)
+            out = np.full(len(combined) + len(row) - 1, NONE, dtype=np.int64)
             days_at = np.add.outer(np.arange(len(combined)), np.arange(len(row)))
-            np.minimum.at(out, days_at.ravel(), np.minimum(pairs, none).ravel())
+            np.minimum.at(out, days_at.ravel(), np.minimum(pairs, NONE).ravel())
             combined = out
-    assert combined is not None
-    start = max(0, need_days)
-    if start >= len(combined):
-        return lightest  # the days cannot be reached in these terms: claim nothing more
-    found = int(combined[start:].min())
-    return max(lightest, fixed_load + found) if found < none else lightest
+    return _LeastLoads(lightest, fixed_load, fixed_days, combined)
+
+
+def least_load_for_days(ex: ExactProblem, placed: tuple[int, ...], waited: int) -> int:
+    """The least new load of any set of households with `placed` households per tier and
+    at least `waited` days waited in all (level 1 fixed before levels 2 and 3).
+
+    See :func:`_least_loads`. The lightest households of each tier (ignoring days)
+    bound it from below and stand in when the programme would be large.
+    """
+    least = _least_loads(ex, placed)
+    if least.by_days is None:
+        return least.lightest
+    start = max(0, waited - least.fixed_days)
+    if start >= len(least.by_days):
+        return least.lightest  # the days cannot be reached in these terms: claim nothing more
+    found = int(least.by_days[start:].min())
+    return max(least.lightest, least.fixed_load + found) if found < NONE else least.lightest
