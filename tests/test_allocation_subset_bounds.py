@@ -22,6 +22,7 @@ from allocopt.allocation.cpsat.bounds.household_sums import (
     amber_floor_by_sums,
     least_load_for_days,
     max_load_floor_by_sums,
+    placed_ceiling_by_sums,
     reachable,
     spread_floor_by_sums,
     waited_ceiling_by_sums,
@@ -36,7 +37,7 @@ from allocopt.allocation.cpsat.model import build_model
 from allocopt.allocation.cpsat.solve import solve
 from allocopt.allocation.exact import exact_problem, to_assignments
 from allocopt.allocation.greedy import GreedyAllocator
-from allocopt.allocation.objective import evaluate, worker_totals
+from allocopt.allocation.objective import evaluate, tier_sizes, worker_totals
 from allocopt.allocation.packing import packing_assignments
 from allocopt.allocation.problem import AllocationProblem
 from allocopt.allocation.types import load_types
@@ -63,8 +64,13 @@ def test_each_bound_is_at_most_the_value_of_every_allocation(p: AllocationProble
     pool = set(ex.pool)
     longest: dict[tuple[int, ...], int] = {}
     claims: dict[tuple[int, ...], int | None] = {}
+    loads = [(t.tier, t.points + (t.secondary if t.co_working else 0))
+             for t in cm.types if t.leads for _ in t.households]
+    most_placed = placed_ceiling_by_sums(loads, len(tier_sizes(ex)), cm.added_ub)
     for assignments in valid_allocations(ex):
         obj = evaluate(ex, assignments)
+        # tiers highest first: no allocation places more, compared tier by tier in order
+        assert obj.placed <= most_placed
         longest[obj.placed] = max(longest.get(obj.placed, 0), obj.waited)
         claims[obj.placed] = waited_ceiling_by_sums(ex, obj.placed, cm.added_ub)
         added = worker_totals(ex, assignments).added
@@ -92,6 +98,9 @@ def test_the_optimiser_reaches_the_same_optimum_with_or_without_the_bounds(
     with_bounds = solve(ex, hints, 5.0, 1, 0)
     without = solve(ex, hints, 5.0, 1, 0, proofs=False)
     assert with_bounds.best.objective == without.best.objective
+    # every stage solved, none settled by a bound (cheap or by sums)
+    solved = solve(ex, hints, 5.0, 1, 0, skip_at_bound=False)
+    assert with_bounds.best.objective == solved.best.objective
     assert not validate_exact(ex, with_bounds.best.assignments)
     for a, b in zip(with_bounds.stages, without.stages, strict=True):
         assert a.value == b.value
@@ -188,3 +197,12 @@ def test_the_days_waited_ceiling_is_the_most_days_whose_households_fit() -> None
     assert longest[two] == 11
     assert waited_ceiling_by_sums(ex, two, cm.added_ub) == 11
     assert least_load_for_days(ex, two, 12) == 20
+
+
+def test_the_placed_ceiling_takes_each_tier_lightest_first_within_the_team_room() -> None:
+    # 20 points of room in all: the higher tier's 6 and 8 fit (14), its 9 does not;
+    # the lower tier's lightest, 5, then fits (19) and its 7 does not.
+    loads = [(0, 9), (0, 8), (0, 6), (1, 7), (1, 5)]
+    assert placed_ceiling_by_sums(loads, 2, {0: 12, 1: 8}) == (2, 1)
+    assert placed_ceiling_by_sums(loads, 3, {0: 40}) == (3, 2, 0)
+    assert placed_ceiling_by_sums([], 2, {0: 5}) == (0, 0)

@@ -21,6 +21,7 @@ from allocopt.allocation.cpsat.bounds.facets import worker_amounts
 from allocopt.allocation.cpsat.bounds.household_sums import (
     amber_floor_by_sums,
     max_load_floor_by_sums,
+    placed_ceiling_by_sums,
     spread_floor_by_sums,
     waited_ceiling_by_sums,
 )
@@ -172,7 +173,15 @@ def _priority_bound(cm: CountModel, tier: int | None) -> Callable[[Candidate], i
         if cm.size < SMALL_MODEL:
             # On small models the LP rarely settles the stage (15 of 206 of the
             # simulator's meetings); a search proves those for less than the LPs cost.
-            return None
+            # The counts whose lightest households fit in the team's room cost next to
+            # nothing (one weighted stage on these models: tier stages get no bound).
+            if tier is not None:
+                return None
+            ceiling = placed_ceiling_by_sums(
+                ((t.tier, t.points + (t.secondary if t.co_working else 0))
+                 for t in cm.types if t.leads for _ in t.households),
+                len(sizes), cm.added_ub)
+            return sum(w * n for w, n in zip(tier_weights(cm.ex), ceiling, strict=True))
         from allocopt.allocation.cpsat.bounds.priority_lp import PriorityBound, priority_bound
 
         key = ("priority", c.objective.placed, None)
