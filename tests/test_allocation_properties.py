@@ -18,7 +18,7 @@ from allocopt.allocation.exact import exact_problem
 from allocopt.allocation.explain import explain
 from allocopt.allocation.greedy import GreedyAllocator
 from allocopt.allocation.objective import evaluate
-from allocopt.allocation.packing import balance_search
+from allocopt.allocation.packing import _Balance, balance_search
 from allocopt.allocation.problem import (
     AllocationProblem,
     Exclusion,
@@ -162,3 +162,37 @@ def test_a_settled_local_search_returns_its_own_result_unchanged(p: AllocationPr
     assert evaluate(ex, found).key() <= evaluate(ex, start).key()
     if settled:
         assert balance_search(ex, found) == (found, True)
+
+
+@SETTINGS
+@given(meetings())
+def test_a_move_weighed_without_making_it_has_the_key_of_making_it(
+        p: AllocationProblem) -> None:
+    # the local search weighs each move and swap arithmetically and makes only the one
+    # it keeps: the key it works out must be the key after the move
+    ex = exact_problem(p)
+    search = _Balance(ex, GreedyAllocator().allocate(p).assignments)
+    anything = (10**9, 10**9, 10**9)  # every key beats it
+    points = ex.points
+    for h, src in list(search.lead_of.items()):
+        for dst in range(len(ex.workers)):
+            if dst == src:
+                continue
+            weighed = search.better_after(src, dst, points[h], anything)
+            search.move(h, src, dst)
+            assert weighed == search.key()
+            search.move(h, dst, src)
+            for h2, w2 in list(search.lead_of.items()):
+                if w2 == dst:
+                    # a swap: h2 to src in its place
+                    swapped = search.better_after(src, dst, points[h] - points[h2], anything)
+                    search.move(h, src, dst)
+                    search.move(h2, dst, src)
+                    assert swapped == search.key()
+                    search.move(h2, src, dst)
+                    search.move(h, dst, src)
+                    search.move(h2, dst, src)
+                    search.move(h, src, dst)
+                    assert swapped == search.key()
+                    search.move(h2, src, dst)
+            search.move(h, dst, src)

@@ -270,17 +270,25 @@ class _Balance:
             self._terms(w)
 
     def _terms(self, w: int) -> None:
-        ex, extra = self.ex, self.added[w]
+        self.amber[w], self.pct[w], term = self._terms_at(w, self.added[w])
+        if self.in_team[w]:
+            self.spread += term - self.share[w]
+            self.share[w] = term
+
+    def _terms_at(self, w: int, extra: int) -> tuple[int, int, int]:
+        """Worker `w`'s terms of levels 2, 3 and 4 (amber, load %, spread share) were they
+        given `extra` new load."""
+        ex = self.ex
         top = ex.acceptable_max[w]
-        self.amber[w] = int(extra > 0 and top is not None and ex.load[w] + extra > top)
-        self.pct[w] = pct_units(ex.load[w] + extra, ex.benchmark[w]) if extra > 0 else 0
+        amber = int(extra > 0 and top is not None and ex.load[w] + extra > top)
+        pct = pct_units(ex.load[w] + extra, ex.benchmark[w]) if extra > 0 else 0
+        term = 0
         if self.in_team[w]:
             # objective.spread's term, with the team's totals that moves keep
             b = ex.benchmark[w]
             above = PCT_UNITS * ((ex.load[w] + extra) * self.sb - b * self.sl)
             term = -(-above // (b * self.sb)) if above > 0 else 0
-            self.spread += term - self.share[w]
-            self.share[w] = term
+        return amber, pct, term
 
     def may_lead(self, w: int, h: int, extra: int = 0) -> bool:
         """allowed(), with `extra` new load already given back by `w`: the static rules
@@ -314,12 +322,21 @@ class _Balance:
         """Level 3: the team's highest load % (before, or of a worker given work)."""
         return max(self.ex.standing, max(self.pct, default=0))
 
-    def better(self, current: tuple[int, int, int]) -> tuple[int, int, int] | None:
-        """The new key if it beats `current` (the spread is counted only on a tie)."""
-        head = (sum(self.amber), self.top())
+    def better_after(self, src: int, dst: int, delta: int,
+                     current: tuple[int, int, int]) -> tuple[int, int, int] | None:
+        """The new key if it beats `current` (the spread is counted only on a tie) with
+        `delta` new load moved from `src` to `dst`, worked out without making the move:
+        most moves tried are refused, and making and undoing each (tallies and terms of
+        both workers, twice) was most of the search's time."""
+        a_src, p_src, s_src = self._terms_at(src, self.added[src] - delta)
+        a_dst, p_dst, s_dst = self._terms_at(dst, self.added[dst] + delta)
+        amber = sum(self.amber) - self.amber[src] - self.amber[dst] + a_src + a_dst
+        top = max(self.ex.standing, p_src, p_dst,
+                  max((p for w, p in enumerate(self.pct) if w != src and w != dst), default=0))
+        head = (amber, top)
         if head > current[:2]:
             return None
-        new = (*head, self.spread)
+        new = (*head, self.spread - self.share[src] - self.share[dst] + s_src + s_dst)
         return new if new < current else None
 
     def _fullest_first(self) -> Callable[[int], float | Fraction]:
@@ -373,22 +390,19 @@ class _Balance:
                     if dst in (src, second):
                         continue
                     if self.may_lead(dst, h):
-                        self.move(h, src, dst)
-                        new = self.better(current)
+                        new = self.better_after(src, dst, points[h], current)
                         if new is not None:
+                            self.move(h, src, dst)
                             return new
-                        self.move(h, dst, src)
                     for h2 in held.get(dst, ()):
                         if points[h2] >= points[h] or self.second_of.get(h2) == src:
                             continue
                         if self.swap_allowed(h, src, h2, dst):
-                            self.move(h, src, dst)
-                            self.move(h2, dst, src)
-                            new = self.better(current)
+                            new = self.better_after(src, dst, points[h] - points[h2], current)
                             if new is not None:
+                                self.move(h, src, dst)
+                                self.move(h2, dst, src)
                                 return new
-                            self.move(h2, src, dst)
-                            self.move(h, dst, src)
         return None
 
     def result(self) -> tuple[Assignment, ...]:
