@@ -20,7 +20,8 @@ time and peak memory are the method's own:
 
 Printed per method: wall time of the whole call, model build time, peak resident
 memory of its process (and above the process before the call), status, stages (S
-skipped at a bound, P proven, T time limit, G within the gap), hard-rule breaches
+skipped at a bound, P proven, T time limit, G within the gap, N not searched: a model
+too large), hard-rule breaches
 found by the validator (always 0), and every level of the objective with its
 **gap to the bound**: households placed per tier against the LP bound (the first
 tier short, and the weighted priority's gap in %), days waited, workers moved into
@@ -197,7 +198,7 @@ def _obj(d: dict[str, Any]) -> Objective:
 
 
 def _stages(notes: tuple[str, ...]) -> str:
-    short = {"proven": "P", "skipped": "S", "time": "T", "within": "G"}
+    short = {"proven": "P", "skipped": "S", "time": "T", "within": "G", "not": "N"}
     out = []
     for note in notes:
         outcome = note.split(": ", 1)[1] if ": " in note else note

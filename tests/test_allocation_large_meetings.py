@@ -13,6 +13,9 @@
 - a deal taken back step by step from anywhere (even_spread's exchanges) holds exactly
   the steps left, and a mark taken after such steps still undoes only what came after;
 - the preference stage on a model of its own ("counts") keeps every level before it;
+- a count model too large to search (solve.SEARCH_BELOW) is never handed to CP-SAT:
+  its stages end at the best starting point the heuristics reach, never worse than
+  greedy, every rule kept, none reported proven by a search;
 - when the spread's targets add up to exactly the new load, households left over by
   dealing are settled by chains of exchanges and moves until every worker ends on its
   target (a case worked by hand); a settling that cannot ends with every worker within
@@ -26,10 +29,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import allocopt.allocation.cpsat.solve as solve_module
 from allocopt.allocation.cpsat.bounds.count_lp import CountLp
 from allocopt.allocation.cpsat.bounds.facets import spread_facets, spread_term, worker_amounts
 from allocopt.allocation.cpsat.bounds.priority_lp import priority_bound
 from allocopt.allocation.cpsat.solve import solve
+from allocopt.allocation.cpsat.stages import Level
 from allocopt.allocation.dealing import Dealer
 from allocopt.allocation.even_spread import _fill, _settle, even_spread
 from allocopt.allocation.exact import exact_problem, to_assignments
@@ -41,6 +46,8 @@ from allocopt.allocation.types import load_types
 from allocopt.allocation.validate import validate
 from tests.test_allocation_builders import household, problem, valid_allocations, worker
 from tests.test_allocation_properties import meetings, plain_meetings
+
+MAXIMISED = {Level.PRIORITY, Level.WAITING, Level.PREFERENCES}
 
 SETTINGS = settings(max_examples=25, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -186,6 +193,33 @@ def test_preferences_on_a_model_of_their_own_keep_every_level_before(
     apart = solve(ex, [("greedy", greedy)], 5.0, 1, 0, preference_space="counts").best
     assert validate(p, apart.assignments) == []
     assert apart.objective.key()[:-1] == kept.objective.key()[:-1]
+
+
+@settings(max_examples=15, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(meetings())
+def test_a_count_model_too_large_to_search_is_never_searched(p: AllocationProblem) -> None:
+    ex = exact_problem(p)
+    greedy = GreedyAllocator().allocate(p).assignments
+
+    def no_search(*args: object, **kwargs: object) -> None:
+        raise AssertionError("CP-SAT asked to search a model too large to search")
+
+    with pytest.MonkeyPatch.context() as mp:
+        # every count model "too large" (region size at 1,000 x 5,000); "points" keeps
+        # the preference stage on the count model too, so no stage may reach CP-SAT
+        mp.setattr(solve_module, "SEARCH_BELOW", 0)
+        mp.setattr(solve_module, "_run", no_search)
+        solved = solve(ex, [("greedy", greedy)], 5.0, 1, 0, preference_space="points")
+    assert solved.solves == 0
+    assert validate(p, solved.best.assignments) == []
+    assert solved.best.objective.key() <= evaluate(ex, greedy).key()
+    outcomes = {r.outcome.split(":")[0] for r in solved.stages}
+    assert outcomes <= {"skipped", "not searched"}
+    for r in solved.stages:
+        if r.outcome.startswith("not searched"):
+            # a bound the search never proved: on the right side of the value kept
+            assert (r.bound >= r.value) if r.level in MAXIMISED else (r.bound <= r.value)
 
 
 def test_households_left_over_are_settled_so_every_worker_ends_on_its_target() -> None:

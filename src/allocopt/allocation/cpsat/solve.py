@@ -53,7 +53,20 @@ without finding better or proving it, half the CP-SAT policy's time in those fiv
 replications."""
 
 PRIORITY_SHARE = 0.8
-"""Share of a priority tier's time that making room (large meetings) may use."""
+"""Share of a priority tier's time that making room (large meetings) may use (all of it on
+models not searched, SEARCH_BELOW)."""
+
+SEARCH_BELOW = 100_000
+"""Count models with this many variables and more are not searched by CP-SAT: their stages
+are settled by the starting points, the heuristics and the LP bounds (a stage on a model of
+its own, the preferences, is still searched). Measured on region overload (1,000 x 5,000,
+201,249 variables, 2 cores): each solve spent its 1-6 s in CP-SAT's presolve; none of the
+call's eight solves found a better allocation, nor did one 60 s tier-1 solve (its first
+bound after 33 s). Writing the model took 150-185 MB, presolve about 150 MB more and the
+search, when presolve finished in time, 150-300 MB more: peaks of 470-810 MB a call, where
+without them the call peaks at 203-232 MB. A model of the tiers up to tier 1 alone
+(114,679 variables) found no allocation in 8 s. At 1,000 x 3,000 (hard family, 60,564
+variables) the solves do improve the allocation."""
 
 APART_SECONDS = 4.0
 """Most seconds a stage on a model of its own (the preferences, the last level) searches
@@ -122,9 +135,15 @@ def solve(ex: ExactProblem, hints: list[tuple[str, tuple[Assignment, ...]]], tim
                 # tier's most of it and the spread's on large models all of it (measured:
                 # at 1,000 x 5,000 the search found nothing better than the dealing in
                 # the time left; on the hard family, 150 to 1,000 workers, no tier-1
-                # search placed more than room making had)
-                share = (1.0 if stage.level is Level.SPREAD and cm.size >= GAP_FROM
-                         else PRIORITY_SHARE if stage.tier is not None else 0.5)
+                # search placed more than room making had), and a tier's all of it on a
+                # model not searched (SEARCH_BELOW: no solve follows; at 1,000 x 5,000
+                # overload, CP placed 1,561-1,562 -> 1,562-1,563)
+                if stage.level is Level.SPREAD and cm.size >= GAP_FROM:
+                    share = 1.0
+                elif stage.tier is not None:
+                    share = 1.0 if cm.size >= SEARCH_BELOW else PRIORITY_SHARE
+                else:
+                    share = 0.5
                 best = improve(cm, best,
                                time.perf_counter() + stage_seconds(stages, i, deadline) * share)
                 current = stage.value(best.objective)
@@ -151,6 +170,15 @@ def solve(ex: ExactProblem, hints: list[tuple[str, tuple[Assignment, ...]]], tim
                 pending.append(_later(cm, stage, start_best, current, best))
             continue
         bound = _better(stage, bound, tighter)
+        if stage.apart is None and cm.size >= SEARCH_BELOW:
+            # Not searched (see SEARCH_BELOW), so the count model is never written; no later
+            # stage searches it either, so nothing needs this stage's value fixed in it.
+            reports.append(StageReport(
+                stage.level, stage.name, current,
+                proven_bound(stage, current, bound, False, False, math.nan),
+                time.perf_counter() - t0, f"not searched: {cm.size:,} variables"))
+            settled = False
+            continue
         # once the solve meets a proven bound it may stop: nothing better exists, so the
         # solution it holds is the one it would return after its proof
         stop = None if bound is None else bound + stage.offset()

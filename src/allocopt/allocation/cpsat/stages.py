@@ -89,7 +89,9 @@ class StageReport:
     value: int
     bound: int
     seconds: float
-    outcome: str  # "proven", "skipped: hint meets bound", "time limit", "no better solution"
+    outcome: str
+    """"proven", "skipped: hint meets bound", "time limit", "not searched: ..." (a model too
+    large to search, see :data:`~.solve.SEARCH_BELOW`), ..."""
 
 
 def stage_key(obj: Objective, level: Level) -> int:
