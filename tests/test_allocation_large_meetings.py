@@ -24,6 +24,10 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -34,7 +38,7 @@ from allocopt.allocation.cpsat.bounds.count_lp import CountLp
 from allocopt.allocation.cpsat.bounds.facets import spread_facets, spread_term, worker_amounts
 from allocopt.allocation.cpsat.bounds.priority_lp import priority_bound
 from allocopt.allocation.cpsat.solve import solve
-from allocopt.allocation.cpsat.stages import Level
+from allocopt.allocation.cpsat.stages import Level, Stage
 from allocopt.allocation.dealing import Dealer
 from allocopt.allocation.even_spread import _fill, _settle, even_spread
 from allocopt.allocation.exact import exact_problem, to_assignments
@@ -220,6 +224,44 @@ def test_a_count_model_too_large_to_search_is_never_searched(p: AllocationProble
         if r.outcome.startswith("not searched"):
             # a bound the search never proved: on the right side of the value kept
             assert (r.bound >= r.value) if r.level in MAXIMISED else (r.bound <= r.value)
+
+
+@SETTINGS
+@given(plain_meetings(3, 6))
+def test_a_search_that_ends_early_with_no_bound_proves_nothing(p: AllocationProblem) -> None:
+    # every stage without a bound of its own, and every search ending before it finds
+    # or proves anything: no stage may be reported proven, so the answer is not optimal
+    ex = exact_problem(p)
+    greedy = GreedyAllocator().allocate(p).assignments
+    make = solve_module.make_stages
+
+    def unbounded(*args: Any, **kwargs: Any) -> list[Stage]:
+        stages = make(*args, **kwargs)
+        for stage in stages:
+            # the bound still worked out (the max-load stage's model reads its floor),
+            # only not told
+            stage.bound = _untold(stage.bound)
+            stage.proof = None
+        return stages
+
+    def nothing(*args: object, **kwargs: object) -> tuple[bool, bool, float, None]:
+        return False, False, math.nan, None
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(solve_module, "make_stages", unbounded)
+        mp.setattr(solve_module, "_run", nothing)
+        solved = solve(ex, [("greedy", greedy)], 5.0, 1, 0, skip_at_bound=False)
+    assert solved.solves == len(solved.stages)
+    assert {r.outcome for r in solved.stages} == {"time limit"}
+    assert solved.best.objective.key() <= evaluate(ex, greedy).key()
+
+
+def _untold(bound: Callable[[Any], int | None]) -> Callable[[Any], int | None]:
+    def untold(c: Any) -> int | None:
+        bound(c)
+        return None
+
+    return untold
 
 
 def test_households_left_over_are_settled_so_every_worker_ends_on_its_target() -> None:

@@ -173,9 +173,9 @@ def solve(ex: ExactProblem, hints: list[tuple[str, tuple[Assignment, ...]]], tim
         if stage.apart is None and cm.size >= SEARCH_BELOW:
             # Not searched (see SEARCH_BELOW), so the count model is never written; no later
             # stage searches it either, so nothing needs this stage's value fixed in it.
+            known = proven_bound(stage, current, bound, False, False, math.nan)
             reports.append(StageReport(
-                stage.level, stage.name, current,
-                proven_bound(stage, current, bound, False, False, math.nan),
+                stage.level, stage.name, current, current if known is None else known,
                 time.perf_counter() - t0, f"not searched: {cm.size:,} variables"))
             settled = False
             continue
@@ -232,8 +232,10 @@ def solve(ex: ExactProblem, hints: list[tuple[str, tuple[Assignment, ...]]], tim
         elif ended:
             outcome = f"within {gap:.0%} of the bound"
         else:
+            # with no bound known the value found is all there is to report
             outcome = "time limit"
-        reports.append(StageReport(stage.level, stage.name, current, proved,
+        reports.append(StageReport(stage.level, stage.name, current,
+                                   current if proved is None else proved,
                                    time.perf_counter() - t0, outcome))
         settled = settled and proved == current
         if more:

@@ -359,8 +359,9 @@ def make_stages(cm: CountModel, free_preferences: int, skip_preferences: bool,
 
 
 def proven_bound(stage: Stage, current: int, bound: int | None, found: bool, proven: bool,
-                 solver_bound: float) -> int:
-    """The best bound known for a stage: ours, or the solver's when it has one."""
+                 solver_bound: float) -> int | None:
+    """The best bound known for a stage: ours, or the solver's when it has one; None
+    when neither is known (a search that ended early with no bound proves nothing)."""
     if proven:
         return current
     ours = bound
@@ -372,5 +373,5 @@ def proven_bound(stage: Stage, current: int, bound: int | None, found: bool, pro
             theirs = math.ceil(solver_bound - 1e-6) - stage.offset()
             ours = theirs if ours is None else max(ours, theirs)
     if ours is None:
-        return current
+        return None
     return max(current, ours) if stage.maximise else min(current, ours)
