@@ -56,13 +56,15 @@ def test_room_is_gathered_on_one_worker_by_a_chain_of_exchanges() -> None:
 @st.composite
 def tight_deals(draw: st.DrawFn) -> tuple[AllocationProblem, tuple[Assignment, ...]]:
     """A meeting where every worker has a few points to spare, CP and CIN households of
-    1 to 6 points, and any valid deal of some of them (in any order, to any worker)."""
+    1 to 6 points waiting up to 60 days, and any valid deal of some of them (in any
+    order, to any worker)."""
     n_w = draw(st.integers(2, 5))
     ws = [worker(f"W{i}", load=CEILING - draw(st.integers(2, 9)),
                  cp_protected=draw(st.booleans())) for i in range(n_w)]
     n_h = draw(st.integers(2, 10))
     hs = [household(f"H{j}", draw(st.integers(1, 6)),
-                    status=draw(st.sampled_from([Status.CP, Status.CIN])))
+                    status=draw(st.sampled_from([Status.CP, Status.CIN])),
+                    waiting_days=draw(st.integers(0, 60)))
           for j in range(n_h)]
     p = problem(ws, hs)
     ex = exact_problem(p)

@@ -5,9 +5,10 @@ The first starting points are the greedy rule and the packing rules (heaviest
 first and lightest first, best fit); the best is the first incumbent. Before a
 stage's solve, its heuristic (if it has one) tries to meet the stage's bound
 cheaply with the same households placed: a balancing re-deal with local search
-(amber), a level-packing bisection (max load) and local search (spread); before a
-priority tier's solve on a large meeting, room is made for more of the tier's
-households (:mod:`allocopt.allocation.room_making`). Each
+(amber), a level-packing bisection (max load) and local search (spread); on large
+meetings, before a priority tier's solve room is made for more of the tier's
+households (:mod:`allocopt.allocation.room_making`), and before the days-waited solve
+households waiting longer are swapped in (:mod:`allocopt.allocation.waiting_swaps`). Each
 stage then passes the best allocation found to the solver as its hint, so a time
 limit always returns a complete allocation at least as good as greedy's.
 """
@@ -35,6 +36,7 @@ from allocopt.allocation.packing import (
 from allocopt.allocation.problem import AllocationProblem, Assignment
 from allocopt.allocation.room_making import make_room
 from allocopt.allocation.types import load_types
+from allocopt.allocation.waiting_swaps import longer_waiting
 
 Heuristic = Callable[[CountModel, Candidate, float], Candidate]
 """(model, incumbent, deadline as perf_counter) -> an allocation at least as good."""
@@ -128,7 +130,21 @@ def improve_by_making_room(cm: CountModel, best: Candidate, deadline: float,
     return other if other.objective.key() < best.objective.key() else best
 
 
+def improve_by_waiting_swaps(cm: CountModel, best: Candidate, deadline: float) -> Candidate:
+    """Households waiting longer placed in place of ones of their tier waiting less (large
+    meetings only: on small ones the solver's answer fixes which households the spread
+    stage shares out, and the simulator's records are kept as they are)."""
+    if cm.size < SMALL_MODEL:
+        return best
+    swapped = longer_waiting(cm.ex, best.assignments, deadline)
+    if swapped is None:
+        return best
+    other = candidate(cm, swapped, "longer waiting")
+    return other if other.objective.key() < best.objective.key() else best
+
+
 HEURISTICS: dict[Level, Heuristic] = {
+    Level.WAITING: improve_by_waiting_swaps,
     Level.AMBER: improve_by_balancing,
     Level.MAX_LOAD: improve_by_levels,
     Level.SPREAD: improve_by_local_search,
