@@ -35,7 +35,8 @@ from hypothesis import strategies as st
 
 import allocopt.allocation.cpsat.solve as solve_module
 from allocopt.allocation.cpsat.bounds.count_lp import CountLp
-from allocopt.allocation.cpsat.bounds.facets import spread_facets, spread_term, worker_amounts
+from allocopt.allocation.cpsat.bounds.facets import spread_facets, worker_amounts
+from allocopt.allocation.cpsat.bounds.household_sums import spread_term
 from allocopt.allocation.cpsat.bounds.priority_lp import priority_bound
 from allocopt.allocation.cpsat.solve import solve
 from allocopt.allocation.cpsat.stages import Level, Stage

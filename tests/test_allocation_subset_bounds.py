@@ -24,10 +24,12 @@ from allocopt.allocation.cpsat.bounds.household_sums import (
     max_load_floor_by_sums,
     placed_ceiling_by_sums,
     reachable,
+    spread_floor_by_households,
     spread_floor_by_sums,
     waited_ceiling_by_sums,
 )
 from allocopt.allocation.cpsat.bounds.levels import (
+    household_shares,
     least_added_load,
     max_load_floor,
     spread_floor,
@@ -83,6 +85,15 @@ def test_each_bound_is_at_most_the_value_of_every_allocation(p: AllocationProble
         floor = spread_floor_by_sums(ex, total, obj.max_load, obj.amber, chunks, cm.added_ub)
         assert floor is not None  # the allocation itself is one split of its total
         assert spread_floor(ex, total) <= floor <= obj.spread
+        if list(obj.placed) == tier_sizes(ex):
+            # everyone placed: the split of those households, tighter and still valid,
+            # and with an allocation in hand never above it
+            split = spread_floor_by_households(ex, total, obj.max_load, obj.amber,
+                                               household_shares(cm), cm.added_ub)
+            assert split is not None and floor <= split <= obj.spread
+            assert spread_floor_by_households(ex, total, obj.max_load, obj.amber,
+                                              household_shares(cm), cm.added_ub,
+                                              obj.spread) == split
     # a days-waited ceiling: no allocation with the same placed waits longer
     for placed, ceiling in claims.items():
         assert ceiling is None or ceiling >= longest[placed]
@@ -118,6 +129,27 @@ def test_households_too_large_for_the_room_below_the_mean_raise_the_spread_bound
     cm = build_model(ex, load_types(ex))
     assert spread_floor(ex, 4) == 0
     assert spread_floor_by_sums(ex, 4, 10_000, 0, worker_chunks(cm), cm.added_ub) == 400
+    result = CpSatAllocator().allocate(p)
+    assert result.objective[-2] == 4.0  # spread in percentage points
+
+
+def test_with_everyone_placed_a_household_is_not_shared_out_twice() -> None:
+    # Three workers at 20 of 50 and households of 4 and 2 points: the mean ends at 44 %.
+    # Any sum of the households each worker may take lets all three take 2 (the same
+    # household three times): spread 0. There is one household of 4: whoever takes it
+    # ends at 48 %, 4 points above the mean: 400 hundredths, the optimum.
+    ws = [worker("W1", load=20), worker("W2", load=20), worker("W3", load=20)]
+    p = problem(ws, [household("H1", points=4), household("H2", points=2)])
+    ex = exact_problem(p)
+    cm = build_model(ex, load_types(ex))
+    total = 6 * ex.scale
+    assert spread_floor_by_sums(ex, total, 10_000, 0, worker_chunks(cm), cm.added_ub) == 0
+    shares = household_shares(cm)
+    assert spread_floor_by_households(ex, total, 10_000, 0, shares, cm.added_ub) == 400
+    # an allocation in hand at 400: nothing below it, so 400
+    assert spread_floor_by_households(ex, total, 10_000, 0, shares, cm.added_ub, 400) == 400
+    # the households must add up to the total
+    assert spread_floor_by_households(ex, total + 1, 10_000, 0, shares, cm.added_ub) is None
     result = CpSatAllocator().allocate(p)
     assert result.objective[-2] == 4.0  # spread in percentage points
 

@@ -45,7 +45,8 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-from allocopt.allocation.cpsat.bounds.facets import spread_term, worker_amounts
+from allocopt.allocation.cpsat.bounds.facets import worker_amounts
+from allocopt.allocation.cpsat.bounds.household_sums import spread_term
 from allocopt.allocation.dealing import Dealer
 from allocopt.allocation.exact import PCT_UNITS, ExactProblem
 from allocopt.allocation.problem import Assignment

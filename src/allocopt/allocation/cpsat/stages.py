@@ -19,14 +19,17 @@ from ortools.sat.python import cp_model
 
 from allocopt.allocation.cpsat.bounds.facets import worker_amounts
 from allocopt.allocation.cpsat.bounds.household_sums import (
+    Share,
     amber_floor_by_sums,
     max_load_floor_by_sums,
     placed_ceiling_by_sums,
+    spread_floor_by_households,
     spread_floor_by_sums,
     waited_ceiling_by_sums,
 )
 from allocopt.allocation.cpsat.bounds.levels import (
     amber_floor,
+    household_shares,
     least_load,
     max_load_floor,
     preference_ceiling,
@@ -321,15 +324,30 @@ def make_stages(cm: CountModel, free_preferences: int, skip_preferences: bool,
 
         return amounts
 
+    shares: list[list[Share]] = []
+
+    def spread_proof(start: Candidate, c: Candidate) -> int | None:
+        o = c.objective
+        total = team_added(cm, start)
+        floor = spread_floor_by_sums(ex, total, o.max_load, o.amber, sums(), cm.added_ub)
+        if (floor is None or floor < o.spread) and list(o.placed) == tier_sizes(ex):
+            # everyone placed: the split of those very households (tighter; on the
+            # simulator's team meetings most spread solves were left to prove an
+            # allocation this settles, or stopped at it)
+            if not shares:
+                shares.append(household_shares(cm))
+            split = spread_floor_by_households(ex, total, o.max_load, o.amber, shares[0],
+                                               cm.added_ub, o.spread)
+            if split is not None:
+                floor = split if floor is None else max(floor, split)
+        return floor
+
     stages.append(Stage(Level.SPREAD, Level.SPREAD.value, False,
                         lambda c: spread_floor(ex, team_added(cm, c)),
                         lambda c: (add_spread_stage(
                             cm, team_added(cm, c),
                             reach(c.objective.max_load) if cm.size >= SMALL_MODEL else None), {}),
-                        lambda o: o.spread,
-                        proof=lambda start, c: spread_floor_by_sums(
-                            ex, team_added(cm, start), c.objective.max_load,
-                            c.objective.amber, sums(), cm.added_ub)))
+                        lambda o: o.spread, proof=spread_proof))
     if not proofs:
         for stage in stages:
             stage.proof = None

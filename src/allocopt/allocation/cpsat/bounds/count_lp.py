@@ -35,7 +35,8 @@ import numpy as np
 import numpy.typing as npt
 from ortools.linear_solver import pywraplp  # type: ignore[import-untyped]
 
-from allocopt.allocation.cpsat.bounds.facets import spread_facets, spread_term, worker_amounts
+from allocopt.allocation.cpsat.bounds.facets import spread_facets, worker_amounts
+from allocopt.allocation.cpsat.bounds.household_sums import spread_term
 from allocopt.allocation.cpsat.rooms import UNBOUNDED, PairRooms, pair_rooms
 from allocopt.allocation.exact import PCT_UNITS, ExactProblem
 from allocopt.allocation.objective import tier_count

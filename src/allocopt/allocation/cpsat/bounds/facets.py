@@ -14,8 +14,7 @@ import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from allocopt.allocation.cpsat.bounds.household_sums import reachable
-from allocopt.allocation.exact import PCT_UNITS
+from allocopt.allocation.cpsat.bounds.household_sums import reachable, spread_term
 
 MAX_FACETS = 8
 """Facets of a worker's spread hull kept (the first, nearest the mean, matter most)."""
@@ -28,13 +27,6 @@ class Facet:
     run: int
     rise: int
     offset: int
-
-
-def spread_term(load: int, benchmark: int, sb: int, sl: int, added: int) -> int:
-    """A worker's term of the spread (hundredths of a percent above the mean, rounded up
-    as :func:`allocopt.allocation.objective.spread` does) with `added` new load."""
-    top = PCT_UNITS * ((load + added) * sb - benchmark * sl)
-    return -(-top // (benchmark * sb)) if top > 0 else 0
 
 
 def spread_facets(load: int, benchmark: int, sb: int, sl: int, amounts: Iterable[int]

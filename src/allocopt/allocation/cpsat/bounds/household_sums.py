@@ -102,6 +102,146 @@ def spread_floor_by_sums(ex: ExactProblem, total: int, top: int, amber: int,
     return found if found < none else None
 
 
+def spread_term(load: int, benchmark: int, sb: int, sl: int, added: int) -> int:
+    """A worker's term of the spread (hundredths of a percent above the mean, rounded up
+    as :func:`allocopt.allocation.objective.spread` does) with `added` new load."""
+    top = PCT_UNITS * ((load + added) * sb - benchmark * sl)
+    return -(-top // (benchmark * sb)) if top > 0 else 0
+
+
+SPLIT_WORK = 4_000_000
+"""The most cells (states x ways a worker may take households x kinds of household) one
+step of :func:`spread_floor_by_households` may fill (32 MB); beyond it the bound claims
+nothing. On the simulator's team meetings the largest took 11 ms."""
+
+
+@dataclass(frozen=True)
+class Share:
+    """Households alike for the spread bound: `size` of them, `points` each, and per worker
+    the most of them that worker may take (lead shares or co-worker shares)."""
+
+    points: int
+    size: int
+    most: Mapping[int, int]
+
+
+def spread_floor_by_households(ex: ExactProblem, total: int, top: int, amber: int,
+                               shares: list[Share], most: Mapping[int, int],
+                               enough: int | None = None) -> int | None:
+    """A lower bound on level 4 (spread) when every household is placed: the least spread
+    of any split of the households themselves among the workers.
+
+    :func:`spread_floor_by_sums` lets every worker take any sum of the households they
+    may take, the same household possibly counted for two workers. When every household
+    is placed (level 1 fixed at all of them), which households are placed is known, so
+    the split is of that multiset: a dynamic programme over workers whose state is how
+    many of each kind of household are taken so far (and how many workers moved into
+    amber). Each worker stays within `most` and, if given work, at or below `top`; the
+    rules beyond the static ones (count caps, pins) and a co-worker being someone other
+    than the lead are dropped, which can only lower the least spread: a valid bound.
+    None when the households do not add up to `total`, some of them could go to a worker
+    outside the team, or the programme would be too large (then no bound is claimed).
+
+    With `enough` (the spread of an allocation in hand), splits already costing that much
+    are dropped (terms are never negative): the answer is then the least spread below
+    `enough`, or `enough` itself when there is none (that allocation is the best).
+    """
+    team = list(ex.team)
+    if not team:
+        return 0
+    shares = [sh for sh in shares if sh.points > 0 and sh.size > 0]
+    if sum(sh.points * sh.size for sh in shares) != total:
+        return None
+    members = set(team)
+    if any(w not in members for sh in shares for w, n in sh.most.items() if n > 0):
+        return None
+    sb = sum(ex.benchmark[w] for w in team)
+    sl = sum(ex.load[w] for w in team) + total
+    sizes = tuple(sh.size for sh in shares)
+    # the workers furthest above the mean first: their terms come early, so splits that
+    # already cost `enough` are dropped sooner
+    team.sort(key=lambda w: (-ex.load[w] * sb + ex.benchmark[w] * sl) * 10**6
+              // (ex.benchmark[w] * sb) if ex.benchmark[w] else 0)
+    caps = [min(total, most.get(w, 0), max(0, top * ex.benchmark[w] // PCT_UNITS
+                                              - ex.load[w])) for w in team]
+    ceiling = NONE if enough is None else enough
+    after = [sum(caps[j + 1:]) for j in range(len(team))]
+    size = np.array(sizes, dtype=np.int64)
+    points = np.array([sh.points for sh in shares], dtype=np.int64)
+    # a state: how many of each kind are taken so far (`used`, one row each), how many
+    # workers moved into amber, and the least spread of the workers so far; the states
+    # are kept one per (used, amber), found by a code in mixed radix
+    if math.prod(n + 1 for n in sizes) * (amber + 1) >= 2**62:
+        return None  # the codes would not fit in 64 bits
+    radix = np.cumprod(np.concatenate(([1], size + 1)))
+    used = np.zeros((1, len(shares)), dtype=np.int64)
+    moved = np.zeros(1, dtype=np.int64)
+    cost = np.zeros(1, dtype=np.int64)
+    for j, w in enumerate(team):
+        b, load, acc = ex.benchmark[w], ex.load[w], ex.acceptable_max[w]
+        options = _takes([(i, sh.points, min(sh.size, sh.most.get(w, 0)))
+                          for i, sh in enumerate(shares) if sh.most.get(w, 0) > 0],
+                         caps[j])
+        if options is None:
+            return None
+        if len(cost) * len(options) * len(shares) > SPLIT_WORK:
+            return None
+        take = np.zeros((len(options), len(shares)), dtype=np.int64)
+        for o, (kinds, _) in enumerate(options):
+            for i, x in kinds:
+                take[o, i] = x
+        added = np.array([a for _, a in options], dtype=np.int64)
+        term = np.array([spread_term(load, b, sb, sl, int(a)) for a in added.tolist()],
+                        dtype=np.int64)
+        into = ((added > 0) & (load + added > acc) if acc is not None
+                else np.zeros(len(added), dtype=bool))
+        left = total - used @ points
+        now = used[:, None, :] + take[None, :, :]
+        ok = (now <= size).all(axis=2)
+        # the workers after this one must be able to take the rest, and no more than it
+        ok &= (added[None, :] <= left[:, None]) & (left[:, None] - added[None, :] <= after[j])
+        n_moved = moved[:, None] + into[None, :]
+        value = cost[:, None] + term[None, :]
+        ok &= (n_moved <= amber) & (value < ceiling)
+        si, oi = np.nonzero(ok)
+        if not si.size:
+            return enough  # every split costs `enough` or more (None: no split at all)
+        used, moved, cost = now[si, oi], n_moved[si, oi], value[si, oi]
+        code = used @ radix[:-1] + moved * radix[-1]
+        order = np.lexsort((cost, code))
+        first = np.ones(len(order), dtype=bool)
+        first[1:] = code[order][1:] != code[order][:-1]
+        keep = order[first]
+        used, moved, cost = used[keep], moved[keep], cost[keep]
+    done = (used == size).all(axis=1)
+    if done.any():
+        return int(cost[done].min())
+    return enough  # every split costs `enough` or more (None: no split at all)
+
+
+TAKES = 5_000
+"""The most ways one worker may take households that :func:`_takes` lists."""
+
+
+def _takes(kinds: list[tuple[int, int, int]], cap: int
+           ) -> list[tuple[tuple[tuple[int, int], ...], int]] | None:
+    """Every way to take households of `kinds` ((index, points, most)) within `cap`:
+    (index and how many, for each kind taken) and the load; None if more than TAKES."""
+    out: list[tuple[tuple[tuple[int, int], ...], int]] = []
+
+    def grow(k: int, take: tuple[tuple[int, int], ...], load: int) -> bool:
+        if k == len(kinds):
+            out.append((take, load))
+            return len(out) <= TAKES
+        i, points, n = kinds[k]
+        for x in range(min(n, (cap - load) // points) + 1):
+            if not grow(k + 1, (*take, (i, x)) if x else take, load + x * points):
+                return False
+        return True
+
+    return out if grow(0, (), 0) else None
+
+
 def placed_ceiling_by_sums(loads: Iterable[tuple[int, int]], tiers: int,
                            most: Mapping[int, int]) -> tuple[int, ...]:
     """An upper bound on level 1 (households placed per tier, highest tier first) as the

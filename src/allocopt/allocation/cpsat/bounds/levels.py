@@ -13,6 +13,7 @@ from collections.abc import Hashable
 import numpy as np
 
 from allocopt.allocation.cpsat.bounds.household_sums import (
+    Share,
     acceptable_room,
     fewest_beyond_band,
     least_load_for_days,
@@ -37,6 +38,23 @@ def worker_chunks(cm: CountModel) -> dict[int, list[tuple[int, int]]]:
         out.setdefault(w, []).append((cm.types[k].points, ub))
     for (k, w), ub in cm.s_ub.items():
         out.setdefault(w, []).append((cm.types[k].secondary, ub))
+    return out
+
+
+def household_shares(cm: CountModel) -> list[Share]:
+    """Per load type: its lead shares and (co-worked) its co-worker shares, each with the
+    most of them every worker may take (for :func:`.household_sums.spread_floor_by_households`)."""
+    leads: dict[int, dict[int, int]] = {}
+    seconds: dict[int, dict[int, int]] = {}
+    for (k, w), ub in cm.x_ub.items():
+        leads.setdefault(k, {})[w] = ub
+    for (k, w), ub in cm.s_ub.items():
+        seconds.setdefault(k, {})[w] = ub
+    out = []
+    for k, t in enumerate(cm.types):
+        out.append(Share(t.points, t.size, leads.get(k, {})))
+        if t.co_working:
+            out.append(Share(t.secondary, t.size, seconds.get(k, {})))
     return out
 
 
