@@ -94,6 +94,11 @@ def test_each_bound_is_at_most_the_value_of_every_allocation(p: AllocationProble
             assert spread_floor_by_households(ex, total, obj.max_load, obj.amber,
                                               household_shares(cm), cm.added_ub,
                                               obj.spread) == split
+        # as many of each tier as this allocation places, any of them
+        split = spread_floor_by_households(ex, total, obj.max_load, obj.amber,
+                                           household_shares(cm), cm.added_ub,
+                                           placed=obj.placed)
+        assert split is not None and floor <= split <= obj.spread
     # a days-waited ceiling: no allocation with the same placed waits longer
     for placed, ceiling in claims.items():
         assert ceiling is None or ceiling >= longest[placed]

@@ -330,14 +330,17 @@ def make_stages(cm: CountModel, free_preferences: int, skip_preferences: bool,
         o = c.objective
         total = team_added(cm, start)
         floor = spread_floor_by_sums(ex, total, o.max_load, o.amber, sums(), cm.added_ub)
-        if (floor is None or floor < o.spread) and list(o.placed) == tier_sizes(ex):
-            # everyone placed: the split of those very households (tighter; on the
-            # simulator's team meetings most spread solves were left to prove an
-            # allocation this settles, or stopped at it)
+        if floor is None or floor < o.spread:
+            # the split of the households themselves (tighter; on the simulator's team
+            # meetings most spread solves were left to prove an allocation this settles,
+            # or stopped at it): all of them when everyone is placed, else as many of
+            # each tier as are placed
             if not shares:
                 shares.append(household_shares(cm))
+            every = list(o.placed) == tier_sizes(ex)
             split = spread_floor_by_households(ex, total, o.max_load, o.amber, shares[0],
-                                               cm.added_ub, o.spread)
+                                               cm.added_ub, o.spread,
+                                               None if every else o.placed)
             if split is not None:
                 floor = split if floor is None else max(floor, split)
         return floor

@@ -123,24 +123,30 @@ class Share:
     points: int
     size: int
     most: Mapping[int, int]
+    tier: int | None = None
+    """Their priority tier for lead shares (None: co-worker shares)."""
 
 
 def spread_floor_by_households(ex: ExactProblem, total: int, top: int, amber: int,
                                shares: list[Share], most: Mapping[int, int],
-                               enough: int | None = None) -> int | None:
-    """A lower bound on level 4 (spread) when every household is placed: the least spread
-    of any split of the households themselves among the workers.
+                               enough: int | None = None,
+                               placed: tuple[int, ...] | None = None) -> int | None:
+    """A lower bound on level 4 (spread): the least spread of any split of the households
+    themselves among the workers, every household placed or, with `placed`, as many of
+    each tier (highest first) as that says, any of them.
 
     :func:`spread_floor_by_sums` lets every worker take any sum of the households they
-    may take, the same household possibly counted for two workers. When every household
-    is placed (level 1 fixed at all of them), which households are placed is known, so
-    the split is of that multiset: a dynamic programme over workers whose state is how
-    many of each kind of household are taken so far (and how many workers moved into
-    amber). Each worker stays within `most` and, if given work, at or below `top`; the
-    rules beyond the static ones (count caps, pins) and a co-worker being someone other
-    than the lead are dropped, which can only lower the least spread: a valid bound.
-    None when the households do not add up to `total`, some of them could go to a worker
-    outside the team, or the programme would be too large (then no bound is claimed).
+    may take, the same household possibly counted for two workers. Here the split is of
+    the households themselves: a dynamic programme over workers whose state is how many
+    of each kind of household are taken so far (and how many workers moved into amber),
+    ending with every household taken or with `placed` of each tier taken, the team's
+    new load `total` either way. Each worker stays within `most` and, if given work, at
+    or below `top`; the rules beyond the static ones (count caps, pins), the days waited
+    and a co-worker being someone other than the lead (with `placed`, any co-worker at
+    all) are dropped, which can only lower the least spread: a valid bound. None when
+    all the households do not add up to `total` (`placed` None), some of them could go to
+    a worker outside the team, or the programme would be too large (then no bound is
+    claimed).
 
     With `enough` (the spread of an allocation in hand), splits already costing that much
     are dropped (terms are never negative): the answer is then the least spread below
@@ -149,9 +155,10 @@ def spread_floor_by_households(ex: ExactProblem, total: int, top: int, amber: in
     team = list(ex.team)
     if not team:
         return 0
-    shares = [sh for sh in shares if sh.points > 0 and sh.size > 0]
-    if sum(sh.points * sh.size for sh in shares) != total:
+    if placed is None and sum(sh.points * sh.size for sh in shares) != total:
         return None
+    every = placed is None
+    shares = [sh for sh in shares if sh.size > 0 and (sh.points > 0 or not every)]
     members = set(team)
     if any(w not in members for sh in shares for w, n in sh.most.items() if n > 0):
         return None
@@ -213,7 +220,14 @@ def spread_floor_by_households(ex: ExactProblem, total: int, top: int, amber: in
         first[1:] = code[order][1:] != code[order][:-1]
         keep = order[first]
         used, moved, cost = used[keep], moved[keep], cost[keep]
-    done = (used == size).all(axis=1)
+    if every:
+        done = (used == size).all(axis=1)
+    else:
+        assert placed is not None
+        tier = np.array([-1 if sh.tier is None else sh.tier for sh in shares])
+        done = np.ones(len(cost), dtype=bool)
+        for t, n in enumerate(placed):
+            done &= used[:, tier == t].sum(axis=1) == n
     if done.any():
         return int(cost[done].min())
     return enough  # every split costs `enough` or more (None: no split at all)
@@ -234,7 +248,7 @@ def _takes(kinds: list[tuple[int, int, int]], cap: int
             out.append((take, load))
             return len(out) <= TAKES
         i, points, n = kinds[k]
-        for x in range(min(n, (cap - load) // points) + 1):
+        for x in range((min(n, (cap - load) // points) if points else n) + 1):
             if not grow(k + 1, (*take, (i, x)) if x else take, load + x * points):
                 return False
         return True

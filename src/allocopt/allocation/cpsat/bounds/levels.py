@@ -52,7 +52,7 @@ def household_shares(cm: CountModel) -> list[Share]:
         seconds.setdefault(k, {})[w] = ub
     out = []
     for k, t in enumerate(cm.types):
-        out.append(Share(t.points, t.size, leads.get(k, {})))
+        out.append(Share(t.points, t.size, leads.get(k, {}), t.tier))
         if t.co_working:
             out.append(Share(t.secondary, t.size, seconds.get(k, {})))
     return out
