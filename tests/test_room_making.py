@@ -78,8 +78,12 @@ def tight_deals(draw: st.DrawFn) -> tuple[AllocationProblem, tuple[Assignment, .
     return p, dealer.assignments()
 
 
-@settings(max_examples=150, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+DEALS = settings(max_examples=150, deadline=None,
+                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+"""Examples of :func:`tight_deals` a property test tries."""
+
+
+@DEALS
 @given(tight_deals())
 def test_room_making_keeps_every_rule_and_places_more_of_the_tier(
         deal: tuple[AllocationProblem, tuple[Assignment, ...]]) -> None:

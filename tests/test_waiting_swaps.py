@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 
 from allocopt.allocation.exact import exact_problem, to_assignments
 from allocopt.allocation.objective import evaluate
@@ -20,7 +20,7 @@ from allocopt.allocation.validate import validate
 from allocopt.allocation.waiting_swaps import longer_waiting
 from allocopt.domain import Status
 from tests.test_allocation_builders import household, problem, worker
-from tests.test_room_making import tight_deals
+from tests.test_room_making import DEALS, tight_deals
 
 CEILING = 54
 """The most load a worker of benchmark 50 may hold in the default ceiling band."""
@@ -41,8 +41,7 @@ def test_a_household_waiting_longer_takes_the_place_of_one_waiting_less() -> Non
     assert longer_waiting(ex, swapped, time.perf_counter() + 10) is None
 
 
-@settings(max_examples=150, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@DEALS
 @given(tight_deals())
 def test_swaps_keep_every_rule_and_every_tier_and_raise_the_days_waited(
         deal: tuple[AllocationProblem, tuple[Assignment, ...]]) -> None:
