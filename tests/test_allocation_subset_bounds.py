@@ -8,17 +8,30 @@ the optimum.
   equally good allocations the one returned may differ (a later stage's solver
   starts from another model history), so allocations are not compared;
 - worked examples: households of 4 points into rooms of 3 cannot avoid going
-  above the mean; the whole-unit bound cannot see it, the sums can.
+  above the mean; the whole-unit bound cannot see it, the sums can;
+- the spread bounds' programmes give exactly what a plain programme gives: one
+  dictionary of states per worker, every choice of every worker tried, nothing skipped
+  (the module's take shortcuts for speed: workers who can be given nothing added at the
+  end, no count of workers moved into amber where the limit cannot bind, only the loads
+  that can still make the total, the counts of each kind packed as bit fields of 64-bit
+  words); on random small meetings, limits, totals and words as narrow as a few bits
+  (most states then span several), None included.
 """
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Mapping
+from dataclasses import replace
+
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from allocopt.allocation.cpsat import CpSatAllocator
 from allocopt.allocation.cpsat.bounds import household_sums
 from allocopt.allocation.cpsat.bounds.household_sums import (
+    Share,
     amber_floor_by_sums,
     least_load_for_days,
     max_load_floor_by_sums,
@@ -26,6 +39,7 @@ from allocopt.allocation.cpsat.bounds.household_sums import (
     reachable,
     spread_floor_by_households,
     spread_floor_by_sums,
+    spread_term,
     waited_ceiling_by_sums,
 )
 from allocopt.allocation.cpsat.bounds.levels import (
@@ -37,7 +51,7 @@ from allocopt.allocation.cpsat.bounds.levels import (
 )
 from allocopt.allocation.cpsat.model import build_model
 from allocopt.allocation.cpsat.solve import solve
-from allocopt.allocation.exact import exact_problem, to_assignments
+from allocopt.allocation.exact import PCT_UNITS, ExactProblem, exact_problem, to_assignments
 from allocopt.allocation.greedy import GreedyAllocator
 from allocopt.allocation.objective import evaluate, tier_sizes, worker_totals
 from allocopt.allocation.packing import packing_assignments
@@ -49,6 +63,7 @@ from tests.test_allocation_properties import plain_meetings
 
 SETTINGS = settings(max_examples=40, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+PROGRAMMES = settings(SETTINGS, max_examples=150)
 
 
 def test_reachable_totals_use_each_chunk_at_most_its_count() -> None:
@@ -243,3 +258,134 @@ def test_the_placed_ceiling_takes_each_tier_lightest_first_within_the_team_room(
     assert placed_ceiling_by_sums(loads, 2, {0: 12, 1: 8}) == (2, 1)
     assert placed_ceiling_by_sums(loads, 3, {0: 40}) == (3, 2, 0)
     assert placed_ceiling_by_sums([], 2, {0: 5}) == (0, 0)
+
+
+def _cap(ex: ExactProblem, w: int, total: int, top: int, most: Mapping[int, int]) -> int:
+    return min(total, most.get(w, 0), max(0, top * ex.benchmark[w] // PCT_UNITS - ex.load[w]))
+
+
+def _into_amber(ex: ExactProblem, w: int, added: int) -> bool:
+    acc = ex.acceptable_max[w]
+    return acc is not None and added > 0 and ex.load[w] + added > acc
+
+
+def sums_by_reference(ex: ExactProblem, total: int, top: int, amber: int,
+                      chunks: Mapping[int, list[tuple[int, int]]],
+                      most: Mapping[int, int]) -> int | None:
+    """Least spread of any split of `total` as sums of each worker's households."""
+    team = list(ex.team)
+    sb = sum(ex.benchmark[w] for w in team)
+    sl = sum(ex.load[w] for w in team) + total
+    best = {(0, 0): 0}  # (new load, workers moved into amber) -> least spread
+    for w in team:
+        grown: dict[tuple[int, int], int] = {}
+        for x in reachable(chunks.get(w, []), _cap(ex, w, total, top, most)):
+            term = spread_term(ex.load[w], ex.benchmark[w], sb, sl, x)
+            for (t, moved), cost in best.items():
+                state = (t + x, moved + _into_amber(ex, w, x))
+                if state[0] <= total and state[1] <= amber:
+                    grown[state] = min(grown.get(state, cost + term), cost + term)
+        best = grown
+    found = [cost for (t, _), cost in best.items() if t == total]
+    return min(found) if found else None
+
+
+def households_by_reference(ex: ExactProblem, total: int, top: int, amber: int,
+                            shares: list[Share], most: Mapping[int, int],
+                            enough: int | None, placed: tuple[int, ...] | None) -> int | None:
+    """Least spread of any split of the households themselves (every one, or `placed` of
+    each tier), `enough` when that is no less (as the module's docstring says)."""
+    every = placed is None
+    if every and sum(sh.points * sh.size for sh in shares) != total:
+        return None
+    shares = [sh for sh in shares if sh.size > 0 and (sh.points > 0 or not every)]
+    team = list(ex.team)
+    if any(w not in team for sh in shares for w, n in sh.most.items() if n > 0):
+        return None
+    sb = sum(ex.benchmark[w] for w in team)
+    sl = sum(ex.load[w] for w in team) + total
+    # (how many of each kind taken, new load, workers moved into amber) -> least spread
+    best: dict[tuple[tuple[int, ...], int, int], int] = {((0,) * len(shares), 0, 0): 0}
+    for w in team:
+        cap = _cap(ex, w, total, top, most)
+        ways = [x for x in itertools.product(*(range(min(sh.size, sh.most.get(w, 0)) + 1)
+                                               for sh in shares))
+                if sum(n * sh.points for n, sh in zip(x, shares, strict=True)) <= cap]
+        grown: dict[tuple[tuple[int, ...], int, int], int] = {}
+        for x in ways:
+            added = sum(n * sh.points for n, sh in zip(x, shares, strict=True))
+            term = spread_term(ex.load[w], ex.benchmark[w], sb, sl, added)
+            for (used, t, moved), cost in best.items():
+                now = tuple(u + n for u, n in zip(used, x, strict=True))
+                state = (now, t + added, moved + _into_amber(ex, w, added))
+                if (all(u <= sh.size for u, sh in zip(now, shares, strict=True))
+                        and state[1] <= total and state[2] <= amber):
+                    grown[state] = min(grown.get(state, cost + term), cost + term)
+        best = grown
+
+    def done(used: tuple[int, ...]) -> bool:
+        if placed is None:
+            return all(u == sh.size for u, sh in zip(used, shares, strict=True))
+        return all(sum(u for u, sh in zip(used, shares, strict=True) if sh.tier == t) == n
+                   for t, n in enumerate(placed))
+
+    found = [cost for (used, t, _), cost in best.items() if t == total and done(used)]
+    least = min(found) if found else None
+    if enough is not None and (least is None or least >= enough):
+        return enough
+    return least
+
+
+@st.composite
+def bound_inputs(draw: st.DrawFn) -> tuple[ExactProblem, int, tuple[int, ...], int, int, int]:
+    """A small meeting (its acceptable bands moved near the loads, so that workers given
+    work often move into amber), a team total and the households placed per tier (of some
+    of its households, or any), a max load %, an amber limit and the bits of a word."""
+    ex = exact_problem(draw(plain_meetings(4, 5)))
+    near = st.none() | st.integers(0, 8 * ex.scale)
+    ex = replace(ex, acceptable_max=tuple(
+        None if (extra := draw(near)) is None else load + extra for load in ex.load))
+    loads = [ex.points[h] + (ex.secondary[h] if household.co_working else 0)
+             for h, household in enumerate(ex.households)]
+    chosen = draw(st.sets(st.integers(0, len(loads) - 1), min_size=1))
+    placed = tuple(sum(ex.households[h].tier == t for h in chosen)
+                   for t in range(len(tier_sizes(ex))))
+    if draw(st.integers(0, 3)) == 0:
+        total = draw(st.integers(0, sum(loads)))
+        placed = tuple(draw(st.integers(0, n)) for n in tier_sizes(ex))
+    else:
+        total = sum(loads[h] for h in chosen)
+    top = draw(st.integers(9_000, 16_000))
+    return ex, total, placed, top, draw(st.integers(0, 2)), draw(st.sampled_from([63, 63, 2, 5]))
+
+
+@PROGRAMMES
+@given(bound_inputs())
+def test_the_spread_bound_by_sums_is_the_plain_programmes_value(
+        case: tuple[ExactProblem, int, tuple[int, ...], int, int, int]) -> None:
+    ex, total, _, top, amber, _ = case
+    cm = build_model(ex, load_types(ex))
+    chunks = worker_chunks(cm)
+    assert (spread_floor_by_sums(ex, total, top, amber, chunks, cm.added_ub)
+            == sums_by_reference(ex, total, top, amber, chunks, cm.added_ub))
+
+
+@PROGRAMMES
+@given(bound_inputs(), st.booleans(), st.none() | st.integers(0, 4_000))
+def test_the_spread_bound_by_households_is_the_plain_programmes_value(
+        case: tuple[ExactProblem, int, tuple[int, ...], int, int, int], every: bool,
+        enough: int | None) -> None:
+    ex, total, tiers, top, amber, word_bits = case
+    cm = build_model(ex, load_types(ex))
+    shares = household_shares(cm)
+    placed: tuple[int, ...] | None = tiers
+    if every:  # every household placed: the total is theirs (or not, and no split)
+        placed = None
+        total = sum(sh.points * sh.size for sh in shares) if total % 3 else total
+    expected = households_by_reference(ex, total, top, amber, shares, cm.added_ub, enough,
+                                       placed)
+    with pytest.MonkeyPatch.context() as patch:
+        # narrow words: the counts spread over several of them
+        patch.setattr(household_sums, "WORD_BITS", word_bits)
+        assert spread_floor_by_households(ex, total, top, amber, shares, cm.added_ub, enough,
+                                          placed) == expected

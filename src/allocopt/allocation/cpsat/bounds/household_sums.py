@@ -70,36 +70,55 @@ def spread_floor_by_sums(ex: ExactProblem, total: int, top: int, amber: int,
         return None
     sb = sum(ex.benchmark[w] for w in team)
     sl = sum(ex.load[w] for w in team) + total
-    none = np.iinfo(np.int64).max // 4
-    # best[a, t]: least spread of the workers so far, given t new load, a of them in amber
-    best = np.full((amber + 1, total + 1), none, dtype=np.int64)
-    best[0, 0] = 0
-    totals = np.arange(total + 1)
+    # Most workers at a meeting can be given nothing (full, or nothing they may take):
+    # their terms are the same in every split, so they are added at the end instead of
+    # each being a step of the programme. The others are its steps.
+    fixed = 0
+    takers: list[tuple[list[int], list[int], list[bool]]] = []
     for w in team:
         b, load = ex.benchmark[w], ex.load[w]
         # a worker given work stays at or below `top`; one given nothing may sit anywhere
         cap = min(total, most.get(w, 0), max(0, top * b // PCT_UNITS - load))
-        amounts = np.array(reachable(chunks.get(w, []), cap), dtype=np.int64)
-        # the same rounding as objective.spread: each worker's term rounded up
-        above = PCT_UNITS * ((load + amounts) * sb - b * sl)
-        cost = np.where(above > 0, -(-above // (b * sb)), 0)
-        if len(amounts) == 1:  # given nothing: every state pays the same
-            best = np.minimum(best + cost[0], none)
+        amounts = reachable(chunks.get(w, []), cap)
+        terms = [spread_term(load, b, sb, sl, a) for a in amounts]
+        if len(amounts) == 1:
+            fixed += terms[0]
             continue
         acc = ex.acceptable_max[w]
-        into = (amounts > 0) & (load + amounts > acc) if acc is not None else amounts < 0
-        rest = totals[None, :] - amounts[:, None]
-        fits = rest >= 0
-        # options[a, i, t]: amber count a so far, this worker takes amounts[i], t in all
-        options = best[:, np.clip(rest, 0, None)] + cost[None, :, None]
-        options = np.where(fits[None, :, :], options, none)
-        after = np.where(into[None, :, None], none, options).min(axis=1)
-        if amber > 0 and into.any():
-            moved = np.where(into[None, :, None], options, none).min(axis=1)
-            after[1:] = np.minimum(after[1:], moved[:-1])
-        best = np.minimum(after, none)
-    found = int(best[:, total].min())
-    return found if found < none else None
+        into = [acc is not None and a > 0 and load + a > acc for a in amounts]
+        takers.append((amounts, terms, into))
+    if sum(amounts[-1] for amounts, _, _ in takers) < total:
+        return None  # even the most every worker can take does not make the total
+    # The amber limit binds only when more workers could move into amber than it allows;
+    # else the programme needs no count of them (on the simulator's meetings, mostly).
+    counted = amber < sum(any(into) for _, _, into in takers)
+    rows = amber + 1 if counted else 1
+    # best[a, t]: least spread of the takers so far given t new load, a of them moved into
+    # amber (a = 0 for all when not counted); `total` columns on the left of the buffer
+    # stand for a negative load (no split), so each step reads shifted columns unchecked
+    buffer = np.full((rows, 2 * total + 1), NONE, dtype=np.int64)
+    best = buffer[:, total:]
+    best[0, 0] = 0
+    reach, still = 0, sum(amounts[-1] for amounts, _, _ in takers)
+    for amounts, terms, into in takers:
+        reach += amounts[-1]
+        still -= amounts[-1]
+        # only loads the takers so far can make and from which those after can still
+        # make up the total; the rest stay as they are, as no later step reads them
+        lo, hi = max(0, total - still), min(total, reach)
+        reads = np.arange(lo + total, hi + total + 1) - np.array(amounts)[:, None]
+        # options[a, i, t]: this taker takes amounts[i], t + lo in all
+        options = buffer[:, reads]
+        moves = counted and any(into)
+        stay = [NONE if moves and i else t for t, i in zip(terms, into, strict=True)]
+        after = (options + np.array(stay)[:, None]).min(axis=1)
+        if moves:
+            move = [t if i else NONE for t, i in zip(terms, into, strict=True)]
+            moved = (options + np.array(move)[:, None]).min(axis=1)
+            np.minimum(after[1:], moved[:-1], out=after[1:])
+        np.minimum(after, NONE, out=best[:, lo:hi + 1])
+    found = int(best[:, total].min()) + fixed
+    return found if found < NONE else None
 
 
 def spread_term(load: int, benchmark: int, sb: int, sl: int, added: int) -> int:
@@ -173,57 +192,64 @@ def spread_floor_by_households(ex: ExactProblem, total: int, top: int, amber: in
                                               - ex.load[w])) for w in team]
     ceiling = NONE if enough is None else enough
     after = [sum(caps[j + 1:]) for j in range(len(team))]
-    size = np.array(sizes, dtype=np.int64)
-    points = np.array([sh.points for sh in shares], dtype=np.int64)
-    # a state: how many of each kind are taken so far (`used`, one row each), how many
-    # workers moved into amber, and the least spread of the workers so far; the states
-    # are kept one per (used, amber), found by a code in mixed radix
     if math.prod(n + 1 for n in sizes) * (amber + 1) >= 2**62:
-        return None  # the codes would not fit in 64 bits
-    radix = np.cumprod(np.concatenate(([1], size + 1)))
-    used = np.zeros((1, len(shares)), dtype=np.int64)
-    moved = np.zeros(1, dtype=np.int64)
+        return None  # more states than any programme here could walk: nothing claimed
+    # A state: how many of each kind are still to take and how many more workers may move
+    # into amber (`room`, packed: see _Packing), the least spread of the workers so far
+    # and the new load they take (`taken`). One state per room: the least spread.
+    pack = _Packing([*sizes, amber])
+    room = pack.words([pack.full])
     cost = np.zeros(1, dtype=np.int64)
+    taken = np.zeros(1, dtype=np.int64)
     for j, w in enumerate(team):
         b, load, acc = ex.benchmark[w], ex.load[w], ex.acceptable_max[w]
-        options = _takes([(i, sh.points, min(sh.size, sh.most.get(w, 0)))
-                          for i, sh in enumerate(shares) if sh.most.get(w, 0) > 0],
-                         caps[j])
+        options = _takes([(pack.units[i], sh.points, min(sh.size, sh.most.get(w, 0)))
+                          for i, sh in enumerate(shares) if sh.most.get(w, 0) > 0], caps[j])
         if options is None:
             return None
         if len(cost) * len(options) * len(shares) > SPLIT_WORK:
             return None
-        take = np.zeros((len(options), len(shares)), dtype=np.int64)
-        for o, (kinds, _) in enumerate(options):
-            for i, x in kinds:
-                take[o, i] = x
+        if len(options) == 1:
+            # given nothing (often: full, or nothing they may take): every state stays
+            # as it is, if the workers after can still take the rest and it costs less
+            # than `ceiling`
+            idle = spread_term(load, b, sb, sl, 0)
+            kept = (total - taken <= after[j]) & (cost + idle < ceiling)
+            if not kept.any():
+                return enough
+            room, cost, taken = room[kept], cost[kept] + idle, taken[kept]
+            continue
+        moves = pack.units[-1]
+        take = pack.words([t + moves if acc is not None and a > 0 and load + a > acc else t
+                           for t, a in options])
         added = np.array([a for _, a in options], dtype=np.int64)
-        term = np.array([spread_term(load, b, sb, sl, int(a)) for a in added.tolist()],
-                        dtype=np.int64)
-        into = ((added > 0) & (load + added > acc) if acc is not None
-                else np.zeros(len(added), dtype=bool))
-        left = total - used @ points
-        now = used[:, None, :] + take[None, :, :]
-        ok = (now <= size).all(axis=2)
-        # the workers after this one must be able to take the rest, and no more than it
-        ok &= (added[None, :] <= left[:, None]) & (left[:, None] - added[None, :] <= after[j])
-        n_moved = moved[:, None] + into[None, :]
+        term = np.array([spread_term(load, b, sb, sl, a) for _, a in options], dtype=np.int64)
+        left = total - taken
         value = cost[:, None] + term[None, :]
-        ok &= (n_moved <= amber) & (value < ceiling)
+        # the workers after this one must be able to take the rest, and no more than it
+        ok = ((added[None, :] <= left[:, None]) & (added[None, :] >= (left - after[j])[:, None])
+              & (value < ceiling))
         si, oi = np.nonzero(ok)
-        if not si.size:
+        rest = room[si] - take[oi]
+        fits = pack.fits(rest)
+        if not fits.any():
             return enough  # every split costs `enough` or more (None: no split at all)
-        used, moved, cost = now[si, oi], n_moved[si, oi], value[si, oi]
-        code = used @ radix[:-1] + moved * radix[-1]
-        order = np.lexsort((cost, code))
+        si, oi, room = si[fits], oi[fits], rest[fits]
+        cost, taken = value[si, oi], taken[si] + added[oi]
+        # one state per room: sorted by room, the least spread of each run
+        order = np.lexsort(room.T[::-1])
+        room = room[order]
         first = np.ones(len(order), dtype=bool)
-        first[1:] = code[order][1:] != code[order][:-1]
-        keep = order[first]
-        used, moved, cost = used[keep], moved[keep], cost[keep]
+        first[1:] = (room[1:] != room[:-1]).any(axis=1)
+        starts = np.flatnonzero(first)
+        cost = np.minimum.reduceat(cost[order], starts)
+        room, taken = room[starts], taken[order[starts]]
+    not_taken = pack.counts(room)[:, :-1]
     if every:
-        done = (used == size).all(axis=1)
+        done = (not_taken == 0).all(axis=1)
     else:
         assert placed is not None
+        used = np.array(sizes, dtype=np.int64) - not_taken
         tier = np.array([-1 if sh.tier is None else sh.tier for sh in shares])
         done = np.ones(len(cost), dtype=bool)
         for t, n in enumerate(placed):
@@ -233,27 +259,77 @@ def spread_floor_by_households(ex: ExactProblem, total: int, top: int, amber: in
     return enough  # every split costs `enough` or more (None: no split at all)
 
 
+WORD_BITS = 63
+"""The bits of each 64-bit word that :class:`_Packing` fills (the sign bit stays clear)."""
+
+
+class _Packing:
+    """Counts, each from 0 to its limit, packed as bit fields of 64-bit words (most
+    meetings need one word), so that one subtraction per word takes several counts off
+    at once and one mask per word tells whether any went below zero.
+
+    Each field is one bit wider than its limit needs; in a room that top bit (a guard) is
+    set above the count. Taking at most the limit from a field borrows from its guard
+    exactly when it takes more than the count, and never from the fields above. The
+    packed values are Python integers with word i at bit 64 i, then numpy rows of words.
+    """
+
+    def __init__(self, limits: list[int]) -> None:
+        self.places: list[tuple[int, int, int]] = []
+        """(word, bit, width without the guard) of each count."""
+        word = bit = 0
+        for limit in limits:
+            width = limit.bit_length()
+            if bit + width + 1 > WORD_BITS and bit > 0:
+                word, bit = word + 1, 0
+            self.places.append((word, bit, width))
+            bit += width + 1
+        self.n_words = word + 1
+        self.units = [1 << (64 * word + bit) for word, bit, _ in self.places]
+        """One of each count, packed."""
+        guards = sum(1 << (64 * word + bit + width) for word, bit, width in self.places)
+        self.full = guards + sum(limit * unit for limit, unit in zip(limits, self.units,
+                                                                      strict=True))
+        """Every count at its limit, with the guards: the room at the start."""
+        self.guards = self.words([guards])[0]
+
+    def words(self, packed: list[int]) -> npt.NDArray[np.int64]:
+        """Packed values as rows of 64-bit words."""
+        if self.n_words == 1:
+            return np.array(packed, dtype=np.int64).reshape(len(packed), 1)
+        mask = (1 << 64) - 1
+        return np.array([[v >> (64 * i) & mask for i in range(self.n_words)] for v in packed],
+                        dtype=np.int64).reshape(len(packed), self.n_words)
+
+    def fits(self, rest: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+        """Which rooms (after a subtraction) still have every guard: no count below zero."""
+        kept: npt.NDArray[np.bool_] = ((rest & self.guards) == self.guards).all(axis=1)
+        return kept
+
+    def counts(self, room: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+        """The counts in rooms (one column each), without the guards."""
+        return np.stack([room[:, word] >> bit & ((1 << width) - 1)
+                         for word, bit, width in self.places], axis=1)
+
+
 TAKES = 5_000
 """The most ways one worker may take households that :func:`_takes` lists."""
 
 
-def _takes(kinds: list[tuple[int, int, int]], cap: int
-           ) -> list[tuple[tuple[tuple[int, int], ...], int]] | None:
-    """Every way to take households of `kinds` ((index, points, most)) within `cap`:
-    (index and how many, for each kind taken) and the load; None if more than TAKES."""
-    out: list[tuple[tuple[tuple[int, int], ...], int]] = []
-
-    def grow(k: int, take: tuple[tuple[int, int], ...], load: int) -> bool:
-        if k == len(kinds):
-            out.append((take, load))
-            return len(out) <= TAKES
-        i, points, n = kinds[k]
-        for x in range((min(n, (cap - load) // points) if points else n) + 1):
-            if not grow(k + 1, (*take, (i, x)) if x else take, load + x * points):
-                return False
-        return True
-
-    return out if grow(0, (), 0) else None
+def _takes(kinds: list[tuple[int, int, int]], cap: int) -> list[tuple[int, int]] | None:
+    """Every way to take households of `kinds` ((one of the kind packed, points, most))
+    within `cap`: (how many of each kind, packed, and the load); None if more than TAKES."""
+    out = [(0, 0)]
+    for unit, points, n in kinds:
+        if points:
+            out = [(t + x * unit, load + x * points) for t, load in out
+                   for x in range(min(n, (cap - load) // points) + 1)]
+        else:
+            out = [(t + x * unit, load) for t, load in out for x in range(n + 1)]
+        # every way so far starts at least one in the end (none of the kinds after)
+        if len(out) > TAKES:
+            return None
+    return out
 
 
 def placed_ceiling_by_sums(loads: Iterable[tuple[int, int]], tiers: int,
