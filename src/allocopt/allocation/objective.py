@@ -312,34 +312,115 @@ def concentration_excess(ex: ExactProblem, kinds: tuple[tuple[int, int, int], ..
     return total
 
 
+@dataclass(frozen=True)
+class _Table:
+    """What :func:`evaluate` reads of a problem, in plain lists (once per problem: the
+    optimiser evaluates a meeting's allocations a few dozen times)."""
+
+    by_id: dict[str, tuple[int, int, int, int, int, int, int, int]]
+    """household id -> (index, tier, days waited, points, co-working points, CP, CLA and
+    long-travel children)."""
+    tiers: int
+    team: tuple[int, ...]
+    team_benchmark: int
+    team_load: int
+    plain_excess: list[int]
+    """Each worker's concentration excess given no new children."""
+    excess_base: int
+    """Their sum."""
+    preferences: dict[int, int]
+    """h x workers + w -> :func:`preference_score` (filled as asked)."""
+    scored: bool
+    """False when every preference weight is zero (scores are all 0)."""
+
+
+def _table(ex: ExactProblem) -> _Table:
+    known = ex.derived.get("evaluate table")
+    if known is None:
+        limits, held = concentration_limits(ex), kinds_held(ex)
+        plain = [max(0, cp - top_cp) + max(0, cla - top_cla) + max(0, travel - top_travel)
+                 for (cp, cla, travel), (top_cp, top_cla, top_travel)
+                 in zip(held, limits, strict=True)]
+        prefs = ex.problem.policy.preferences
+        known = ex.derived["evaluate table"] = _Table(
+            {household.id: (h, household.tier, household.waiting_days, ex.points[h],
+                            ex.secondary[h], *kind_added(ex, h))
+             for h, household in enumerate(ex.households)},
+            tier_count(ex), ex.team, sum(ex.benchmark[w] for w in ex.team),
+            sum(ex.load[w] for w in ex.team), plain, sum(plain), {},
+            bool(prefs.continuity or prefs.skills or prefs.locality))
+    return cast(_Table, known)
+
+
 def evaluate(ex: ExactProblem, assignments: Iterable[Assignment]) -> Objective:
-    """The lexicographic objective of a set of assignments."""
-    placed = [0] * tier_count(ex)
+    """The lexicographic objective of a set of assignments.
+
+    The same sums as :func:`worker_totals`, :func:`amber_count`, :func:`max_load`,
+    :func:`spread` and :func:`concentration_excess`, taken in one pass over the
+    assignments and over the workers given something (the optimiser evaluates every
+    allocation it meets, thousands a run of the simulator)."""
+    table = _table(ex)
+    by_id, worker_index, scores = table.by_id, ex.worker_index, table.preferences
+    n = len(ex.workers)
+    placed = [0] * table.tiers
     preference = waited = 0
-    added = [0] * len(ex.workers)
-    kinds = [[0, 0, 0] for _ in ex.workers]
-    households, points = ex.households, ex.points
-    for a in assignments:  # one pass: the simulator evaluates every meeting
-        h = ex.household_index[a.household_id]
-        w = ex.worker_index[a.worker_id]
+    added: dict[int, int] = {}
+    kinds: dict[int, list[int]] = {}
+    for a in assignments:
+        h, tier, days, points, secondary, cp, cla, travel = by_id[a.household_id]
+        w = worker_index[a.worker_id]
         if a.role == "lead":
-            household = households[h]
-            placed[household.tier] += 1
-            waited += household.waiting_days
-            preference += preference_score(ex, w, h)
-            added[w] += points[h]
-            mine = kinds[w]
-            for k, n in enumerate(kind_added(ex, h)):
-                mine[k] += n
+            placed[tier] += 1
+            waited += days
+            if table.scored:
+                key = h * n + w
+                score = scores.get(key)
+                if score is None:
+                    score = scores[key] = preference_score(ex, w, h)
+                preference += score
+            added[w] = added.get(w, 0) + points
+            mine = kinds.get(w)
+            if mine is None:
+                kinds[w] = [cp, cla, travel]
+            else:
+                mine[0] += cp
+                mine[1] += cla
+                mine[2] += travel
         else:
-            added[w] += ex.secondary[h]
-    excess = concentration_excess(ex, tuple((k[0], k[1], k[2]) for k in kinds))
+            added[w] = added.get(w, 0) + secondary
+    excess = table.excess_base
+    if kinds:
+        limits, held, plain = concentration_limits(ex), kinds_held(ex), table.plain_excess
+        for w, (new_cp, new_cla, new_travel) in kinds.items():
+            cp, cla, travel = held[w]
+            top_cp, top_cla, top_travel = limits[w]
+            excess += (max(0, cp + new_cp - top_cp) + max(0, cla + new_cla - top_cla)
+                       + max(0, travel + new_travel - top_travel) - plain[w])
     preference -= ex.problem.policy.preferences.concentration * excess
+    load, benchmark, acceptable = ex.load, ex.benchmark, ex.acceptable_max
+    amber = 0
+    top: int | None = None
+    for w, extra in added.items():
+        if extra > 0:
+            limit = acceptable[w]
+            if limit is not None and load[w] + extra > limit:
+                amber += 1
+            pct = pct_units(load[w] + extra, benchmark[w])
+            top = pct if top is None or pct > top else top
+    # the spread (see :func:`spread`) over the team, its total load with the new
+    total_b = table.team_benchmark
+    total_l = table.team_load + sum(added.get(w, 0) for w in table.team)
+    spread_sum = 0
+    for w in table.team:
+        b = benchmark[w]
+        above = PCT_UNITS * ((load[w] + added.get(w, 0)) * total_b - b * total_l)
+        if above > 0:
+            spread_sum += -(-above // (b * total_b))
     return Objective(
         placed=tuple(placed),
         waited=waited,
-        amber=amber_count(ex, added),
-        max_load=max_load(ex, added),
-        spread=spread(ex, added),
+        amber=amber,
+        max_load=max(ex.standing, 0 if top is None else top),
+        spread=spread_sum,
         preference=preference,
     )
