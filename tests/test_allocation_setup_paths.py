@@ -20,6 +20,8 @@ from allocopt.allocation.objective import (
     worker_totals,
 )
 from allocopt.allocation.problem import AllocationProblem, Assignment, Preferences, RoleName
+from allocopt.allocation.rule_checks import statically_allowed
+from allocopt.allocation.types import allowed_workers, load_types, own_types
 from tests.test_allocation_properties import SETTINGS, meetings
 
 
@@ -78,3 +80,31 @@ def test_evaluate_in_one_pass_equals_the_levels_one_by_one(
         assert evaluate(ex, assignments) == plain_evaluate(ex, assignments)
         assert evaluate(ex, assignments) == plain_evaluate(ex, assignments)
 
+
+@SETTINGS
+@given(meetings(), st.booleans())
+def test_allowed_workers_and_load_types_share_one_reading_of_the_static_rules(
+        p: AllocationProblem, types_first: bool) -> None:
+    """Whichever is asked first, each household's allowed workers and each load type's
+    are those the eligibility parts allow one by one (in worker id order; a type's
+    without the pairs forbidden one by one, unless it is a type of its own)."""
+    ex = exact_problem(p)
+    if types_first:
+        types = load_types(ex)
+    allowed = allowed_workers(ex)
+    if not types_first:
+        types = load_types(ex)
+    by_id = sorted(range(len(ex.workers)), key=lambda w: ex.workers[w].id)
+
+    def plain(h: int, role: RoleName, pairs: bool = True) -> tuple[int, ...]:
+        if role == "secondary" and not ex.households[h].co_working:
+            return ()
+        return tuple(w for w in by_id if statically_allowed(ex, w, h, role, pairs=pairs))
+
+    for h in range(len(ex.households)):
+        assert allowed[h] == (plain(h, "lead"), plain(h, "secondary"))
+    special = own_types(ex)
+    for t in types:
+        alone = ex.households[t.rep].id in special
+        assert (t.leads, t.seconds) == (plain(t.rep, "lead", alone),
+                                        plain(t.rep, "secondary", alone))

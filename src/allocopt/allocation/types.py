@@ -96,7 +96,7 @@ def load_type_key(ex: ExactProblem, h: int, named: set[str]) -> tuple[Hashable, 
     if household.id in named:
         return ("household", household.id)
     return (household.tier, ex.points[h], ex.secondary[h], household.co_working,
-            _statuses(household), *household_facts(ex)[h])
+            statuses_of(ex)[h], *household_facts(ex)[h])
 
 
 def own_types(ex: ExactProblem) -> set[str]:
@@ -183,10 +183,10 @@ def allowed_workers(ex: ExactProblem) -> list[tuple[tuple[int, ...], tuple[int, 
 
 class _StaticRules:
     """The eligibility parts' verdicts for a problem, asked once per kind of worker and of
-    household (see :func:`_load_types`)."""
+    household (see :func:`_load_types`). Kept with the problem (:func:`_static_rules`),
+    so it holds no reference to it: each method is given it."""
 
     def __init__(self, ex: ExactProblem) -> None:
-        self.ex = ex
         self.special = own_types(ex)
         self.facts = household_facts(ex, static_only=True)
         self.by_id = sorted(range(len(ex.workers)), key=lambda w: ex.workers[w].id)
@@ -196,13 +196,15 @@ class _StaticRules:
             self.profiles.setdefault(static_worker_facts(ex, w), []).append(w)
         self.verdicts = _verdicts(ex.problem.policy)
         self.team_type = ex.problem.team_type
+        self.kinds: dict[tuple[Hashable, ...], tuple[tuple[int, ...], tuple[int, ...]]] = {}
+        """(statuses, co-working, static facts) -> :meth:`workers` of a household of that
+        kind that no rule names (their verdicts are remembered by kind anyway)."""
 
-    def allowed(self, w: int, profile: tuple[Hashable, ...], h: int, role: RoleName,
-                key: tuple[Hashable, ...] | None) -> bool:
+    def allowed(self, ex: ExactProblem, w: int, profile: tuple[Hashable, ...], h: int,
+                role: RoleName, key: tuple[Hashable, ...] | None) -> bool:
         # The eligibility parts look only at the worker's declared facts and, for a
         # household no rule names, at its statuses and declared facts: remember their
         # verdict by those.
-        ex = self.ex
         if key is None:
             return statically_allowed(ex, w, h, role)
         full = (*key, role, *profile)
@@ -213,42 +215,63 @@ class _StaticRules:
             verdict = self.verdicts[full] = statically_allowed(ex, w, h, role, pairs=False)
         return verdict
 
-    def workers(self, h: int, statuses: tuple[str, ...]) -> tuple[tuple[int, ...],
-                                                                  tuple[int, ...]]:
+    def workers(self, ex: ExactProblem, h: int, statuses: tuple[str, ...]
+                ) -> tuple[tuple[int, ...], tuple[int, ...]]:
         """(leads, co-workers) allowed for household `h`, in worker id order."""
-        household = self.ex.households[h]
+        household = ex.households[h]
         kind = (None if household.id in self.special
                 else (self.team_type, statuses, *self.facts[h]))
         leads: list[int] = []
         seconds: list[int] = []
         for profile, group in self.profiles.items():
-            if self.allowed(group[0], profile, h, "lead", kind):
+            if self.allowed(ex, group[0], profile, h, "lead", kind):
                 leads += group
-            if household.co_working and self.allowed(group[0], profile, h, "secondary", kind):
+            if household.co_working and self.allowed(ex, group[0], profile, h, "secondary",
+                                                     kind):
                 seconds += group
         return (tuple(sorted(leads, key=self.rank.__getitem__)),
                 tuple(sorted(seconds, key=self.rank.__getitem__)))
+
+    def of(self, ex: ExactProblem, h: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """:meth:`workers` of household `h`, once per kind of household."""
+        statuses = statuses_of(ex)[h]
+        household = ex.households[h]
+        if household.id in self.special:
+            return self.workers(ex, h, statuses)
+        key = (statuses, household.co_working, *self.facts[h])
+        found = self.kinds.get(key)
+        if found is None:
+            found = self.kinds[key] = self.workers(ex, h, statuses)
+        return found
+
+
+def _static_rules(ex: ExactProblem) -> _StaticRules:
+    """The problem's :class:`_StaticRules` (once per problem: the greedy rule's allowed
+    workers and the load types ask the same questions)."""
+    known = ex.derived.get("static rules by kind")
+    if known is None:
+        known = ex.derived["static rules by kind"] = _StaticRules(ex)
+    return cast(_StaticRules, known)
 
 
 def _statuses(household: WaitingHousehold) -> tuple[str, ...]:
     return tuple(sorted(s.value for s, n in household.by_status.items() if n > 0))
 
 
+def statuses_of(ex: ExactProblem) -> list[tuple[str, ...]]:
+    """Per household, the statuses of its children (sorted names; once per problem)."""
+    known = ex.derived.get("statuses")
+    if known is None:
+        known = ex.derived["statuses"] = [_statuses(household) for household in ex.households]
+    return cast(list[tuple[str, ...]], known)
+
+
 def _allowed_workers(ex: ExactProblem) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
-    rules = _StaticRules(ex)
-    seen: dict[tuple[Hashable, ...], tuple[tuple[int, ...], tuple[int, ...]]] = {}
-    out = []
-    for h, household in enumerate(ex.households):
-        statuses = _statuses(household)
-        if household.id in rules.special:
-            out.append(rules.workers(h, statuses))
-            continue
-        key = (statuses, household.co_working, *rules.facts[h])
-        found = seen.get(key)
-        if found is None:
-            found = seen[key] = rules.workers(h, statuses)
-        out.append(_without_excluded(ex, h, found))
-    return out
+    rules = _static_rules(ex)
+    special = rules.special
+    return [rules.of(ex, h) if household.id in special
+            else _without_excluded(ex, h, rules.of(ex, h))
+            for h, household in enumerate(ex.households)]
 
 
 def _load_types(ex: ExactProblem) -> list[LoadType]:
@@ -257,14 +280,14 @@ def _load_types(ex: ExactProblem) -> list[LoadType]:
     for h in range(len(ex.households)):
         groups.setdefault(load_type_key(ex, h, special), []).append(h)
     pins = {h: w for h, w in required(ex)}
-    rules = _StaticRules(ex)
+    rules = _static_rules(ex)
     excludes = exclusions_by_household(ex)
     out = []
     for key in sorted(groups, key=repr):
         members = tuple(sorted(groups[key], key=lambda h: waiting_key(ex, h)))
         rep = members[0]
         household = ex.households[rep]
-        leads, seconds = rules.workers(rep, _statuses(household))
+        leads, seconds = rules.of(ex, rep)
         excluded: dict[int, list[int]] = {}
         if household.id not in special:
             for i, h in enumerate(members):
