@@ -20,7 +20,13 @@ from allocopt.allocation.objective import (
     worker_totals,
 )
 from allocopt.allocation.problem import AllocationProblem, Assignment, Preferences, RoleName
-from allocopt.allocation.rule_checks import statically_allowed
+from allocopt.allocation.rule_checks import (
+    active_rules,
+    required,
+    static_worker_facts,
+    static_workers_facts,
+    statically_allowed,
+)
 from allocopt.allocation.types import allowed_workers, load_types, own_types
 from tests.test_allocation_properties import SETTINGS, meetings
 
@@ -108,3 +114,16 @@ def test_allowed_workers_and_load_types_share_one_reading_of_the_static_rules(
         alone = ex.households[t.rep].id in special
         assert (t.leads, t.seconds) == (plain(t.rep, "lead", alone),
                                         plain(t.rep, "secondary", alone))
+
+
+@SETTINGS
+@given(meetings())
+def test_every_workers_facts_at_once_and_the_pins_kept_with_the_problem(
+        p: AllocationProblem) -> None:
+    ex = exact_problem(p)
+    assert static_workers_facts(ex) == [static_worker_facts(ex, w)
+                                        for w in range(len(ex.workers))]
+    first = required(ex)
+    first.append((0, 0))  # a caller's list is its own
+    assert required(ex) == [pair for rule in active_rules(ex) if rule.required is not None
+                            for pair in rule.required(ex)]

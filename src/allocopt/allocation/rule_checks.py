@@ -110,7 +110,18 @@ both objects, so an id cannot be reused while it is in the table."""
 
 def static_worker_facts(ex: ExactProblem, w: int) -> tuple[Hashable, ...]:
     """What the eligibility parts look at in worker `w` (workers alike get one verdict)."""
-    worker, policy, asks = ex.workers[w], ex.problem.policy, _worker_facts(ex)
+    return _facts_of(ex, w, _worker_facts(ex))
+
+
+def static_workers_facts(ex: ExactProblem) -> list[tuple[Hashable, ...]]:
+    """:func:`static_worker_facts` of every worker (the rules' list looked up once)."""
+    asks = _worker_facts(ex)
+    return [_facts_of(ex, w, asks) for w in range(len(ex.workers))]
+
+
+def _facts_of(ex: ExactProblem, w: int, asks: tuple[WorkerFacts | None, ...]
+              ) -> tuple[Hashable, ...]:
+    worker, policy = ex.workers[w], ex.problem.policy
     known = _FACTS.get(id(worker))
     if known is not None and known[0] is worker and known[1] is policy and known[2] == asks:
         facts = known[3]
@@ -161,12 +172,17 @@ def named_households(ex: ExactProblem) -> set[str]:
 
 
 def required(ex: ExactProblem) -> list[tuple[int, int]]:
-    """(household, worker) placements the active rules require (the pins)."""
-    out: list[tuple[int, int]] = []
-    for rule in active_rules(ex):
-        if rule.required is not None:
-            out += rule.required(ex)
-    return out
+    """(household, worker) placements the active rules require (the pins); worked out
+    once per problem (the engines of a meeting ask a few dozen times), a new list each
+    call."""
+    known = ex.derived.get("required")
+    if known is None:
+        out: list[tuple[int, int]] = []
+        for rule in active_rules(ex):
+            if rule.required is not None:
+                out += rule.required(ex)
+        known = ex.derived["required"] = tuple(out)
+    return list(cast(tuple[tuple[int, int], ...], known))
 
 
 def worker_limits(ex: ExactProblem) -> list[tuple[Limit, ...]]:

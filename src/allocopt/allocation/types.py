@@ -37,7 +37,7 @@ from allocopt.allocation.rule_checks import (
     household_facts,
     named_households,
     required,
-    static_worker_facts,
+    static_workers_facts,
     statically_allowed,
 )
 from allocopt.domain import Status
@@ -125,10 +125,9 @@ def exclusions_by_household(ex: ExactProblem) -> dict[int, tuple[int, ...]]:
     return cast(dict[int, tuple[int, ...]], known)
 
 
-def _without_excluded(ex: ExactProblem, h: int, pair: tuple[tuple[int, ...], tuple[int, ...]]
-                      ) -> tuple[tuple[int, ...], tuple[int, ...]]:
-    """A type's allowed workers less those household `h` excludes."""
-    gone = exclusions_by_household(ex).get(h)
+def _without_excluded(pair: tuple[tuple[int, ...], tuple[int, ...]],
+                      gone: tuple[int, ...] | None) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """A type's allowed workers less those a household excludes (`gone`)."""
     if not gone:
         return pair
     leads, seconds = pair
@@ -172,8 +171,8 @@ def allowed_workers(ex: ExactProblem) -> list[tuple[tuple[int, ...], tuple[int, 
             for t in cast(list[LoadType], types):
                 for h in t.households:
                     out[h] = (t.leads, t.seconds)
-            for h in exclusions_by_household(ex):
-                out[h] = _without_excluded(ex, h, out[h])
+            for h, gone in exclusions_by_household(ex).items():
+                out[h] = _without_excluded(out[h], gone)
             known = out
         else:
             known = _allowed_workers(ex)
@@ -192,8 +191,9 @@ class _StaticRules:
         self.by_id = sorted(range(len(ex.workers)), key=lambda w: ex.workers[w].id)
         self.rank = {w: i for i, w in enumerate(self.by_id)}
         self.profiles: dict[tuple[Hashable, ...], list[int]] = {}
+        facts = static_workers_facts(ex)
         for w in self.by_id:
-            self.profiles.setdefault(static_worker_facts(ex, w), []).append(w)
+            self.profiles.setdefault(facts[w], []).append(w)
         self.verdicts = _verdicts(ex.problem.policy)
         self.team_type = ex.problem.team_type
         self.kinds: dict[tuple[Hashable, ...], tuple[tuple[int, ...], tuple[int, ...]]] = {}
@@ -232,9 +232,9 @@ class _StaticRules:
         return (tuple(sorted(leads, key=self.rank.__getitem__)),
                 tuple(sorted(seconds, key=self.rank.__getitem__)))
 
-    def of(self, ex: ExactProblem, h: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
-        """:meth:`workers` of household `h`, once per kind of household."""
-        statuses = statuses_of(ex)[h]
+    def of(self, ex: ExactProblem, h: int, statuses: tuple[str, ...]
+           ) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """:meth:`workers` of household `h` (its `statuses`), once per kind of household."""
         household = ex.households[h]
         if household.id in self.special:
             return self.workers(ex, h, statuses)
@@ -268,10 +268,13 @@ def statuses_of(ex: ExactProblem) -> list[tuple[str, ...]]:
 
 def _allowed_workers(ex: ExactProblem) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
     rules = _static_rules(ex)
-    special = rules.special
-    return [rules.of(ex, h) if household.id in special
-            else _without_excluded(ex, h, rules.of(ex, h))
-            for h, household in enumerate(ex.households)]
+    special, statuses, excludes = rules.special, statuses_of(ex), exclusions_by_household(ex)
+    out = []
+    for h, household in enumerate(ex.households):
+        found = rules.of(ex, h, statuses[h])
+        out.append(found if household.id in special
+                   else _without_excluded(found, excludes.get(h)))
+    return out
 
 
 def _load_types(ex: ExactProblem) -> list[LoadType]:
@@ -287,7 +290,7 @@ def _load_types(ex: ExactProblem) -> list[LoadType]:
         members = tuple(sorted(groups[key], key=lambda h: waiting_key(ex, h)))
         rep = members[0]
         household = ex.households[rep]
-        leads, seconds = rules.of(ex, rep)
+        leads, seconds = rules.of(ex, rep, statuses_of(ex)[rep])
         excluded: dict[int, list[int]] = {}
         if household.id not in special:
             for i, h in enumerate(members):
