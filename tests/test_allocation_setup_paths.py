@@ -4,9 +4,12 @@ must be the same, since the CP-SAT policy's answers depend on them bit for bit."
 
 from __future__ import annotations
 
+import random
+
 from hypothesis import given
 from hypothesis import strategies as st
 
+from allocopt.allocation.dealing import Dealer
 from allocopt.allocation.exact import ExactProblem, exact_problem
 from allocopt.allocation.objective import (
     Objective,
@@ -127,3 +130,32 @@ def test_every_workers_facts_at_once_and_the_pins_kept_with_the_problem(
     first.append((0, 0))  # a caller's list is its own
     assert required(ex) == [pair for rule in active_rules(ex) if rule.required is not None
                             for pair in rule.required(ex)]
+
+
+@SETTINGS
+@given(meetings(), st.randoms(use_true_random=False))
+def test_tightest_workers_by_place_in_id_order_as_by_id(p: AllocationProblem,
+                                                        rng: random.Random) -> None:
+    """Best fit's ties go by the workers' places in id order: the order by id."""
+    ex = exact_problem(p)
+    dealer = Dealer(ex)
+    for h in rng.sample(range(len(ex.households)), len(ex.households) // 2):
+        first = next(dealer.tightest(h), None)
+        if first is not None:
+            dealer.place(h, first)
+    for h in range(len(ex.households)):
+        for level in (None, rng.randrange(5_000, 13_000)):
+            plain = []
+            for w in dealer.static_leads[h]:
+                total = dealer.taken[w].load + ex.points[h]
+                after = ex.load[w] + total
+                top = dealer.ceiling[w]
+                if total > 0 and after > top:
+                    continue
+                b = ex.benchmark[w]
+                room = (top - after if level is None
+                        else level * b // 10_000 - after if b > 0 else -1)
+                if level is None or room >= 0:
+                    plain.append((room, ex.workers[w].id, w))
+            assert dealer._tightest_small(h, level) == [w for _, _, w in sorted(plain)]
+

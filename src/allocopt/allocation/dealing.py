@@ -55,6 +55,8 @@ class _Fixed:
     """Workers whose other rows need a look (count caps, the student limit, ...)."""
     rank: IntArray
     """Each worker's place in id order: ties broken by id without comparing strings."""
+    rank_list: list[int]
+    """The same as a list (the plain-Python scans of small teams)."""
 
 
 def _fixed(ex: ExactProblem) -> _Fixed:
@@ -70,7 +72,8 @@ def _fixed(ex: ExactProblem) -> _Fixed:
             [leads for leads, _ in allowed], [seconds for _, seconds in allowed], {},
             np.array(ex.load, dtype=np.int64), np.array(ex.benchmark, dtype=np.int64),
             ceiling, np.array(ceiling, dtype=np.int64),
-            np.array([bool(rows) for rows in other_limits(ex)], dtype=bool), rank)
+            np.array([bool(rows) for rows in other_limits(ex)], dtype=bool), rank,
+            rank.tolist())
     return cast(_Fixed, known)
 
 
@@ -95,6 +98,7 @@ class Dealer:
         self.ceiling = fixed.ceiling
         self.special = fixed.special
         self.rank = fixed.rank
+        self._rank = fixed.rank_list
 
     # ------------------------------------------------------------- state
 
@@ -243,11 +247,12 @@ class Dealer:
         """:meth:`tightest` before the cumulative rules, in plain Python (small teams)."""
         ex = self.ex
         points = ex.points[h]
+        load, taken, ceilings, rank = ex.load, self.taken, self._ceiling, self._rank
         ranked = []
         for w in self.static_leads[h]:
-            total = self.taken[w].load + points
-            after = ex.load[w] + total
-            ceiling = self._ceiling[w]
+            total = taken[w].load + points
+            after = load[w] + total
+            ceiling = ceilings[w]
             if total > 0 and after > ceiling:
                 continue
             if level is None:
@@ -257,7 +262,8 @@ class Dealer:
                 room = level * b // 10_000 - after if b > 0 else -1
                 if room < 0:
                     continue
-            ranked.append((room, ex.workers[w].id, w))
+            # ties by place in id order: the same order as by id, without comparing strings
+            ranked.append((room, rank[w], w))
         ranked.sort()
         return [w for _, _, w in ranked]
 
