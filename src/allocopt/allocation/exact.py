@@ -194,31 +194,32 @@ def _exact_problem(problem: AllocationProblem) -> ExactProblem:
     values |= {h.points for h in problem.households}
     values |= {h.secondary_points for h in problem.households}
     scale = choose_scale(list(values))
-    load = tuple(round(w.load * scale) for w in problem.workers)
-    benchmark = tuple(round(w.benchmark * scale) for w in problem.workers)
+    # tuples of lists, not of generators: the simulator scales a problem at every meeting
+    load = tuple([round(w.load * scale) for w in problem.workers])
+    benchmark = tuple([round(w.benchmark * scale) for w in problem.workers])
     scheme = problem.scheme
     ceiling = problem.policy.ceiling_band
     acceptable = acceptable_band(scheme).name
     ceiling_max = max_loads_in_band(scheme, ceiling, benchmark)
     acceptable_max = max_loads_in_band(scheme, acceptable, benchmark)
     check_unavailable = problem.policy.rules.unavailability
-    pool = tuple(
+    pool = tuple([
         i for i, w in enumerate(problem.workers)
         if benchmark[i] > 0 and not (check_unavailable and w.unavailable)
-    )
-    team = tuple(i for i in range(len(problem.workers)) if benchmark[i] > 0)
+    ])
+    team = tuple([i for i in range(len(problem.workers)) if benchmark[i] > 0])
     return ExactProblem(
         problem=problem,
         scale=scale,
         load=load,
         benchmark=benchmark,
-        points=tuple(round(h.points * scale) for h in problem.households),
-        secondary=tuple(round(h.secondary_points * scale) for h in problem.households),
+        points=tuple([round(h.points * scale) for h in problem.households]),
+        secondary=tuple([round(h.secondary_points * scale) for h in problem.households]),
         ceiling_max=ceiling_max,
         acceptable_max=acceptable_max,
         pool=pool,
         team=team,
-        standing=max((pct_units(load[w], benchmark[w]) for w in team), default=0),
+        standing=max([pct_units(load[w], benchmark[w]) for w in team], default=0),
         worker_index={w.id: i for i, w in enumerate(problem.workers)},
         household_index={h.id: i for i, h in enumerate(problem.households)},
     )

@@ -86,17 +86,22 @@ def waiting_order(ex: ExactProblem) -> list[int]:
                                  households[h].id))
 
 
-def load_type_key(ex: ExactProblem, h: int, named: set[str]) -> tuple[Hashable, ...]:
+def load_type_key(ex: ExactProblem, h: int, named: set[str],
+                  facts: list[tuple[Hashable, ...]] | None = None,
+                  statuses: list[tuple[str, ...]] | None = None) -> tuple[Hashable, ...]:
     """What tells household `h` apart for the hard rules and the load levels: its tier,
     points as lead and co-worker, co-working, statuses and whatever else the active
     rules declare they look at (:func:`allocopt.allocation.rule_checks.household_facts`);
     a household a rule names (a pin) or that the optimiser cannot keep in a type with
-    its exclusions is a type of its own (:func:`own_types`)."""
+    its exclusions is a type of its own (:func:`own_types`). `facts` and `statuses`: the
+    problem's :func:`~allocopt.allocation.rule_checks.household_facts` and
+    :func:`statuses_of`, from a caller asking of every household."""
     household = ex.households[h]
     if household.id in named:
         return ("household", household.id)
     return (household.tier, ex.points[h], ex.secondary[h], household.co_working,
-            statuses_of(ex)[h], *household_facts(ex)[h])
+            (statuses if statuses is not None else statuses_of(ex))[h],
+            *(facts if facts is not None else household_facts(ex))[h])
 
 
 def own_types(ex: ExactProblem) -> set[str]:
@@ -280,8 +285,9 @@ def _allowed_workers(ex: ExactProblem) -> list[tuple[tuple[int, ...], tuple[int,
 def _load_types(ex: ExactProblem) -> list[LoadType]:
     special = own_types(ex)
     groups: dict[tuple[Hashable, ...], list[int]] = {}
+    facts, statuses = household_facts(ex), statuses_of(ex)
     for h in range(len(ex.households)):
-        groups.setdefault(load_type_key(ex, h, special), []).append(h)
+        groups.setdefault(load_type_key(ex, h, special, facts, statuses), []).append(h)
     pins = {h: w for h, w in required(ex)}
     rules = _static_rules(ex)
     excludes = exclusions_by_household(ex)
@@ -290,7 +296,7 @@ def _load_types(ex: ExactProblem) -> list[LoadType]:
         members = tuple(sorted(groups[key], key=lambda h: waiting_key(ex, h)))
         rep = members[0]
         household = ex.households[rep]
-        leads, seconds = rules.of(ex, rep, statuses_of(ex)[rep])
+        leads, seconds = rules.of(ex, rep, statuses[rep])
         excluded: dict[int, list[int]] = {}
         if household.id not in special:
             for i, h in enumerate(members):
