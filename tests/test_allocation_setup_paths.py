@@ -4,18 +4,22 @@ must be the same, since the CP-SAT policy's answers depend on them bit for bit."
 
 from __future__ import annotations
 
+import math
 import random
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from allocopt.allocation.dealing import Dealer
-from allocopt.allocation.exact import ExactProblem, exact_problem
+from allocopt.allocation.exact import ExactProblem, decimal_fraction, exact_problem
 from allocopt.allocation.objective import (
     Objective,
     amber_count,
     concentration_excess,
+    concentration_limits,
     evaluate,
+    kind_added,
+    kinds_held,
     max_load,
     preference_score,
     spread,
@@ -159,3 +163,21 @@ def test_tightest_workers_by_place_in_id_order_as_by_id(p: AllocationProblem,
                     plain.append((room, ex.workers[w].id, w))
             assert dealer._tightest_small(h, level) == [w for _, _, w in sorted(plain)]
 
+
+
+@SETTINGS
+@given(allocations())
+def test_concentration_limits_in_whole_numbers_equal_the_fractions(
+        case: tuple[AllocationProblem, list[tuple[Assignment, ...]]]) -> None:
+    ex = exact_problem(case[0])
+    view = ex.problem.scheme.team_view
+    factor = decimal_fraction(view.concentration_factor)
+    totals = [sum(held[k] for held in kinds_held(ex))
+              + sum(kind_added(ex, h)[k] for h in range(len(ex.households))) for k in range(3)]
+    all_benchmark = sum(b for b in ex.benchmark if b > 0)
+    least = view.concentration_min - 1
+    for w, limits in enumerate(concentration_limits(ex)):
+        b = max(ex.benchmark[w], 0)
+        assert limits == tuple(
+            max(least, math.floor(factor * total * b / all_benchmark)) if all_benchmark > 0
+            else max(least, 0) for total in totals)

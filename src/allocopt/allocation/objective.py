@@ -233,11 +233,14 @@ def _concentration_limits(ex: ExactProblem) -> list[tuple[int, int, int]]:
         floor = max(least, 0)
         return [(floor, floor, floor) for _ in ex.workers]
     whole = den * all_benchmark
+    # the products num x total formed once (the same integers: products associate left)
+    cp, cla, travel = num * cp, num * cla, num * travel
     out = []
     for b in ex.benchmark:
-        b = max(b, 0)
-        out.append((max(least, num * cp * b // whole), max(least, num * cla * b // whole),
-                    max(least, num * travel * b // whole)))
+        b = b if b > 0 else 0
+        top_cp, top_cla, top_travel = cp * b // whole, cla * b // whole, travel * b // whole
+        out.append((top_cp if top_cp > least else least, top_cla if top_cla > least else least,
+                    top_travel if top_travel > least else least))
     return out
 
 
@@ -398,9 +401,11 @@ def evaluate(ex: ExactProblem, assignments: Iterable[Assignment]) -> Objective:
                        + max(0, travel + new_travel - top_travel) - plain[w])
     preference -= ex.problem.policy.preferences.concentration * excess
     load, benchmark, acceptable = ex.load, ex.benchmark, ex.acceptable_max
-    amber = 0
+    amber = team_added = 0
     top: int | None = None
     for w, extra in added.items():
+        if benchmark[w] > 0:  # on the team
+            team_added += extra
         if extra > 0:
             limit = acceptable[w]
             if limit is not None and load[w] + extra > limit:
@@ -409,7 +414,7 @@ def evaluate(ex: ExactProblem, assignments: Iterable[Assignment]) -> Objective:
             top = pct if top is None or pct > top else top
     # the spread (see :func:`spread`) over the team, its total load with the new
     total_b = table.team_benchmark
-    total_l = table.team_load + sum(added.get(w, 0) for w in table.team)
+    total_l = table.team_load + team_added
     spread_sum = 0
     for w in table.team:
         b = benchmark[w]
