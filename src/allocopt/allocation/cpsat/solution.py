@@ -66,25 +66,29 @@ def read_solution(cm: CountModel, value: cp_model.CpSolver, with_classes: bool,
     ex = cm.ex
     chosen: list[tuple[int, int, RoleName]] = []
     lead_of: dict[int, int] = {}
+    # the model's tables read once (each is a property of the written model)
+    read = value.value
     if with_classes:
+        z = cm.z
         for c, cls in enumerate(cm.classes):
             queue = list(cls.households)
             for w in cm.types[cls.type_index].leads:
-                var = cm.z.get((c, w))
-                n = int(value.value(var)) if var is not None else 0
+                var = z.get((c, w))
+                n = int(read(var)) if var is not None else 0
                 for _ in range(n):
                     lead_of[queue.pop(0)] = w
     else:
+        x, groups = cm.x, cm.groups
         for k, t in enumerate(cm.types):
             counts = []
             for w in t.leads:
-                var = cm.x.get((k, w))
-                n = int(value.value(var)) if var is not None else 0
+                var = x.get((k, w))
+                n = int(read(var)) if var is not None else 0
                 if n:
                     counts.append((w, n))
-            if k in cm.groups:
-                placed = [p for g in cm.groups[k]
-                          for p in g.positions[:int(value.value(g.placed))]]
+            if k in groups:
+                placed = [p for g in groups[k]
+                          for p in g.positions[:int(read(g.placed))]]
                 lead_of.update(match_excluded(t, sorted(placed), counts))
                 continue
             queue = list(t.households)
@@ -103,7 +107,7 @@ def read_solution(cm: CountModel, value: cp_model.CpSolver, with_classes: bool,
                 slots += [w] * seconds.get((k, w), 0)
                 continue
             var = cm.s.get((k, w))
-            slots += [w] * (int(value.value(var)) if var is not None else 0)
+            slots += [w] * (int(read(var)) if var is not None else 0)
         mine = sorted((h for h in lead_of if type_of[h] == k), key=lambda h: waiting_key(ex, h))
         for h, w in pair_co_workers([(h, lead_of[h]) for h in mine], slots).items():
             chosen.append((h, w, "secondary"))
