@@ -11,13 +11,19 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from allocopt.allocation.dealing import Dealer
-from allocopt.allocation.exact import ExactProblem, decimal_fraction, exact_problem
+from allocopt.allocation.exact import (
+    ExactProblem,
+    decimal_fraction,
+    exact_problem,
+    to_assignments,
+)
 from allocopt.allocation.objective import (
     Objective,
     amber_count,
     concentration_excess,
     concentration_limits,
     evaluate,
+    evaluate_steps,
     kind_added,
     kinds_held,
     max_load,
@@ -181,3 +187,16 @@ def test_concentration_limits_in_whole_numbers_equal_the_fractions(
         assert limits == tuple(
             max(least, math.floor(factor * total * b / all_benchmark)) if all_benchmark > 0
             else max(least, 0) for total in totals)
+
+
+@SETTINGS
+@given(allocations())
+def test_evaluate_by_position_equals_evaluate_of_the_assignments(
+        case: tuple[AllocationProblem, list[tuple[Assignment, ...]]]) -> None:
+    p, allocs = case
+    ex = exact_problem(p)
+    for assignments in allocs:
+        chosen: list[tuple[int, int, RoleName]] = [
+            (ex.household_index[a.household_id], ex.worker_index[a.worker_id], a.role)
+            for a in reversed(assignments)]
+        assert evaluate_steps(ex, chosen) == plain_evaluate(ex, to_assignments(ex, chosen))

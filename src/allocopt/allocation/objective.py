@@ -36,7 +36,7 @@ import numpy as np
 import numpy.typing as npt
 
 from allocopt.allocation.exact import PCT_UNITS, ExactProblem, decimal_fraction, pct_units
-from allocopt.allocation.problem import Assignment
+from allocopt.allocation.problem import Assignment, RoleName
 from allocopt.domain import Status
 
 CONCENTRATION_KINDS = ("CP", "CLA", "long travel")
@@ -315,14 +315,19 @@ def concentration_excess(ex: ExactProblem, kinds: tuple[tuple[int, int, int], ..
     return total
 
 
+_Row = tuple[int, int, int, int, int, int, int, int]
+
+
 @dataclass(frozen=True)
 class _Table:
     """What :func:`evaluate` reads of a problem, in plain lists (once per problem: the
     optimiser evaluates a meeting's allocations a few dozen times)."""
 
-    by_id: dict[str, tuple[int, int, int, int, int, int, int, int]]
-    """household id -> (index, tier, days waited, points, co-working points, CP, CLA and
+    rows: list[_Row]
+    """Per household: (index, tier, days waited, points, co-working points, CP, CLA and
     long-travel children)."""
+    by_id: dict[str, _Row]
+    """The same by household id."""
     tiers: int
     team: tuple[int, ...]
     team_benchmark: int
@@ -345,10 +350,12 @@ def _table(ex: ExactProblem) -> _Table:
                  for (cp, cla, travel), (top_cp, top_cla, top_travel)
                  in zip(held, limits, strict=True)]
         prefs = ex.problem.policy.preferences
+        rows: list[_Row] = [(h, household.tier, household.waiting_days, ex.points[h],
+                             ex.secondary[h], *kind_added(ex, h))
+                            for h, household in enumerate(ex.households)]
         known = ex.derived["evaluate table"] = _Table(
-            {household.id: (h, household.tier, household.waiting_days, ex.points[h],
-                            ex.secondary[h], *kind_added(ex, h))
-             for h, household in enumerate(ex.households)},
+            rows, {household.id: row for household, row in zip(ex.households, rows,
+                                                                strict=True)},
             tier_count(ex), ex.team, sum(ex.benchmark[w] for w in ex.team),
             sum(ex.load[w] for w in ex.team), plain, sum(plain), {},
             bool(prefs.continuity or prefs.skills or prefs.locality))
@@ -363,16 +370,30 @@ def evaluate(ex: ExactProblem, assignments: Iterable[Assignment]) -> Objective:
     assignments and over the workers given something (the optimiser evaluates every
     allocation it meets, thousands a run of the simulator)."""
     table = _table(ex)
-    by_id, worker_index, scores = table.by_id, ex.worker_index, table.preferences
+    by_id, worker_index = table.by_id, ex.worker_index
+    return _objective(ex, table, [(by_id[a.household_id], worker_index[a.worker_id],
+                                   a.role == "lead") for a in assignments])
+
+
+def evaluate_steps(ex: ExactProblem, chosen: Iterable[tuple[int, int, RoleName]]
+                   ) -> Objective:
+    """:func:`evaluate` of (household, worker, role) by position, without making the
+    assignments (the small-meeting search evaluates every allocation it completes)."""
+    table = _table(ex)
+    rows = table.rows
+    return _objective(ex, table, [(rows[h], w, role == "lead") for h, w, role in chosen])
+
+
+def _objective(ex: ExactProblem, table: _Table, steps: list[tuple[_Row, int, bool]]
+               ) -> Objective:
+    scores = table.preferences
     n = len(ex.workers)
     placed = [0] * table.tiers
     preference = waited = 0
     added: dict[int, int] = {}
     kinds: dict[int, list[int]] = {}
-    for a in assignments:
-        h, tier, days, points, secondary, cp, cla, travel = by_id[a.household_id]
-        w = worker_index[a.worker_id]
-        if a.role == "lead":
+    for (h, tier, days, points, secondary, cp, cla, travel), w, lead in steps:
+        if lead:
             placed[tier] += 1
             waited += days
             if table.scored:

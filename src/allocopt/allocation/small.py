@@ -20,7 +20,7 @@ import itertools
 from collections.abc import Iterator
 
 from allocopt.allocation.exact import ExactProblem, pct_units, to_assignments
-from allocopt.allocation.objective import Objective, evaluate, tier_count
+from allocopt.allocation.objective import Objective, evaluate, evaluate_steps, tier_count
 from allocopt.allocation.problem import Assignment, RoleName
 from allocopt.allocation.rule_checks import required, still_allowed
 from allocopt.allocation.rule_forms import Taken
@@ -114,10 +114,9 @@ class _Search:
 
     def _place(self, order: list[int], i: int) -> bool:
         if i == len(order):
-            assignments = to_assignments(self.ex, self.chosen)
-            objective = evaluate(self.ex, assignments)
+            objective = evaluate_steps(self.ex, self.chosen)
             if self.best is None or objective.key() < self.best[1].key():
-                self.best = (assignments, objective)
+                self.best = (to_assignments(self.ex, self.chosen), objective)
             return True
         for choice in self.choices[order[i]]:
             self.nodes -= 1
