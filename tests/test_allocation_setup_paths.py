@@ -35,10 +35,13 @@ from allocopt.allocation.objective import (
 from allocopt.allocation.problem import AllocationProblem, Assignment, Preferences, RoleName
 from allocopt.allocation.rule_checks import (
     active_rules,
+    load_ceilings,
+    other_limits,
     required,
     static_worker_facts,
     static_workers_facts,
     statically_allowed,
+    worker_limits,
 )
 from allocopt.allocation.types import allowed_workers, load_types, own_types
 from tests.test_allocation_properties import SETTINGS, meetings
@@ -200,3 +203,22 @@ def test_evaluate_by_position_equals_evaluate_of_the_assignments(
             (ex.household_index[a.household_id], ex.worker_index[a.worker_id], a.role)
             for a in reversed(assignments)]
         assert evaluate_steps(ex, chosen) == plain_evaluate(ex, to_assignments(ex, chosen))
+
+
+@SETTINGS
+@given(meetings(), st.booleans())
+def test_ceilings_and_other_rows_split_in_one_pass(p: AllocationProblem,
+                                                   others_first: bool) -> None:
+    ex = exact_problem(p)
+    if others_first:
+        others = other_limits(ex)
+    ceilings = load_ceilings(ex)
+    if not others_first:
+        others = other_limits(ex)
+    rows = [tuple(row for rule in active_rules(ex) for row in rule.rows(ex, w))
+            for w in range(len(ex.workers))]
+    assert worker_limits(ex) == rows
+    for w, mine in enumerate(rows):
+        tops = [row.held + row.room for row in mine if row.load_only]
+        assert ceilings[w] == (min(tops) if tops else None)
+        assert others[w] == tuple(row for row in mine if not row.load_only)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Hashable
+from itertools import chain
 from typing import NamedTuple, cast
 
 from allocopt.allocation.exact import ExactProblem
@@ -191,7 +192,7 @@ def worker_limits(ex: ExactProblem) -> list[tuple[Limit, ...]]:
     if known is None:
         tables = [rule.table(ex) for rule in active_rules(ex) if rule.limits is not None]
         known = ex.derived["worker_limits"] = [
-            tuple(row for rows in per_worker for row in rows) for per_worker in zip(*tables, strict=True)
+            tuple(chain.from_iterable(per_worker)) for per_worker in zip(*tables, strict=True)
         ] if tables else [() for _ in ex.workers]
     return cast(list[tuple[Limit, ...]], known)
 
@@ -201,11 +202,7 @@ def load_ceilings(ex: ExactProblem) -> list[int | None]:
     Engines check these by arithmetic (a worker already beyond gets nothing that weighs)."""
     known = ex.derived.get("load_ceilings")
     if known is None:
-        out: list[int | None] = []
-        for rows in worker_limits(ex):
-            tops = [row.held + row.room for row in rows if row.load_only]
-            out.append(min(tops) if tops else None)
-        known = ex.derived["load_ceilings"] = out
+        known = _split_limits(ex)[0]
     return cast(list[int | None], known)
 
 
@@ -219,9 +216,27 @@ def other_limits(ex: ExactProblem) -> list[tuple[Limit, ...]]:
     """Per worker, the rows that are not on load alone (caps, limits on children, ...)."""
     known = ex.derived.get("other_limits")
     if known is None:
-        known = ex.derived["other_limits"] = [
-            tuple(row for row in rows if not row.load_only) for rows in worker_limits(ex)]
+        known = _split_limits(ex)[1]
     return cast(list[tuple[Limit, ...]], known)
+
+
+def _split_limits(ex: ExactProblem) -> tuple[list[int | None], list[tuple[Limit, ...]]]:
+    """:func:`load_ceilings` and :func:`other_limits` in one pass over the rows (every
+    deal asks for both), kept with the problem."""
+    ceilings: list[int | None] = []
+    others: list[tuple[Limit, ...]] = []
+    for rows in worker_limits(ex):
+        tops = []
+        rest = []
+        for row in rows:
+            if row.load_only:
+                tops.append(row.held + row.room)
+            else:
+                rest.append(row)
+        ceilings.append(min(tops) if tops else None)
+        others.append(tuple(rest))
+    ex.derived["load_ceilings"], ex.derived["other_limits"] = ceilings, others
+    return ceilings, others
 
 
 def still_allowed(ex: ExactProblem, w: int, h: int, role: RoleName, taken: Taken) -> bool:
