@@ -30,6 +30,8 @@ from allocopt.allocation.objective import (
     preference_score,
     spread,
     tier_count,
+    tier_sizes,
+    tier_weights,
     worker_totals,
 )
 from allocopt.allocation.problem import AllocationProblem, Assignment, Preferences, RoleName
@@ -43,7 +45,7 @@ from allocopt.allocation.rule_checks import (
     statically_allowed,
     worker_limits,
 )
-from allocopt.allocation.types import allowed_workers, load_types, own_types
+from allocopt.allocation.types import allowed_workers, load_types, own_types, waiting_order
 from tests.test_allocation_properties import SETTINGS, meetings
 
 
@@ -222,3 +224,24 @@ def test_ceilings_and_other_rows_split_in_one_pass(p: AllocationProblem,
         tops = [row.held + row.room for row in mine if row.load_only]
         assert ceilings[w] == (min(tops) if tops else None)
         assert others[w] == tuple(row for row in mine if not row.load_only)
+
+
+@SETTINGS
+@given(meetings())
+def test_tiers_and_waiting_order_kept_with_the_problem(p: AllocationProblem) -> None:
+    ex = exact_problem(p)
+    count = max(len(ex.problem.policy.tiers) + 1,
+                max((h.tier for h in ex.households), default=0) + 1)
+    sizes = [sum(1 for h in ex.households if h.tier == t) for t in range(count)]
+    weights = [1 + sum(sizes[s] * w for s, w in enumerate(tier_weights(ex)) if s > t)
+               for t in range(count)]
+    order = sorted(range(len(ex.households)), key=lambda h: (
+        ex.households[h].tier, -ex.households[h].waiting_days, ex.households[h].id))
+    for _ in range(2):  # the second from what the first kept; each list the caller's own
+        assert tier_count(ex) == count
+        assert tier_sizes(ex) == sizes
+        assert tier_weights(ex) == weights
+        assert waiting_order(ex) == order
+        tier_sizes(ex).append(1)
+        tier_weights(ex).append(1)
+        waiting_order(ex).append(-1)

@@ -69,15 +69,12 @@ class Objective:
 
 def tier_count(ex: ExactProblem) -> int:
     """Number of priority tiers, including the catch-all after the policy's list."""
-    top = max((h.tier for h in ex.households), default=0)
-    return max(len(ex.problem.policy.tiers) + 1, top + 1)
+    return len(_tiers(ex)[0])
 
 
 def tier_sizes(ex: ExactProblem) -> list[int]:
-    sizes = [0] * tier_count(ex)
-    for h in ex.households:
-        sizes[h.tier] += 1
-    return sizes
+    """Households waiting in each tier (a new list each call)."""
+    return list(_tiers(ex)[0])
 
 
 def tier_weights(ex: ExactProblem) -> list[int]:
@@ -85,15 +82,27 @@ def tier_weights(ex: ExactProblem) -> list[int]:
 
     w(lowest) = 1 and w(t) = 1 + sum of n(s) w(s) over lower tiers s, with n(s) the
     households waiting in tier s: one more household of tier t beats placing every
-    lower-tier household.
+    lower-tier household. A new list each call.
     """
-    sizes = tier_sizes(ex)
-    weights = [0] * len(sizes)
-    below = 0
-    for t in range(len(sizes) - 1, -1, -1):
-        weights[t] = below + 1
-        below += sizes[t] * weights[t]
-    return weights
+    return list(_tiers(ex)[1])
+
+
+def _tiers(ex: ExactProblem) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """(sizes, weights) of the tiers, worked out once per problem (a meeting's stages,
+    bounds and evaluations ask a few dozen times)."""
+    known = ex.derived.get("tiers")
+    if known is None:
+        top = max((h.tier for h in ex.households), default=0)
+        sizes = [0] * max(len(ex.problem.policy.tiers) + 1, top + 1)
+        for h in ex.households:
+            sizes[h.tier] += 1
+        weights = [0] * len(sizes)
+        below = 0
+        for t in range(len(sizes) - 1, -1, -1):
+            weights[t] = below + 1
+            below += sizes[t] * weights[t]
+        known = ex.derived["tiers"] = (tuple(sizes), tuple(weights))
+    return cast(tuple[tuple[int, ...], tuple[int, ...]], known)
 
 
 def priority_value(ex: ExactProblem, placed: Iterable[int]) -> int:

@@ -79,11 +79,16 @@ def waiting_key(ex: ExactProblem, h: int) -> tuple[int, str]:
 
 
 def waiting_order(ex: ExactProblem) -> list[int]:
-    """Households by priority: highest tier, then longest waiting, then id."""
-    households = ex.households
-    return sorted(range(len(households)),
-                  key=lambda h: (households[h].tier, -households[h].waiting_days,
-                                 households[h].id))
+    """Households by priority: highest tier, then longest waiting, then id (sorted once
+    per problem, a new list each call)."""
+    known = ex.derived.get("waiting order")
+    if known is None:
+        households = ex.households
+        known = ex.derived["waiting order"] = tuple(sorted(
+            range(len(households)), key=lambda h: (households[h].tier,
+                                                   -households[h].waiting_days,
+                                                   households[h].id)))
+    return list(cast(tuple[int, ...], known))
 
 
 def load_type_key(ex: ExactProblem, h: int, named: set[str],
