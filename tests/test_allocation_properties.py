@@ -14,11 +14,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from allocopt.allocation.cpsat import CpSatAllocator, canonical
-from allocopt.allocation.exact import exact_problem
+from allocopt.allocation.exact import exact_problem, to_assignments
 from allocopt.allocation.explain import explain
 from allocopt.allocation.greedy import GreedyAllocator
 from allocopt.allocation.objective import evaluate
-from allocopt.allocation.packing import _Balance, balance_search
+from allocopt.allocation.packing import _Balance, balance_search, packing_assignments
 from allocopt.allocation.problem import (
     AllocationProblem,
     Exclusion,
@@ -196,3 +196,73 @@ def test_a_move_weighed_without_making_it_has_the_key_of_making_it(
                     assert swapped == search.key()
                     search.move(h2, src, dst)
             search.move(h, dst, src)
+
+
+class _PlainBalance(_Balance):
+    """The local search's step written plainly: each move and swap asked through
+    may_lead, swap_allowed and better_after (what _first_improvement inlines)."""
+
+    def _first_improvement(self, order: list[int], held: dict[int, list[int]],
+                           current: tuple[int, int, int], points: tuple[int, ...]
+                           ) -> tuple[int, int, int] | None:
+        for src in order:
+            for h in sorted(held.get(src, ()), key=lambda h: -points[h]):
+                second = self.second_of.get(h)
+                for dst in reversed(order):
+                    if dst in (src, second):
+                        continue
+                    if self.may_lead(dst, h):
+                        new = self.better_after(src, dst, points[h], current)
+                        if new is not None:
+                            self.move(h, src, dst)
+                            return new
+                    for h2 in held.get(dst, ()):
+                        if points[h2] >= points[h] or self.second_of.get(h2) == src:
+                            continue
+                        if self.swap_allowed(h, src, h2, dst):
+                            new = self.better_after(src, dst, points[h] - points[h2], current)
+                            if new is not None:
+                                self.move(h, src, dst)
+                                self.move(h2, dst, src)
+                                return new
+        return None
+
+
+@settings(SETTINGS, max_examples=300)
+@given(meetings(), st.integers(0, 3), st.randoms(use_true_random=False))
+def test_the_local_search_makes_the_moves_of_its_plain_step(
+        p: AllocationProblem, start: int, rng: random.Random) -> None:
+    ex = exact_problem(p)
+    if start == 0:
+        # any leads at all, rules broken or not: rooms under the ceilings of every sign
+        begin = to_assignments(ex, [(h, rng.randrange(len(ex.workers)), "lead")
+                                    for h in range(len(ex.households)) if rng.random() < 0.8])
+    else:
+        begin = (GreedyAllocator().allocate(p).assignments, packing_assignments(ex),
+                 packing_assignments(ex, True))[start - 1]
+    fast, plain = _Balance(ex, begin), _PlainBalance(ex, begin)
+    assert fast.run(500) == plain.run(500)
+    assert fast.result() == plain.result()
+    assert fast.key() == plain.key()
+
+
+@settings(SETTINGS, max_examples=300)
+@given(meetings(), st.booleans(), st.randoms(use_true_random=False))
+def test_the_local_search_weighs_a_move_to_the_ceiling_exactly_as_its_plain_step(
+        p: AllocationProblem, lightest: bool, rng: random.Random) -> None:
+    # Each worker's ceiling is put where one move or swap would take them exactly: a move
+    # that fills a worker to the ceiling is allowed, one point more is not.
+    ex = exact_problem(p)
+    begin = packing_assignments(ex, lightest)
+    fast, plain = _Balance(ex, begin), _PlainBalance(ex, begin)
+    points = ex.points
+    ceilings: list[int | None] = []
+    for w in range(len(ex.workers)):
+        held = [h for h, lead in fast.lead_of.items() if lead == w]
+        steps = [points[a] - points[b] for a in range(len(points)) for b in held]
+        steps += list(points)
+        ceilings.append(ex.load[w] + fast.added[w] + rng.choice(steps) + rng.choice((0, 0, 1)))
+    fast.ceiling = plain.ceiling = ceilings
+    assert fast.run(500) == plain.run(500)
+    assert fast.result() == plain.result()
+    assert fast.key() == plain.key()

@@ -266,11 +266,18 @@ class _Balance:
         self.share = [0] * n
         """Each worker's term of the spread (load % above the team's, hundredths)."""
         self.spread = 0
+        self.amber_sum = 0
+        """sum(self.amber), kept as terms change (every move weighed reads it)."""
+        self._highest: list[tuple[int, int]] | None = None
+        """The three highest (load %, worker), highest first; None once a load % changed."""
         for w in range(n):
             self._terms(w)
 
     def _terms(self, w: int) -> None:
-        self.amber[w], self.pct[w], term = self._terms_at(w, self.added[w])
+        amber, self.pct[w], term = self._terms_at(w, self.added[w])
+        self.amber_sum += amber - self.amber[w]
+        self.amber[w] = amber
+        self._highest = None
         if self.in_team[w]:
             self.spread += term - self.share[w]
             self.share[w] = term
@@ -278,17 +285,21 @@ class _Balance:
     def _terms_at(self, w: int, extra: int) -> tuple[int, int, int]:
         """Worker `w`'s terms of levels 2, 3 and 4 (amber, load %, spread share) were they
         given `extra` new load."""
+        if extra <= 0:
+            # no new load: neither amber nor a load % of its own
+            amber = pct = 0
+        else:
+            top = self.ex.acceptable_max[w]
+            total = self.ex.load[w] + extra
+            amber = int(top is not None and total > top)
+            pct = pct_units(total, self.ex.benchmark[w])
+        if not self.in_team[w]:
+            return amber, pct, 0
+        # objective.spread's term, with the team's totals that moves keep
         ex = self.ex
-        top = ex.acceptable_max[w]
-        amber = int(extra > 0 and top is not None and ex.load[w] + extra > top)
-        pct = pct_units(ex.load[w] + extra, ex.benchmark[w]) if extra > 0 else 0
-        term = 0
-        if self.in_team[w]:
-            # objective.spread's term, with the team's totals that moves keep
-            b = ex.benchmark[w]
-            above = PCT_UNITS * ((ex.load[w] + extra) * self.sb - b * self.sl)
-            term = -(-above // (b * self.sb)) if above > 0 else 0
-        return amber, pct, term
+        b = ex.benchmark[w]
+        above = PCT_UNITS * ((ex.load[w] + extra) * self.sb - b * self.sl)
+        return amber, pct, (-(-above // (b * self.sb)) if above > 0 else 0)
 
     def may_lead(self, w: int, h: int, extra: int = 0) -> bool:
         """allowed(), with `extra` new load already given back by `w`: the static rules
@@ -316,7 +327,7 @@ class _Balance:
         self.lead_of[h] = dst
 
     def key(self) -> tuple[int, int, int]:
-        return (sum(self.amber), self.top(), self.spread)
+        return (self.amber_sum, self.top(), self.spread)
 
     def top(self) -> int:
         """Level 3: the team's highest load % (before, or of a worker given work)."""
@@ -328,11 +339,25 @@ class _Balance:
         `delta` new load moved from `src` to `dst`, worked out without making the move:
         most moves tried are refused, and making and undoing each (tallies and terms of
         both workers, twice) was most of the search's time."""
-        a_src, p_src, s_src = self._terms_at(src, self.added[src] - delta)
-        a_dst, p_dst, s_dst = self._terms_at(dst, self.added[dst] + delta)
-        amber = sum(self.amber) - self.amber[src] - self.amber[dst] + a_src + a_dst
-        top = max(self.ex.standing, p_src, p_dst,
-                  max((p for w, p in enumerate(self.pct) if w != src and w != dst), default=0))
+        return self._better(src, dst, self._terms_at(src, self.added[src] - delta),
+                            self._terms_at(dst, self.added[dst] + delta), current)
+
+    def _better(self, src: int, dst: int, t_src: tuple[int, int, int],
+                t_dst: tuple[int, int, int], current: tuple[int, int, int]
+                ) -> tuple[int, int, int] | None:
+        """:meth:`better_after` with the terms of `src` and `dst` after the move given."""
+        a_src, p_src, s_src = t_src
+        a_dst, p_dst, s_dst = t_dst
+        amber = self.amber_sum - self.amber[src] - self.amber[dst] + a_src + a_dst
+        if amber > current[0]:
+            return None
+        highest = self._highest
+        if highest is None:
+            # the highest load % of the others is among the three highest
+            highest = self._highest = sorted(
+                zip(self.pct, range(len(self.pct)), strict=True), key=lambda pw: -pw[0])[:3]
+        other = next((p for p, w in highest if w != src and w != dst), 0)
+        top = max(self.ex.standing, p_src, p_dst, other)
         head = (amber, top)
         if head > current[:2]:
             return None
@@ -383,22 +408,56 @@ class _Balance:
     def _first_improvement(self, order: list[int], held: dict[int, list[int]],
                            current: tuple[int, int, int], points: tuple[int, ...]
                            ) -> tuple[int, int, int] | None:
+        # may_lead, swap_allowed and better_after inlined: nothing changes until the move
+        # returned, so each worker's room under its ceiling is worked out once, and each
+        # worker's terms once per new load weighed
+        ex, static, taken, added = self.ex, self.static, self.taken, self.added
+        second_of = self.second_of
+        room = [math.inf if top is None else top - ex.load[w] - added[w]
+                for w, top in enumerate(self.ceiling)]
+        terms: dict[tuple[int, int], tuple[int, int, int]] = {}
+        terms_at = self._terms_at
+
+        def weigh(src: int, dst: int, delta: int) -> tuple[int, int, int] | None:
+            extra = added[src] - delta
+            t_src = terms.get((src, extra))
+            if t_src is None:
+                t_src = terms[src, extra] = terms_at(src, extra)
+            extra = added[dst] + delta
+            t_dst = terms.get((dst, extra))
+            if t_dst is None:
+                t_dst = terms[dst, extra] = terms_at(dst, extra)
+            return self._better(src, dst, t_src, t_dst, current)
+
+        backwards = order[::-1]
         for src in order:
             for h in sorted(held.get(src, ()), key=lambda h: -points[h]):
-                second = self.second_of.get(h)
-                for dst in reversed(order):
+                second = second_of.get(h)
+                leads = static[h]
+                p_h = points[h]
+                heavy = p_h > 0
+                for dst in backwards:
                     if dst in (src, second):
                         continue
-                    if self.may_lead(dst, h):
-                        new = self.better_after(src, dst, points[h], current)
+                    if (dst in leads and (not heavy or p_h <= room[dst])
+                            and ((tally := taken[dst]) is None
+                                 or still_allowed(ex, dst, h, "lead", tally))):
+                        new = weigh(src, dst, p_h)
                         if new is not None:
                             self.move(h, src, dst)
                             return new
                     for h2 in held.get(dst, ()):
-                        if points[h2] >= points[h] or self.second_of.get(h2) == src:
+                        p_h2 = points[h2]
+                        if p_h2 >= p_h or second_of.get(h2) == src:
                             continue
-                        if self.swap_allowed(h, src, h2, dst):
-                            new = self.better_after(src, dst, points[h] - points[h2], current)
+                        if taken[src] is None and taken[dst] is None:
+                            ok = (dst in leads and (not heavy or p_h - p_h2 <= room[dst])
+                                  and src in static[h2]
+                                  and (p_h2 <= 0 or p_h2 - p_h <= room[src]))
+                        else:
+                            ok = self.swap_allowed(h, src, h2, dst)
+                        if ok:
+                            new = weigh(src, dst, p_h - p_h2)
                             if new is not None:
                                 self.move(h, src, dst)
                                 self.move(h2, dst, src)
