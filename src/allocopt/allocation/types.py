@@ -193,7 +193,8 @@ def allowed_workers(ex: ExactProblem) -> list[tuple[tuple[int, ...], tuple[int, 
 class _StaticRules:
     """The eligibility parts' verdicts for a problem, asked once per kind of worker and of
     household (see :func:`_load_types`). Kept with the problem (:func:`_static_rules`),
-    so it holds no reference to it: each method is given it."""
+    so it holds no reference to it (that would be a cycle, freed only by the garbage
+    collector): each method is given it."""
 
     def __init__(self, ex: ExactProblem) -> None:
         self.special = own_types(ex)

@@ -66,7 +66,8 @@ def read_solution(cm: CountModel, value: cp_model.CpSolver, with_classes: bool,
     ex = cm.ex
     chosen: list[tuple[int, int, RoleName]] = []
     lead_of: dict[int, int] = {}
-    # the model's tables read once (each is a property of the written model)
+    # the solver's value method and the model's tables looked up once for the leads'
+    # loops (x and groups are properties of the written model; z a field)
     read = value.value
     if with_classes:
         z = cm.z

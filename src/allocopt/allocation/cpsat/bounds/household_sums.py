@@ -193,7 +193,9 @@ def spread_floor_by_households(ex: ExactProblem, total: int, top: int, amber: in
     ceiling = NONE if enough is None else enough
     after = [sum(caps[j + 1:]) for j in range(len(team))]
     if math.prod(n + 1 for n in sizes) * (amber + 1) >= 2**62:
-        return None  # more states than any programme here could walk: nothing claimed
+        # more states than any programme here could walk: nothing claimed (this also
+        # keeps each count of _Packing, with its guard, within one word's 63 bits)
+        return None
     # A state: how many of each kind are still to take and how many more workers may move
     # into amber (`room`, packed: see _Packing), the least spread of the workers so far
     # and the new load they take (`taken`). One state per room: the least spread.
@@ -326,7 +328,8 @@ def _takes(kinds: list[tuple[int, int, int]], cap: int) -> list[tuple[int, int]]
                    for x in range(min(n, (cap - load) // points) + 1)]
         else:
             out = [(t + x * unit, load) for t, load in out for x in range(n + 1)]
-        # every way so far starts at least one in the end (none of the kinds after)
+        # each way so far is the start of at least one at the end (none of the kinds
+        # after it taken): more than TAKES now is more than TAKES then
         if len(out) > TAKES:
             return None
     return out
