@@ -256,12 +256,27 @@ def test_the_local_search_weighs_a_move_to_the_ceiling_exactly_as_its_plain_step
     begin = packing_assignments(ex, lightest)
     fast, plain = _Balance(ex, begin), _PlainBalance(ex, begin)
     points = ex.points
+    now = [ex.load[w] + fast.added[w] for w in range(len(ex.workers))]
     ceilings: list[int | None] = []
     for w in range(len(ex.workers)):
         held = [h for h, lead in fast.lead_of.items() if lead == w]
         steps = [points[a] - points[b] for a in range(len(points)) for b in held]
         steps += list(points)
-        ceilings.append(ex.load[w] + fast.added[w] + rng.choice(steps) + rng.choice((0, 0, 1)))
+        ceilings.append(now[w] + rng.choice(steps) + rng.choice((0, 0, 1)))
+    # The rarest case, set up on purpose: a worker over the ceiling by exactly what one
+    # swap gives back, with the other worker in it filled by that swap exactly (so the
+    # household cannot simply move) and everyone else full.
+    swaps = [(src, h, dst, h2) for h, src in fast.lead_of.items()
+             for h2, dst in fast.lead_of.items()
+             if 0 < points[h2] < points[h] and src != dst
+             and dst in fast.static[h] and src in fast.static[h2]
+             and fast.second_of.get(h) != dst and fast.second_of.get(h2) != src
+             and not {h, h2} & fast.fixed]
+    if swaps and rng.random() < 0.5:
+        src, h, dst, h2 = rng.choice(swaps)
+        ceilings = list(now)
+        ceilings[src] = now[src] - (points[h] - points[h2])
+        ceilings[dst] = now[dst] + (points[h] - points[h2])
     fast.ceiling = plain.ceiling = ceilings
     assert fast.run(500) == plain.run(500)
     assert fast.result() == plain.result()
