@@ -92,21 +92,20 @@ def waiting_order(ex: ExactProblem) -> list[int]:
 
 
 def load_type_key(ex: ExactProblem, h: int, named: set[str],
-                  facts: list[tuple[Hashable, ...]] | None = None,
-                  statuses: list[tuple[str, ...]] | None = None) -> tuple[Hashable, ...]:
+                  facts: list[tuple[Hashable, ...]],
+                  statuses: list[tuple[str, ...]]) -> tuple[Hashable, ...]:
     """What tells household `h` apart for the hard rules and the load levels: its tier,
     points as lead and co-worker, co-working, statuses and whatever else the active
-    rules declare they look at (:func:`allocopt.allocation.rule_checks.household_facts`);
-    a household a rule names (a pin) or that the optimiser cannot keep in a type with
-    its exclusions is a type of its own (:func:`own_types`). `facts` and `statuses`: the
-    problem's :func:`~allocopt.allocation.rule_checks.household_facts` and
-    :func:`statuses_of`, from a caller asking of every household."""
+    rules declare they look at; a household a rule names (a pin) or that the optimiser
+    cannot keep in a type with its exclusions is a type of its own (:func:`own_types`).
+    `facts` and `statuses` are the problem's
+    :func:`~allocopt.allocation.rule_checks.household_facts` and :func:`statuses_of`,
+    worked out once by the caller for every household."""
     household = ex.households[h]
     if household.id in named:
         return ("household", household.id)
     return (household.tier, ex.points[h], ex.secondary[h], household.co_working,
-            (statuses if statuses is not None else statuses_of(ex))[h],
-            *(facts if facts is not None else household_facts(ex))[h])
+            statuses[h], *facts[h])
 
 
 def own_types(ex: ExactProblem) -> set[str]:
