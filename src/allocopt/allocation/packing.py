@@ -521,6 +521,19 @@ def lowest_level(ex: ExactProblem, leads: tuple[int, ...], low: int, high: int,
     return found
 
 
+def put_back(ex: ExactProblem, dealer: Dealer, were: dict[int, int]) -> tuple[Assignment, ...]:
+    """A deal with households that were taken off (`were`: household -> the worker who led
+    it) put back where they were, in priority order, wherever every rule still allows it,
+    and the rest by the manager's rule (:func:`fill_up`)."""
+    for h in waiting_order(ex):
+        was = were.get(h)
+        if was is not None and (
+                dealer.load[was] + dealer.added[was] + ex.points[h] <= dealer.ceiling[was]
+                and dealer.allowed_now(h, was)):
+            dealer.place(h, was)
+    return fill_up(ex, dealer.assignments())
+
+
 def fill_up(ex: ExactProblem, assignments: tuple[Assignment, ...]) -> tuple[Assignment, ...]:
     """Keep an allocation and add whatever else still fits, by the manager's rule.
 

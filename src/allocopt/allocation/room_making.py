@@ -25,10 +25,9 @@ import numpy as np
 from allocopt.allocation.dealing import Dealer
 from allocopt.allocation.even_spread import held_by, holdings, pass_along, restore
 from allocopt.allocation.exact import ExactProblem
-from allocopt.allocation.packing import fill_up
+from allocopt.allocation.packing import put_back
 from allocopt.allocation.problem import Assignment
 from allocopt.allocation.rule_checks import required
-from allocopt.allocation.types import waiting_order
 
 WORKERS_TRIED = 4
 """Workers room is made on for each waiting household (those with the most spare room)."""
@@ -107,12 +106,5 @@ def _one_round(ex: ExactProblem, assignments: tuple[Assignment, ...], tier: int,
             restore(dealer, hs, owner, slot, before)
     if not done:
         return None
-    # the tiers below back where they were, in priority order, where every rule allows
-    lead_of = {h: w for h, w, role in chosen if role == "lead" and h in lower}
-    for g in waiting_order(ex):
-        was = lead_of.get(g)
-        if was is not None and (
-                dealer.load[was] + dealer.added[was] + ex.points[g] <= dealer.ceiling[was]
-                and dealer.allowed_now(g, was)):
-            dealer.place(g, was)
-    return fill_up(ex, dealer.assignments())
+    return put_back(ex, dealer, {h: w for h, w, role in chosen
+                                 if role == "lead" and h in lower})

@@ -6,7 +6,8 @@ first and lightest first, best fit); the best is the first incumbent. Before a
 stage's solve, its heuristic (if it has one) tries to meet the stage's bound
 cheaply with the same households placed: a balancing re-deal with local search
 (amber), a level-packing bisection (max load) and local search (spread); on large
-meetings, before a priority tier's solve room is made for more of the tier's
+meetings, before a priority tier's solve the workers who may take the tier are repacked
+(:mod:`allocopt.allocation.pattern_packing`) and room is made for more of the tier's
 households (:mod:`allocopt.allocation.room_making`), and before the days-waited solve
 households waiting longer are swapped in (:mod:`allocopt.allocation.waiting_swaps`). Each
 stage then passes the best allocation found to the solver as its hint, so a time
@@ -33,6 +34,7 @@ from allocopt.allocation.packing import (
     packing_assignments,
     tier_subset_assignments,
 )
+from allocopt.allocation.pattern_packing import pack_by_patterns
 from allocopt.allocation.problem import AllocationProblem, Assignment
 from allocopt.allocation.room_making import make_room
 from allocopt.allocation.types import load_types
@@ -119,10 +121,18 @@ def improve_by_balancing(cm: CountModel, best: Candidate, deadline: float) -> Ca
 
 def improve_by_making_room(cm: CountModel, best: Candidate, deadline: float,
                            tier: int) -> Candidate:
-    """More households of `tier` placed, room made for them by chains of exchanges
-    (large meetings only: on small ones the solver proves the tier at once)."""
+    """More households of `tier` placed by repacking by pattern, then by room made for
+    them by chains of exchanges (large meetings only: on small ones the solver proves the
+    tier at once)."""
     if cm.size < SMALL_MODEL:
         return best
+    # repacking first: at 1,000 x 5,000 overload it placed CP households up to the LP
+    # bound (1,568) in 1.2 s, where the chains took 10 s to reach 1,564
+    packed = pack_by_patterns(cm.ex, best.assignments, tier, deadline)
+    if packed is not None:
+        other = candidate(cm, packed, "repacked")
+        if other.objective.key() < best.objective.key():
+            best = other
     made = make_room(cm.ex, best.assignments, tier, deadline)
     if made is None:
         return best

@@ -1,0 +1,127 @@
+"""A tier's households repacked by pattern (allocation/pattern_packing.py).
+
+- a case worked by hand that chains of exchanges cannot settle: four households fit only
+  when all three workers are repacked at once, and the matching of households to sizes
+  keeps a conflict of interest;
+- the meeting that motivated it (200 x 1,000 overload): chains stop one CP household
+  short of the LP bound, repacking reaches it;
+- on any meeting, whatever it returns keeps every hard rule, places more households of
+  the tier, places no fewer of the tiers above, and is lexicographically better.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from pathlib import Path
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from allocopt.allocation.cpsat.bounds.count_lp import TOLERANCE
+from allocopt.allocation.cpsat.bounds.priority_lp import priority_bound
+from allocopt.allocation.exact import exact_problem, to_assignments
+from allocopt.allocation.greedy import GreedyAllocator
+from allocopt.allocation.objective import evaluate
+from allocopt.allocation.pattern_packing import pack_by_patterns
+from allocopt.allocation.problem import AllocationProblem, Assignment, Exclusion, Policy
+from allocopt.allocation.room_making import make_room
+from allocopt.allocation.types import load_types
+from allocopt.allocation.validate import validate
+from allocopt.domain import Status
+from tests.test_allocation_builders import household, problem, worker
+from tests.test_room_making import CEILING, DEALS, check_places_more_of_each_tier, tight_deals
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+def test_three_workers_repacked_at_once_place_one_more() -> None:
+    # Rooms under the ceiling: W1 5, W2 7, W3 6 points. W1 holds C (CP, 3), W2 holds E
+    # (CP, 7), W3 holds A (CP, 4): three placed, and B (4), D (5), F (6) and G (7) wait.
+    # No single move or exchange makes room for any of them. Counted by size, W2 can take
+    # 3 + 4 and W1 and W3 one more each (a 4, or a 5 or 6 where it fits): four placed. B
+    # may not go to W2 (a conflict of interest), so A goes there with C, and B to W1 or
+    # W3.
+    p = problem([worker("W1", load=CEILING - 5), worker("W2", load=CEILING - 7),
+                 worker("W3", load=CEILING - 6)],
+                [household(id_, size, status=Status.CP) for id_, size in
+                 [("A", 4), ("B", 4), ("C", 3), ("D", 5), ("E", 7), ("F", 6), ("G", 7)]],
+                Policy(exclusions=(Exclusion(household="B", worker="W2"),)))
+    ex = exact_problem(p)
+    cp = ex.households[0].tier
+    start = to_assignments(ex, [(2, 0, "lead"), (4, 1, "lead"), (0, 2, "lead")])
+    assert validate(p, start) == []
+    assert evaluate(ex, start).placed[cp] == 3
+    assert make_room(ex, start, cp, time.perf_counter() + 10) is None
+    packed = pack_by_patterns(ex, start, cp, time.perf_counter() + 10)
+    assert packed is not None
+    assert validate(p, packed) == []
+    held = {a.household_id: a.worker_id for a in packed}
+    assert len(held) == 4
+    assert (held["A"], held["C"]) == ("W2", "W2")
+    assert held["B"] in {"W1", "W3"}
+    (fourth,) = held.keys() - set("ABC")
+    assert fourth in {"D", "F"} and {held["B"], held[fourth]} == {"W1", "W3"}
+    # four is the most: W1 and W3 each hold one at most, W2 two
+    assert pack_by_patterns(ex, packed, cp, time.perf_counter() + 10) is None
+
+
+def test_a_household_of_no_points_is_placed_after_the_repacking() -> None:
+    # the case above without the exclusion, and Z (CP, 0 points) waiting too: it has no
+    # size to pack, so the manager's rule places it once the others are repacked
+    p = problem([worker("W1", load=CEILING - 5), worker("W2", load=CEILING - 7),
+                 worker("W3", load=CEILING - 6)],
+                [household(id_, size, status=Status.CP) for id_, size in
+                 [("A", 4), ("B", 4), ("C", 3), ("D", 5), ("E", 7), ("Z", 0)]])
+    ex = exact_problem(p)
+    start = to_assignments(ex, [(2, 0, "lead"), (4, 1, "lead"), (0, 2, "lead")])
+    packed = pack_by_patterns(ex, start, ex.households[0].tier, time.perf_counter() + 10)
+    assert packed is not None
+    assert validate(p, packed) == []
+    assert {a.household_id for a in packed} >= {"A", "B", "C", "Z"} and len(packed) == 5
+
+
+def test_at_200_by_1000_overload_repacking_reaches_the_lp_bound() -> None:
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        from allocation_instances import instance
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+    p = instance("standard", "service", "overload").problem
+    ex = exact_problem(p)
+    start = GreedyAllocator().allocate(p).assignments
+    cp = 1
+    made = make_room(ex, start, cp, time.perf_counter() + 30)
+    assert made is not None
+    chains = evaluate(ex, made)
+    bound = priority_bound(ex, load_types(ex), chains.placed)
+    assert (chains.placed[:2], bound.short_at) == ((36, 341), 1)
+    assert [math.floor(v + TOLERANCE) for v in bound.tiers[:2]] == [36, 342]
+    packed = pack_by_patterns(ex, made, cp, time.perf_counter() + 30)
+    assert packed is not None
+    assert validate(p, packed) == []
+    after = evaluate(ex, packed)
+    assert after.placed[:2] == (36, 342)
+    # at its bound: the stage is settled without a search
+    assert priority_bound(ex, load_types(ex), after.placed).short_at != 1
+
+
+@st.composite
+def deals_with_exclusions(draw: st.DrawFn) -> tuple[AllocationProblem, tuple[Assignment, ...]]:
+    """A deal of :func:`tight_deals`, and some households barred from a worker each (not
+    one they are dealt to)."""
+    p, start = draw(tight_deals())
+    dealt = {(a.household_id, a.worker_id) for a in start}
+    pairs = [(h.id, w.id) for h in p.households for w in p.workers
+             if (h.id, w.id) not in dealt]
+    barred = draw(st.lists(st.sampled_from(pairs), max_size=4, unique=True)) if pairs else []
+    policy = Policy(exclusions=tuple(Exclusion(household=h, worker=w) for h, w in barred))
+    return problem(list(p.workers), list(p.households), policy), start
+
+
+@DEALS
+@given(deals_with_exclusions())
+def test_repacking_keeps_every_rule_and_places_more_of_the_tier(
+        deal: tuple[AllocationProblem, tuple[Assignment, ...]]) -> None:
+    check_places_more_of_each_tier(deal, pack_by_patterns)
