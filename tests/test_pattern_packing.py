@@ -11,20 +11,24 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import sys
 import time
+from collections import Counter
 from pathlib import Path
+from typing import cast
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from allocopt.allocation.cpsat.bounds.count_lp import TOLERANCE
 from allocopt.allocation.cpsat.bounds.priority_lp import priority_bound
+from allocopt.allocation.dealing import Dealer
 from allocopt.allocation.exact import exact_problem, to_assignments
 from allocopt.allocation.greedy import GreedyAllocator
 from allocopt.allocation.objective import evaluate
-from allocopt.allocation.pattern_packing import pack_by_patterns
+from allocopt.allocation.pattern_packing import _match, pack_by_patterns
 from allocopt.allocation.problem import AllocationProblem, Assignment, Exclusion, Policy
 from allocopt.allocation.room_making import make_room
 from allocopt.allocation.types import load_types
@@ -125,3 +129,54 @@ def deals_with_exclusions(draw: st.DrawFn) -> tuple[AllocationProblem, tuple[Ass
 def test_repacking_keeps_every_rule_and_places_more_of_the_tier(
         deal: tuple[AllocationProblem, tuple[Assignment, ...]]) -> None:
     check_places_more_of_each_tier(deal, pack_by_patterns)
+
+
+def test_a_size_held_by_more_than_a_thousand_households_is_matched() -> None:
+    # 400 workers with 8 points of room each hold two CP households of 3 points; 1,100 of
+    # 2 points wait. The most: 233 workers take four of 2 points and 167 two of 3 and one
+    # of 2. The 1,100 households of 2 points are matched to their slots at once: the
+    # augmenting paths of a matching by recursion (one call per household on the path)
+    # ran past Python's recursion limit here, after seconds of work.
+    n_w, n_2 = 400, 1100
+    p = problem([worker(f"W{i:03}", load=CEILING - 8) for i in range(n_w)],
+                [household(f"A{j:04}", 2, status=Status.CP) for j in range(n_2)]
+                + [household(f"B{j:03}", 3, status=Status.CP) for j in range(2 * n_w)])
+    ex = exact_problem(p)
+    start = to_assignments(ex, [(n_2 + 2 * i + k, i, "lead")
+                                for i in range(n_w) for k in range(2)])
+    assert evaluate(ex, start).placed[1] == 800
+    t0 = time.perf_counter()
+    packed = pack_by_patterns(ex, start, 1, time.perf_counter() + 30)
+    assert time.perf_counter() - t0 < 5
+    assert packed is not None
+    assert validate(p, packed) == []
+    assert evaluate(ex, packed).placed[1] == 4 * 233 + 3 * 167
+
+
+class _Leads:
+    """What the matching reads of a deal: the workers each household may go to."""
+
+    def __init__(self, leads: list[tuple[int, ...]]) -> None:
+        self.static_leads = leads
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(1, 4).flatmap(lambda n_w: st.tuples(
+    st.lists(st.lists(st.integers(0, n_w - 1), unique=True).map(lambda ws: tuple(sorted(ws))),
+             max_size=6),
+    st.lists(st.integers(0, n_w - 1), max_size=7))))
+def test_households_are_matched_to_slots_whenever_they_can_be(
+        case: tuple[list[tuple[int, ...]], list[int]]) -> None:
+    leads, slots = case
+    households = list(range(len(leads)))
+    found = _match(households, slots, cast(Dealer, _Leads(leads)))
+    # by brute force: every household to a slot of its own that it may take
+    possible = len(households) <= len(slots) and any(
+        all(slots[i] in leads[h] for h, i in zip(households, pick, strict=True))
+        for pick in itertools.permutations(range(len(slots)), len(households)))
+    assert (found is not None) == possible
+    if found is not None:
+        assert sorted(h for h, _ in found) == households
+        assert all(w in leads[h] for h, w in found)
+        held = Counter(w for _, w in found)
+        assert all(n <= slots.count(w) for w, n in held.items())

@@ -27,7 +27,7 @@ placement passes the rule checks again.
 from __future__ import annotations
 
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterator
 
 from ortools.sat.python import cp_model
@@ -222,23 +222,49 @@ def _maximal(sizes: list[int], avail: Counter[int], cap: int,
 
 def _match(households: list[int], slots: list[int], dealer: Dealer) -> list[tuple[int, int]] | None:
     """Households to slots (workers, one slot each) so that each goes to a worker the
-    static rules allow (Kuhn's augmenting paths); None if no such matching."""
-    allowed = {h: set(dealer.static_leads[h]) for h in households}
-    holder: list[int | None] = [None] * len(slots)
-
-    def augment(h: int, seen: set[int]) -> bool:
-        for i, w in enumerate(slots):
-            if i in seen or w not in allowed[h]:
-                continue
-            seen.add(i)
-            other = holder[i]
-            if other is None or augment(other, seen):
-                holder[i] = h
-                return True
-        return False
-
+    static rules allow (augmenting paths found breadth first, without recursion: a size
+    can have thousands of households); None if no such matching."""
+    workers = list(dict.fromkeys(slots))  # each once, in the order of the slots
+    spare = Counter(slots)
+    kinds: dict[tuple[int, ...], list[int]] = {}  # households alike share their list
+    for h in households:
+        leads = dealer.static_leads[h]
+        if leads not in kinds:
+            allowed = set(leads)
+            kinds[leads] = [w for w in workers if w in allowed]
+    may = {h: kinds[dealer.static_leads[h]] for h in households}
+    held: dict[int, list[int]] = {w: [] for w in workers}
+    at: dict[int, int] = {}
     # the most barred first: they have the fewest places to go
-    for h in sorted(households, key=lambda h: len(allowed[h])):
-        if not augment(h, set()):
+    for h in sorted(households, key=lambda h: len(may[h])):
+        # a worker with a slot to spare, or a path of households each moving to the
+        # next worker on it, the last into a spare slot
+        came: dict[int, int] = {}  # worker reached -> the household that would move there
+        queue, seen, end = deque([h]), {h}, None
+        while queue and end is None:
+            g = queue.popleft()
+            for w in may[g]:
+                if w in came or w == at.get(g):
+                    continue
+                came[w] = g
+                if spare[w] > 0:
+                    end = w
+                    break
+                for other in held[w]:
+                    if other not in seen:
+                        seen.add(other)
+                        queue.append(other)
+        if end is None:
             return None
-    return [(h, slots[i]) for i, h in enumerate(holder) if h is not None]
+        spare[end] -= 1
+        w = end
+        while True:
+            g = came[w]
+            was = at.get(g)
+            held[w].append(g)
+            at[g] = w
+            if was is None:
+                break
+            held[was].remove(g)
+            w = was
+    return [(h, at[h]) for h in households]
