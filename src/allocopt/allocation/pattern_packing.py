@@ -15,9 +15,9 @@ Workers with the same room are alike for this question, so the packing is counte
 the symmetry that stalls a search over workers one by one.
 
 What is repacked: the workers the tier's waiting households may go to who have no rule
-beyond the band ceiling (a count cap or the student limit needs more than a size), and
-the households of the tier and the tiers above that they lead and that may go to any of
-them but a few (a conflict of interest). Households of lower tiers on those workers are
+beyond the band ceiling (a count cap, the student limit or a court limit needs more than
+a size), and the households of the tier and the tiers above that they lead and that may
+go to any of them but a few (a conflict of interest). Households of lower tiers on those workers are
 taken off, put back where they were if they still fit, and the rest placed by the
 manager's rule (:func:`allocopt.allocation.packing.fill_up`). Sizes go to workers by the
 pattern solve, households to sizes by a matching that keeps the exclusions, and every
