@@ -71,6 +71,27 @@ def test_three_workers_repacked_at_once_place_one_more() -> None:
     assert pack_by_patterns(ex, packed, cp, time.perf_counter() + 10) is None
 
 
+def test_a_household_no_slot_can_take_gives_way_to_the_next_longest_waiting() -> None:
+    # W1 and W2 have 6 points of room and hold X and Y (CP, 3 each). A (CP, 4) has waited
+    # longest but is barred from both; B (CP, 4) waits too. Repacked, one worker keeps
+    # 3 + 3 and the other takes a 4: A cannot have that slot, so B does.
+    p = problem([worker("W1", load=CEILING - 6), worker("W2", load=CEILING - 6)],
+                [household("A", 4, status=Status.CP, waiting_days=30),
+                 household("B", 4, status=Status.CP, waiting_days=5),
+                 household("X", 3, status=Status.CP), household("Y", 3, status=Status.CP)],
+                Policy(exclusions=(Exclusion(household="A", worker="W1"),
+                                   Exclusion(household="A", worker="W2"))))
+    ex = exact_problem(p)
+    start = to_assignments(ex, [(2, 0, "lead"), (3, 1, "lead")])
+    assert validate(p, start) == []
+    packed = pack_by_patterns(ex, start, ex.households[0].tier, time.perf_counter() + 10)
+    assert packed is not None
+    assert validate(p, packed) == []
+    held = {a.household_id: a.worker_id for a in packed}
+    assert held.keys() == {"B", "X", "Y"}
+    assert held["X"] == held["Y"] != held["B"]
+
+
 def test_a_household_of_no_points_is_placed_after_the_repacking() -> None:
     # the case above without the exclusion, and Z (CP, 0 points) waiting too: it has no
     # size to pack, so the manager's rule places it once the others are repacked

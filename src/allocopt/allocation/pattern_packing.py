@@ -71,7 +71,9 @@ def pack_by_patterns(ex: ExactProblem, assignments: tuple[Assignment, ...], tier
                if households[h].tier == tier and h not in placed and free(h)]
     if not waiting:
         return None
-    common = Counter(dealer.static_leads[h] for h in waiting).most_common(1)[0][0]
+    # the workers most of them may go to (of equally many, the widest choice)
+    kinds = Counter(dealer.static_leads[h] for h in waiting)
+    common = max(kinds, key=lambda leads: (kinds[leads], len(leads)))
     group = frozenset(w for w in common
                       if not dealer.special[w] and dealer.ceiling[w] < NO_CEILING)
     if not group:
@@ -109,18 +111,18 @@ def pack_by_patterns(ex: ExactProblem, assignments: tuple[Assignment, ...], tier
     slots: dict[int, list[int]] = {}
     for w, size in found:
         slots.setdefault(size, []).append(w)
-    # the tiers above first, then the tier's longest waiting while slots of their size last
-    taken = Counter({size: len(ws) for size, ws in slots.items()})
-    by_size: dict[int, list[int]] = {}
+    # per size, every household of the tiers above, then the tier's longest waiting for
+    # as many slots as a matching that keeps every exclusion can fill
+    must: dict[int, list[int]] = {}
     for h in upper:
-        by_size.setdefault(ex.points[h], []).append(h)
-        taken[ex.points[h]] -= 1
+        must.setdefault(ex.points[h], []).append(h)
+    may: dict[int, list[int]] = {}
     for h in sorted(own, key=order.__getitem__):
-        if taken[ex.points[h]] > 0:
-            by_size.setdefault(ex.points[h], []).append(h)
-            taken[ex.points[h]] -= 1
-    for size, hs in sorted(by_size.items()):
-        matched = _match(hs, slots[size], dealer)
+        may.setdefault(ex.points[h], []).append(h)
+    placed_now = 0
+    for size in sorted(slots.keys() | must.keys()):
+        first = must.get(size, [])
+        matched = _match(first + may.get(size, []), slots.get(size, []), dealer, len(first))
         if matched is None:
             return None
         for h, w in matched:
@@ -128,6 +130,9 @@ def pack_by_patterns(ex: ExactProblem, assignments: tuple[Assignment, ...], tier
                     or not dealer.allowed_now(h, w)):
                 return None
             dealer.place(h, w)
+        placed_now += len(matched) - len(first)
+    if placed_now <= before:
+        return None
     return put_back(ex, dealer, lower)
 
 
@@ -220,10 +225,14 @@ def _maximal(sizes: list[int], avail: Counter[int], cap: int,
     yield from walk(0, cap)
 
 
-def _match(households: list[int], slots: list[int], dealer: Dealer) -> list[tuple[int, int]] | None:
+def _match(households: list[int], slots: list[int], dealer: Dealer,
+           required: int | None = None) -> list[tuple[int, int]] | None:
     """Households to slots (workers, one slot each) so that each goes to a worker the
     static rules allow (augmenting paths found breadth first, without recursion: a size
-    can have thousands of households); None if no such matching."""
+    can have thousands of households). The first `required` households (all by default)
+    must be matched, else None; each of the rest, in the order given, is matched if it
+    can be with those before it (taken greedily in that order, the households matched
+    are the best set in that order: the sets that can be matched form a matroid)."""
     workers = list(dict.fromkeys(slots))  # each once, in the order of the slots
     spare = Counter(slots)
     kinds: dict[tuple[int, ...], list[int]] = {}  # households alike share their list
@@ -235,8 +244,10 @@ def _match(households: list[int], slots: list[int], dealer: Dealer) -> list[tupl
     may = {h: kinds[dealer.static_leads[h]] for h in households}
     held: dict[int, list[int]] = {w: [] for w in workers}
     at: dict[int, int] = {}
-    # the most barred first: they have the fewest places to go
-    for h in sorted(households, key=lambda h: len(may[h])):
+    n_required = len(households) if required is None else required
+    # of the required, the most barred first: they have the fewest places to go
+    tried = sorted(households[:n_required], key=lambda h: len(may[h]))
+    for i, h in enumerate(tried + households[n_required:]):
         # a worker with a slot to spare, or a path of households each moving to the
         # next worker on it, the last into a spare slot
         came: dict[int, int] = {}  # worker reached -> the household that would move there
@@ -255,7 +266,9 @@ def _match(households: list[int], slots: list[int], dealer: Dealer) -> list[tupl
                         seen.add(other)
                         queue.append(other)
         if end is None:
-            return None
+            if i < n_required:
+                return None
+            continue
         spare[end] -= 1
         w = end
         while True:
@@ -267,4 +280,4 @@ def _match(households: list[int], slots: list[int], dealer: Dealer) -> list[tupl
                 break
             held[was].remove(g)
             w = was
-    return [(h, at[h]) for h in households]
+    return [(h, at[h]) for h in households if h in at]
