@@ -16,6 +16,7 @@ limit always returns a complete allocation at least as good as greedy's.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 from allocopt.allocation.cpsat.bounds.levels import max_load_floor
@@ -127,8 +128,11 @@ def improve_by_making_room(cm: CountModel, best: Candidate, deadline: float,
     if cm.size < SMALL_MODEL:
         return best
     # repacking first: at 1,000 x 5,000 overload it placed CP households up to the LP
-    # bound (1,568) in 1.2 s, where the chains took 10 s to reach 1,564
-    packed = pack_by_patterns(cm.ex, best.assignments, tier, deadline)
+    # bound (1,568) in 1.2 s, where the chains took 10 s to reach 1,564. At most half
+    # the time: a model that cannot place more may take long to say so, and the chains
+    # may still place more where sizes alone do not tell
+    now = time.perf_counter()
+    packed = pack_by_patterns(cm.ex, best.assignments, tier, now + (deadline - now) / 2)
     if packed is not None:
         other = candidate(cm, packed, "repacked")
         if other.objective.key() < best.objective.key():
