@@ -3,10 +3,14 @@
 - a case worked by hand that chains of exchanges cannot settle: four households fit only
   when all three workers are repacked at once, and the matching of households to sizes
   keeps a conflict of interest;
+- a household no slot of its size can take gives way to the next longest waiting, and a
+  household of no points is placed after the repacking;
 - the meeting that motivated it (200 x 1,000 overload): chains stop one CP household
   short of the LP bound, repacking reaches it;
 - on any meeting, whatever it returns keeps every hard rule, places more households of
-  the tier, places no fewer of the tiers above, and is lexicographically better.
+  the tier, places no fewer of the tiers above, and is lexicographically better;
+- the matching: over a thousand households of one size at once, and against brute force
+  on small cases.
 """
 
 from __future__ import annotations

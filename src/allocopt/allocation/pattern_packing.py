@@ -17,15 +17,16 @@ the symmetry that stalls a search over workers one by one.
 What is repacked: the workers the tier's waiting households may go to who have no rule
 beyond the band ceiling (a count cap, the student limit or a court limit needs more than
 a size), and the households of the tier and the tiers above that they lead and that may
-go to any of them but a few (a conflict of interest). Households of lower tiers on those workers are
-taken off, put back where they were if they still fit, and the rest placed by the
-manager's rule (:func:`allocopt.allocation.packing.fill_up`). Sizes go to workers by the
-pattern solve, households to sizes by a matching that keeps the exclusions, and every
-placement passes the rule checks again.
+go to any of them but a few (a conflict of interest). Households of lower tiers on those
+workers are taken off, put back where they were if they still fit, and the rest placed
+by the manager's rule (:func:`allocopt.allocation.packing.put_back`). Sizes go to
+workers by the pattern solve, households to sizes by a matching that keeps the
+exclusions, and every placement passes the rule checks again.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from collections import Counter, deque
 from collections.abc import Iterator
@@ -141,17 +142,14 @@ def _solve(ex: ExactProblem, workers: list[int], room: dict[int, int], upper: li
            seed: int) -> list[tuple[int, int]] | None:
     """Sizes to workers: a slot (worker, size) for each household to place; None if
     `least` of `own` cannot be placed with every one of `upper` by `deadline`."""
-    need = Counter(ex.points[h] for h in upper)
-    can = Counter(ex.points[h] for h in own)
     if len(own) < least:
         return None
+    need = Counter(ex.points[h] for h in upper)
+    can = Counter(ex.points[h] for h in own)
     avail = need + can
     sizes = sorted(avail, reverse=True)
     # sums of sizes are whole multiples of their gcd: room beyond the last multiple is idle
-    unit = 0
-    for s in sizes:
-        unit = _gcd(unit, s)
-    unit = max(unit, 1)
+    unit = max(math.gcd(*sizes), 1)
     classes: dict[int, list[int]] = {}
     for w in workers:
         classes.setdefault(room[w] // unit * unit, []).append(w)
@@ -193,12 +191,6 @@ def _solve(ex: ExactProblem, workers: list[int], room: dict[int, int], upper: li
                 for k, s in enumerate(sizes):
                     out += [(w, s)] * p[k]
     return out
-
-
-def _gcd(a: int, b: int) -> int:
-    while b:
-        a, b = b, a % b
-    return a
 
 
 def _maximal(sizes: list[int], avail: Counter[int], cap: int,
