@@ -10,7 +10,8 @@
 - on any meeting, whatever it returns keeps every hard rule, places more households of
   the tier, places no fewer of the tiers above, and is lexicographically better;
 - the matching: over a thousand households of one size at once, and against brute force
-  on small cases.
+  on small cases;
+- listing patterns stops at the deadline, and lists every maximal pattern before it.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from allocopt.allocation.dealing import Dealer
 from allocopt.allocation.exact import exact_problem, to_assignments
 from allocopt.allocation.greedy import GreedyAllocator
 from allocopt.allocation.objective import evaluate
-from allocopt.allocation.pattern_packing import _match, pack_by_patterns
+from allocopt.allocation.pattern_packing import _match, _maximal, pack_by_patterns
 from allocopt.allocation.problem import AllocationProblem, Assignment, Exclusion, Policy
 from allocopt.allocation.room_making import make_room
 from allocopt.allocation.types import load_types
@@ -203,3 +204,28 @@ def test_households_are_matched_to_slots_whenever_they_can_be(
         assert all(w in leads[h] for h, w in found)
         held = Counter(w for _, w in found)
         assert all(n <= slots.count(w) for w, n in held.items())
+
+
+def test_listing_patterns_stops_at_the_deadline() -> None:
+    """Sizes 1 to 13 with plenty of each into 60 points have 414,624 maximal patterns:
+    listing them all takes about ten seconds and 3.9 million steps, within the step
+    budget, so only the clock can end the listing at 0.2 s."""
+    sizes = list(range(13, 0, -1))
+    avail = Counter({s: 100 for s in sizes})
+    budget = [5_000_000]
+    started = time.perf_counter()
+    patterns = list(_maximal(sizes, avail, 60, budget, started + 0.2))
+    assert budget[0] < 0
+    assert time.perf_counter() - started < 1.0
+    assert patterns  # what was found before the deadline is kept for the caller to judge
+
+
+def test_every_maximal_pattern_is_listed_before_the_deadline() -> None:
+    """Sizes 5, 3 and 2 (two of each) into 9 points, worked by hand: 5+3 (no 2 fits in
+    the 1 left), 5+2+2, 3+3+2, and 3+2+2 leaves 2 with no size left over of 2 or less."""
+    sizes = [5, 3, 2]
+    budget = [1_000]
+    patterns = set(_maximal(sizes, Counter({5: 2, 3: 2, 2: 2}), 9, budget,
+                            time.perf_counter() + 60))
+    assert budget[0] >= 0
+    assert patterns == {(1, 1, 0), (1, 0, 2), (0, 2, 1), (0, 1, 2)}

@@ -45,8 +45,8 @@ PATTERN_LIMIT = 20_000
 """The most patterns written into one model; a meeting that needs more is left alone."""
 
 STEP_LIMIT = 1_000_000
-"""The most steps spent listing patterns (about a second); a meeting needing more is
-left alone."""
+"""The most steps spent listing patterns (a few microseconds each); a meeting needing
+more is left alone."""
 
 EXCLUDED_AT_MOST = 2
 """A household barred from more workers of the group than this stays where it is."""
@@ -156,7 +156,7 @@ def _solve(ex: ExactProblem, workers: list[int], room: dict[int, int], upper: li
     patterns: dict[int, list[tuple[int, ...]]] = {}
     budget = [STEP_LIMIT]
     for cap in classes:
-        patterns[cap] = list(_maximal(sizes, avail, cap, budget))
+        patterns[cap] = list(_maximal(sizes, avail, cap, budget, deadline))
         if budget[0] < 0 or sum(map(len, patterns.values())) > PATTERN_LIMIT:
             return None
     model = cp_model.CpModel()
@@ -193,15 +193,19 @@ def _solve(ex: ExactProblem, workers: list[int], room: dict[int, int], upper: li
     return out
 
 
-def _maximal(sizes: list[int], avail: Counter[int], cap: int,
-             budget: list[int]) -> Iterator[tuple[int, ...]]:
+def _maximal(sizes: list[int], avail: Counter[int], cap: int, budget: list[int],
+             deadline: float) -> Iterator[tuple[int, ...]]:
     """Every multiset of `sizes` (counts in the order of `sizes`, at most `avail` of
     each) summing to at most `cap` to which no further size still available fits; ends
-    early, with `budget[0]` below zero, after that many steps."""
+    early, with `budget[0]` below zero, after that many steps or at `deadline`
+    (perf_counter)."""
     counts = [0] * len(sizes)
 
     def walk(k: int, left: int) -> Iterator[tuple[int, ...]]:
         budget[0] -= 1
+        # the clock is read every 4,096 steps (about 10 ms of listing), not on each
+        if budget[0] % 4096 == 0 and time.perf_counter() > deadline:
+            budget[0] = -1
         if budget[0] < 0:
             return
         if k == len(sizes):
