@@ -143,6 +143,37 @@ def _rendered(table: object, width: int = 100) -> list[str]:
     return [line.rstrip() for line in text.splitlines()]
 
 
+def test_compare_table_names_every_outcome_in_a_narrow_terminal() -> None:
+    """At 80 and 100 columns every row still says, on one line, which outcome it is
+    (short names, explained under the table), and no figure is cut short; where the
+    full names fit on one line (140 columns) they are used. (Before, at 80 columns the
+    outcome column shrank to nothing.)"""
+    from allocopt import compare
+    from allocopt.cli.whatif import comparison_view
+    from allocopt.report.labels import short_metric_label
+    from allocopt.report.values import format_value
+    from allocopt.whatif.compare import KEY_METRICS
+
+    c = compare(TEAM, cut=(5, date_(2026, 4, 6)), runs=3, seed=5, weeks=8)
+    cost = c.difference(0, "staff_cost_per_year")
+    for width in (80, 100):
+        lines = _rendered(comparison_view(c, 0, width=width), width)
+        assert max(map(len, lines)) <= width and "…" not in "\n".join(lines)
+        for name in (*KEY_METRICS, "staff_cost_per_year"):
+            d = c.difference(0, name)
+            head = short_metric_label(name) + "  "
+            row = [line for line in lines if line.lstrip().startswith(head)]
+            assert len(row) == 1, (width, name)
+            values = row[0].removeprefix(" ").removeprefix(head).split()
+            assert values[:2] == [format_value(d.base, d.unit), format_value(d.other, d.unit)]
+        assert f"£{abs(cost.mean):,.0f}" in "\n".join(lines)
+        # the caption says what each short name stands for
+        assert "Waiting: Households waiting (mean)" in " ".join(x.strip() for x in lines)
+    wide = _rendered(comparison_view(c, 0, width=140), 140)
+    assert any(line.lstrip().startswith("Households waiting (last week)  ") for line in wide)
+    assert not any(line.lstrip().startswith("Waiting: ") for line in wide)
+
+
 @pytest.mark.parametrize("costs", [True, False])
 def test_terminal_tables_give_the_cost_and_where_the_nqsws_go(costs: bool) -> None:
     """Issue 15 part 5 in the terminal: compare has a cost row, plan-intake has columns for
@@ -157,9 +188,9 @@ def test_terminal_tables_give_the_cost_and_where_the_nqsws_go(costs: bool) -> No
     if not costs:
         scenario = scenario.with_overrides({"costs": None})
     c = compare(scenario, cut=(5, date_(2026, 4, 6)), runs=3, seed=5, weeks=8)
-    lines = _rendered(comparison_view(c, 0))
+    lines = _rendered(comparison_view(c, 0, width=100))
     assert max(map(len, lines)) <= 100
-    row = [line for line in lines if line.lstrip().startswith("Staff cost a")]
+    row = [line for line in lines if line.lstrip().startswith("Cost a year  ")]
     if costs:
         d = c.difference(0, "staff_cost_per_year")
         assert d.mean < 0  # five posts fewer cost less

@@ -147,29 +147,58 @@ def _write_out(out: Path | None, command: str, inputs: Sequence[Path],
 # ------------------------------------------------------------------ compare
 
 
-def comparison_view(c: Comparison, k: int, metrics: Sequence[str] | None = None) -> Table:
+def comparison_view(c: Comparison, k: int, metrics: Sequence[str] | None = None,
+                    width: int = 120) -> Table:
     """Other scenario `k` against the base: means, the paired difference and its CI
-    (`metrics`: the key outcomes unless given)."""
+    (`metrics`: the key outcomes unless given), for a terminal `width` columns wide.
+
+    The outcomes have their full names where each row then fits on one line; if not,
+    their short names, which never wrap, and the verdict (below :data:`CI_WRAPS_BELOW`
+    columns the interval too) wraps instead: every row still says what it is."""
+    from rich.console import Console
+    from rich.measure import Measurement
+
+    full = _comparison_table(c, k, metrics, width, short=False)
+    roomy = Console(width=10_000)  # a measure is capped at the console's width
+    if Measurement.get(roomy, roomy.options, full).maximum <= width:
+        return full
+    return _comparison_table(c, k, metrics, width, short=True)
+
+
+CI_WRAPS_BELOW = 90
+"""Terminal columns below which an interval may take two lines (the verdict first)."""
+
+
+def _comparison_table(c: Comparison, k: int, metrics: Sequence[str] | None, width: int,
+                      short: bool) -> Table:
     from rich import box
     from rich.table import Table
 
-    from allocopt.report.labels import scenario_label
+    from allocopt.report.labels import scenario_label, short_label_key, short_metric_label
     from allocopt.report.values import format_difference, format_value
     from allocopt.report.whatif_report import format_interval, metrics_shown
     from allocopt.whatif.compare import KEY_METRICS
 
     other = c.others[k]
+    differences = [c.difference(k, name) for name in metrics or metrics_shown(c, KEY_METRICS)]
     t = Table(title=f"{scenario_label(other.label)} compared with {scenario_label(c.base.label)}"
                     f" ({c.runs} paired runs, seed {c.seed})", box=box.SIMPLE_HEAVY,
-              title_justify="left", pad_edge=False)
-    t.add_column("Outcome")
-    for name in ("Base", "What if", "Difference", "95% CI", "Verdict"):
+              title_justify="left", pad_edge=False, caption_justify="left",
+              caption=short_label_key([d.metric for d in differences]) if short else None)
+    labels = [short_metric_label(d.metric) if short else d.label for d in differences]
+    # without no_wrap rich gives the figures' room first and the outcome shrinks away
+    t.add_column("Outcome", no_wrap=short)
+    for name in ("Base", "What if", "Difference"):
         t.add_column(name, justify="right", no_wrap=True)
+    intervals = [format_interval(d) for d in differences]
+    # wrapped at spaces, never cut: a figure shown in part would mislead
+    t.add_column("95% CI", justify="right", no_wrap=width >= CI_WRAPS_BELOW,
+                 min_width=max((len(w) for text in intervals for w in text.split()), default=0))
+    t.add_column("Verdict", justify="right", no_wrap=not short, min_width=len("difference"))
     styles = {"worse": "bold red", "better": "green"}
-    for name in metrics or metrics_shown(c, KEY_METRICS):
-        d = c.difference(k, name)
-        t.add_row(d.label, format_value(d.base, d.unit), format_value(d.other, d.unit),
-                  format_difference(d.mean, d.unit), format_interval(d), d.verdict,
+    for d, label, interval in zip(differences, labels, intervals, strict=True):
+        t.add_row(label, format_value(d.base, d.unit), format_value(d.other, d.unit),
+                  format_difference(d.mean, d.unit), interval, d.verdict,
                   style=styles.get(d.verdict))
     return t
 
@@ -225,7 +254,7 @@ def compare_command(
 
     console = people_console()
     for k in range(len(result.others)):
-        console.print(comparison_view(result, k))
+        console.print(comparison_view(result, k, width=console.width))
     console.print(comparison_answer(result), soft_wrap=False)
     console.print(comparison_precision(result), soft_wrap=False, style="dim")
     if out is not None:
@@ -251,9 +280,9 @@ def sweep_view(s: Sweep, metrics: Sequence[str] | None = None) -> Table:
     from rich.table import Table
 
     from allocopt.report.labels import (
-        metric_label,
         scenario_label,
         setting_label,
+        short_label_key,
         short_metric_label,
     )
     from allocopt.report.values import format_value
@@ -262,7 +291,7 @@ def sweep_view(s: Sweep, metrics: Sequence[str] | None = None) -> Table:
 
     metrics = list(metrics or SWEEP_METRICS)
 
-    notes = "; ".join(f"{short_metric_label(m)}: {metric_label(m)}" for m in metrics)
+    notes = short_label_key(metrics)
     t = Table(title=f"{scenario_label(s.base.name)}: median of {s.runs} runs at each point "
                     f"(seed {s.seed})", caption=notes, caption_justify="left",
               box=box.SIMPLE_HEAVY, title_justify="left", pad_edge=False)

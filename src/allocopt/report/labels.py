@@ -10,6 +10,7 @@ worker", not ``benchmarks.experienced``, and a scenario is "Single team", not
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -69,8 +70,10 @@ SHORT_METRIC_LABELS: dict[str, str] = {
     "high_risk_within_5": "CP/S47 in 5 days",
     "high_risk_wait_days_mean": "CP/S47 wait (days)",
     "waiting_mean": "Waiting",
+    "waiting_end": "Waiting, last week",
     "unallocated_on_leaving": "Left unallocated",
     "escalations": "Escalations",
+    "nqsw_breaches": "NQSW breaches",
     "staff_cost_per_year": "Cost a year",
 }
 """Column heads where space is short (a terminal); reports use the full labels."""
@@ -101,6 +104,12 @@ def metric_label(name: str) -> str:
 def short_metric_label(name: str) -> str:
     """An outcome in a few words, for a narrow column."""
     return SHORT_METRIC_LABELS.get(name, metric_label(name))
+
+
+def short_label_key(names: Sequence[str]) -> str:
+    """What each short name of `names` stands for: ``Load %: Service load % (mean over
+    weeks); ...`` (a table's caption)."""
+    return "; ".join(f"{short_metric_label(m)}: {metric_label(m)}" for m in names)
 
 
 def setting_label(path: str, band_labels: dict[str, str] | None = None) -> str:
