@@ -148,11 +148,14 @@ def people_console(width: int = 120, *, stderr: bool = False) -> Console:
     piped to a file is laid out `width` columns wide.
 
     It prints user text exactly (no markup) with control characters escaped
-    (:class:`~allocopt.report.safe_text.SafeConsole`).
+    (:class:`~allocopt.report.safe_text.SafeConsole`), and fits every table to its
+    width without cutting a figure (:mod:`allocopt.report.table_fit`).
     """
-    console: Console = SafeConsole(highlight=False, stderr=stderr)
+    from allocopt.report.table_fit import FittingConsole
+
+    console: Console = FittingConsole(highlight=False, stderr=stderr)
     if not console.is_terminal:
-        console = SafeConsole(highlight=False, width=width, stderr=stderr)
+        console = FittingConsole(highlight=False, width=width, stderr=stderr)
     return console
 
 

@@ -155,12 +155,10 @@ def comparison_view(c: Comparison, k: int, metrics: Sequence[str] | None = None,
     The outcomes have their full names where each row then fits on one line; if not,
     their short names, which never wrap, and the verdict (below :data:`CI_WRAPS_BELOW`
     columns the interval too) wraps instead: every row still says what it is."""
-    from rich.console import Console
-    from rich.measure import Measurement
+    from allocopt.report.table_fit import natural_width
 
     full = _comparison_table(c, k, metrics, width, short=False)
-    roomy = Console(width=10_000)  # a measure is capped at the console's width
-    if Measurement.get(roomy, roomy.options, full).maximum <= width:
+    if natural_width(full) <= width:
         return full
     return _comparison_table(c, k, metrics, width, short=True)
 

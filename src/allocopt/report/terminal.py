@@ -62,29 +62,82 @@ def experience_short(row: WorkerScore) -> str:
     return exp if row.worker.role.value == "student" else f"{role}, {exp}"
 
 
-def board_table(board: TeamBoard) -> Table:
-    """One row per worker: load against benchmark and RAG band."""
+BOARD_COLUMNS = ("Worker", "Experience", "FTE", "Bench", "Load", "Load %", "RAG", "Spare",
+                 "Children", "CP", "CLA")
+"""The board's columns, widest view."""
+
+BOARD_NARROWER = (("CP", "CLA"), ("CP", "CLA", "Experience"))
+"""Columns left out, in turn, where the board does not fit the terminal."""
+
+
+def board_table(board: TeamBoard, width: int | None = None) -> Table:
+    """One row per worker: load against benchmark and RAG band, for a terminal `width`
+    columns wide (None: any width).
+
+    No figure is ever cut: where the board is too wide, workers' names are shortened
+    (the ID stays whole), then the CP and CLA counts, then experience, are left out
+    and the caption says so."""
+    from allocopt.report.table_fit import natural_width
+
+    left_out: tuple[str, ...] = ()
+    for step in (None, *BOARD_NARROWER):
+        left_out = step or ()
+        columns = [c for c in BOARD_COLUMNS if c not in left_out]
+        full = _board_table(board, columns, None)
+        natural = natural_width(full)
+        if width is None or natural <= width:
+            return full
+        ids = max(len("Worker"), *(len(r.worker.id) for r in board.workers))
+        names = max(len("Worker"), *(len(_who(r)) for r in board.workers))
+        room = width - (natural - names)
+        if room >= ids:
+            return _board_table(board, columns, room, left_out)
+    return _board_table(board, columns, ids, left_out)
+
+
+SHORTEST_NAME_SHOWN = 3
+"""Letters of a name worth showing after the ID (then an ellipsis); fewer: the ID alone."""
+
+
+def _who(r: WorkerScore, width: int | None = None) -> str:
+    """The worker's ID, then the name if there is room for some of it."""
+    if r.worker.name and (width is None
+                          or width >= len(r.worker.id) + 2 + SHORTEST_NAME_SHOWN):
+        return f"{r.worker.id} {r.worker.name}"
+    return r.worker.id
+
+
+def _board_table(board: TeamBoard, columns: Sequence[str], worker_width: int | None,
+                 left_out: Sequence[str] = ()) -> Table:
     d = board.scheme.decimals
     unit = board.scheme.unit.value
     title = f"{board.team.name or board.team.id}: {board.scheme.name} ({unit}), {board.on:%d %b %Y}"
+    caption = (f"Left out at this width: {' and '.join(_LEFT_OUT_WORDS[c] for c in left_out)}; "
+               "a wider terminal or --format csv shows every column." if left_out else None)
     t = Table(title=title, box=box.SIMPLE_HEAVY, title_justify="left", pad_edge=False,
-              collapse_padding=True)
-    t.add_column("Worker", no_wrap=True, overflow="ellipsis", max_width=20)
-    t.add_column("Experience", no_wrap=True, overflow="ellipsis", max_width=16)
-    for name in ("FTE", "Bench", "Load", "Load %"):
-        t.add_column(name, justify="right", no_wrap=True)
-    t.add_column("RAG", justify="center", no_wrap=True)
-    for name in ("Spare", "Children", "CP", "CLA"):
-        t.add_column(name, justify="right", no_wrap=True)
+              collapse_padding=True, caption=caption, caption_justify="left")
+    for name in columns:
+        if name == "Worker":
+            t.add_column(name, no_wrap=True, overflow="ellipsis", max_width=worker_width or 20)
+        elif name == "Experience":
+            t.add_column(name, no_wrap=True, overflow="ellipsis", max_width=16)
+        else:
+            t.add_column(name, justify="center" if name == "RAG" else "right", no_wrap=True)
     for r in board.workers:
-        who = r.worker.id + (f" {r.worker.name}" if r.worker.name else "")
-        t.add_row(
-            who, experience_short(r), f"{r.capacity.fte:.2f}", fmt(r.capacity.benchmark, d),
-            fmt(r.load, d), pct(r.load_pct), band_text(r.rag.name, r.rag.colour), fmt(r.spare, d),
-            str(r.counts.children), str(r.counts.by_status.get(Status.CP, 0)),
-            str(r.counts.by_status.get(Status.CLA, 0)),
-        )
+        cells: dict[str, RenderableType] = {
+            "Worker": _who(r, worker_width), "Experience": experience_short(r),
+            "FTE": f"{r.capacity.fte:.2f}", "Bench": fmt(r.capacity.benchmark, d),
+            "Load": fmt(r.load, d), "Load %": pct(r.load_pct),
+            "RAG": band_text(r.rag.name, r.rag.colour), "Spare": fmt(r.spare, d),
+            "Children": str(r.counts.children),
+            "CP": str(r.counts.by_status.get(Status.CP, 0)),
+            "CLA": str(r.counts.by_status.get(Status.CLA, 0)),
+        }
+        t.add_row(*(cells[name] for name in columns))
     return t
+
+
+_LEFT_OUT_WORDS = {"CP": "the CP", "CLA": "CLA counts", "Experience": "experience"}
 
 
 def actions_list(board: TeamBoard) -> list[Text]:
@@ -159,7 +212,7 @@ def print_board(console: Console, board: TeamBoard, warnings: Sequence[str],
         console.print(Text.assemble(("Read this first: ", "bold red"), (alert, "bold")))
     if alerts:
         console.print()
-    console.print(board_table(board))
+    console.print(board_table(board, console.width))
     actions = actions_list(board)
     if actions:
         console.print(Text("Actions and notes", style="bold"))

@@ -1,0 +1,178 @@
+"""Tables fitted to a terminal's width without cutting a figure (report/table_fit.py).
+
+- a table that fits is left as it is;
+- a long label column wraps instead of the figures being cut (the simulator's
+  summary at 80 columns showed ``104.…``);
+- long headings wrap, then break inside a word, before a figure is cut (plan-intake's
+  targets at 80 columns showed ``+£21,1…``);
+- on random tables at any width the figures alone fit in, every figure is printed
+  whole and no line is wider than the terminal;
+- tables inside a group are fitted too, and the commands' views at 80 columns print
+  every figure whole.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rich.console import Console, Group
+from rich.measure import Measurement
+from rich.table import Table
+from rich.text import Text
+
+from allocopt.report.table_fit import FittingConsole, fit_table
+
+from .conftest import ROOT
+
+
+def rendered(renderable: object, width: int) -> list[str]:
+    console = FittingConsole(width=width, file=io.StringIO(), color_system=None)
+    console.print(renderable)
+    text = console.file.getvalue()  # type: ignore[attr-defined]
+    return [line.rstrip() for line in text.splitlines()]
+
+
+def figures_table(label: str, figures: list[str], heads: list[str]) -> Table:
+    t = Table(pad_edge=False)
+    t.add_column("Outcome", no_wrap=True)
+    for head in heads:
+        t.add_column(head, justify="right", no_wrap=True)
+    t.add_row(label, *figures)
+    t.add_row("Short", *(["1"] * len(figures)))
+    return t
+
+
+def test_a_table_that_fits_is_left_as_it_is() -> None:
+    t = figures_table("Load", ["90.1%"], ["P10"])
+    assert fit_table(t, 80) is t
+
+
+def test_a_long_label_wraps_and_the_figures_stay_whole() -> None:
+    label = "Escalations (work left unallocated, workers into red)"
+    t = figures_table(label, ["104.7%", "105.1%", "105.8%"], ["P10", "Median", "P90"])
+    plain = Console(width=60, file=io.StringIO(), color_system=None)
+    plain.print(t)
+    assert "…" in plain.file.getvalue()  # type: ignore[attr-defined]  # rich alone cuts them
+    lines = rendered(t, 60)
+    text = "\n".join(lines)
+    assert max(map(len, lines)) <= 60 and "…" not in text
+    for figure in ("104.7%", "105.1%", "105.8%"):
+        assert figure in text
+    assert " ".join(re.findall(r"[A-Za-z(),]+", text)).count("unallocated") == 1
+    fitted = fit_table(t, 60)
+    assert [c.width for c in fitted.columns][1:] == [6, 6, 6]
+
+
+def test_long_headings_break_before_a_figure_is_cut() -> None:
+    heads = ["Workers in red (mean share): at most 10% (P90 across runs)",
+             "NQSW protection breaches: at most 0 breaches (highest over all runs)",
+             "Cost a year against none"]
+    t = figures_table("Intake of 4", ["0.0%", "0", "+£21,154"], heads)
+    lines = rendered(t, 30)
+    text = "\n".join(lines)
+    assert max(map(len, lines)) <= 30 and "…" not in text
+    assert "+£21,154" in text and "0.0%" in text
+    # every letter of the headings is still there, some of them folded mid-word
+    letters = re.sub(r"[^A-Za-z]", "", text)
+    assert "protect" in letters or "protec" in letters
+
+
+words = st.text(alphabet="abcdefghij", min_size=1, max_size=9)
+figure = st.builds(lambda n, unit: f"{n:,}{unit}", st.integers(-99_999, 999_999),
+                   st.sampled_from(["", "%", " pp"]))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.data())
+def test_any_table_keeps_every_figure_whole(data: st.DataObject) -> None:
+    """Random labels, headings and figures (some with a space, which may then wrap at
+    it), at any width where the figures' columns fit: every figure is printed whole
+    and no line is wider than the terminal."""
+    columns = data.draw(st.integers(1, 6))
+    rows = data.draw(st.integers(1, 4))
+    t = Table(pad_edge=False, collapse_padding=data.draw(st.booleans()))
+    t.add_column(" ".join(data.draw(st.lists(words, min_size=1, max_size=4))),
+                 no_wrap=data.draw(st.booleans()))
+    for _ in range(columns):
+        t.add_column(" ".join(data.draw(st.lists(words, min_size=1, max_size=6))),
+                     justify="right", no_wrap=True)
+    cells = []
+    for _ in range(rows):
+        row = [" ".join(data.draw(st.lists(words, min_size=1, max_size=6)))]
+        row += [data.draw(figure) for _ in range(columns)]
+        cells.append(row)
+        t.add_row(*row)
+    roomy = Console(width=10_000)
+    natural = Measurement.get(roomy, roomy.options, t).maximum
+    figure_room = sum(max(len(r[k]) for r in cells) for k in range(1, columns + 1))
+    longest_word = max(len(w) for r in cells for w in r[0].split())
+    overhead = natural - sum(
+        max(Measurement.get(roomy, roomy.options, c.header).maximum,
+            *(Measurement.get(roomy, roomy.options, x).maximum for x in c.cells))
+        for c in t.columns)
+    least = figure_room + longest_word + overhead
+    width = data.draw(st.integers(least, max(least, natural + 5)))
+    lines = rendered(t, width)
+    text = "\n".join(lines)
+    assert max(map(len, lines)) <= width
+    for row in cells:
+        for value in row[1:]:
+            assert value in text, (value, width)
+
+
+def test_tables_in_a_group_are_fitted() -> None:
+    t = figures_table("Escalations (work left unallocated, workers into red)",
+                      ["104.7%", "105.1%", "105.8%"], ["P10", "Median", "P90"])
+    text = "\n".join(rendered(Group(Text("Title"), t), 50))
+    assert "…" not in text and "104.7%" in text and "Title" in text
+
+
+def test_the_commands_views_print_every_figure_whole_at_80_columns() -> None:
+    """The simulator's summary (its longest outcome label), plan-intake's targets and
+    the rebalancing plan, each as its command prints it, 80 columns wide."""
+    from datetime import date
+
+    from allocopt import api
+    from allocopt.cli.simulate import summary_view
+    from allocopt.cli.whatif import intake_view
+    from allocopt.report.allocation_view import rebalance_renderables
+
+    team = ROOT / "scenarios" / "single_team.yaml"
+    views: list[object] = [summary_view(api.simulate(team, runs=2, weeks=8).summary)]
+    plan = api.plan_intake(team, targets=["waiting_mean<=9"], cohorts=[date(2026, 5, 4)],
+                           runs=2, max_size=2, weeks=8, every_size=True)
+    views.append(intake_view(plan))
+    rebalance = api.rebalance(ROOT / "scenarios" / "examples" / "team.yaml")
+    views += rebalance_renderables(rebalance, "North", {"red": "red", "amber": "dark_orange"})
+    for view in views:
+        lines = rendered(view, 80)
+        assert max(map(len, lines)) <= 80
+        assert "…" not in "\n".join(lines), "\n".join(lines)
+
+
+def test_the_board_leaves_out_columns_before_it_cuts_a_figure() -> None:
+    """The example team's board, 97 columns wide in full: at 96 the longest names are
+    shortened, at 80 the CP and CLA counts are left out (and the caption says so), at
+    60 experience too and names give way to IDs. Every load % and spare figure is
+    printed whole at each width."""
+    from allocopt import api
+    from allocopt.report.terminal import board_table
+
+    board = api.score(ROOT / "scenarios" / "examples" / "team.yaml")
+    full = rendered(board_table(board, 200), 200)
+    assert any("Chloe Davies" in line for line in full)
+    for width, names, cp, experience in ((96, True, True, True), (80, True, False, True),
+                                         (60, False, False, False)):
+        lines = rendered(board_table(board, width), width)
+        text = "\n".join(lines)
+        assert max(map(len, lines)) <= width
+        head = next(line.split() for line in lines if line.lstrip().startswith("Worker"))
+        assert ("CP" in head, "Experience" in head) == (cp, experience)
+        assert ("Left out at this width" in text) is not cp
+        assert ("W02 Ben" in text) is names
+        for r in board.workers:
+            row = next(line for line in lines if line.lstrip().startswith(r.worker.id))
+            assert f"{r.load_pct:.1f}%" in row and f" {r.spare:,.0f} " in f"{row} "
