@@ -408,6 +408,30 @@ def top_var(cm: CountModel) -> cp_model.IntVar:
     return cm.top
 
 
+def add_saturation(cm: CountModel, upto: int, rooms: dict[int, tuple[int, int]]) -> None:
+    """Rows for workers filled by tiers up to `upto`
+    (:func:`~.bounds.saturation.saturated_rooms`: worker -> (load of those tiers they
+    hold, room left)): each holds exactly that load of those tiers, and no count of a
+    lower tier's type exceeds what the room left holds. Implied by the model's rows once
+    the tiers' counts are held; they let the search and its LP see it."""
+    m = cm.model
+    mine: dict[int, list[tuple[cp_model.IntVar, int]]] = {w: [] for w in rooms}
+    for role, counts in (("lead", cm.x), ("secondary", cm.s)):
+        for (k, w), var in counts.items():
+            if w not in rooms:
+                continue
+            t = cm.types[k]
+            load = t.points if role == "lead" else t.secondary
+            if t.tier <= upto:
+                mine[w].append((var, load))
+            elif load > 0 and rooms[w][1] // load < upper(var):
+                m.add(var <= rooms[w][1] // load)
+    for w, terms in mine.items():
+        if terms:
+            m.add(cp_model.LinearExpr.weighted_sum([v for v, _ in terms],
+                                                   [c for _, c in terms]) == rooms[w][0])
+
+
 def add_spread_stage(cm: CountModel, total: int,
                      reach: Callable[[int], list[int]] | None = None) -> cp_model.LinearExprT:
     """Variables and expression of level 4, with the team's new load kept at `total`.

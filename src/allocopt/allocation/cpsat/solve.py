@@ -18,7 +18,8 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
-from allocopt.allocation.cpsat.model import SMALL_MODEL, CountModel, build_model
+from allocopt.allocation.cpsat.bounds.saturation import saturated_rooms
+from allocopt.allocation.cpsat.model import SMALL_MODEL, CountModel, add_saturation, build_model
 from allocopt.allocation.cpsat.solution import Candidate, candidate, read_solution, set_hints
 from allocopt.allocation.cpsat.stages import (
     FREE_PREFERENCE_PAIRS,
@@ -26,11 +27,13 @@ from allocopt.allocation.cpsat.stages import (
     Level,
     Stage,
     StageReport,
+    count_lp,
     make_stages,
     proven_bound,
 )
 from allocopt.allocation.cpsat.starts import HEURISTICS, improve_by_making_room
 from allocopt.allocation.exact import ExactProblem
+from allocopt.allocation.objective import tier_sizes
 from allocopt.allocation.packing import fill_up
 from allocopt.allocation.problem import Assignment
 from allocopt.allocation.solver import cp_solver
@@ -116,6 +119,7 @@ def solve(ex: ExactProblem, hints: list[tuple[str, tuple[Assignment, ...]]], tim
     # variables and that constraint are added only if a later stage needs the solver
     # (most small meetings never do).
     pending: list[Callable[[], None]] = []
+    held: dict[int, int] = {}  # tier -> households of it the model holds at least
     settled = True  # every stage so far proven or skipped at its bound
     for i, stage in enumerate(stages):
         t0 = time.perf_counter()
@@ -152,6 +156,7 @@ def solve(ex: ExactProblem, hints: list[tuple[str, tuple[Assignment, ...]]], tim
                                        "skipped: hint meets bound"))
             if more:
                 pending.append(_later(cm, stage, start_best, current, best))
+                _held(held, stage, current, True, best)
             continue
         tighter = stage.proof(start_best, best) if stage.proof is not None else None
         gap = SPREAD_GAP if stage.level is Level.SPREAD and cm.size >= GAP_FROM else 0.0
@@ -168,6 +173,7 @@ def solve(ex: ExactProblem, hints: list[tuple[str, tuple[Assignment, ...]]], tim
             settled = settled and tighter == current
             if more:
                 pending.append(_later(cm, stage, start_best, current, best))
+                _held(held, stage, current, True, best)
             continue
         bound = _better(stage, bound, tighter)
         if stage.apart is None and cm.size >= SEARCH_BELOW:
@@ -202,6 +208,7 @@ def solve(ex: ExactProblem, hints: list[tuple[str, tuple[Assignment, ...]]], tim
             for add in pending:
                 add()
             pending.clear()
+            _saturate(cm, held)
             expr, extra = stage.build(start_best)
             if bound is not None and settled and cm.size >= SMALL_MODEL:
                 # valid for every allocation the model still allows (the levels before are
@@ -240,6 +247,7 @@ def solve(ex: ExactProblem, hints: list[tuple[str, tuple[Assignment, ...]]], tim
         settled = settled and proved == current
         if more:
             _fix(cm, stage, expr, current, proved == current, best)
+            _held(held, stage, current, proved == current, best)
     return Solved(best, tuple(reports), build, time.perf_counter() - start - build, cm.size,
                   solves)
 
@@ -291,6 +299,35 @@ def _fix(cm: CountModel, stage: Stage, expr: cp_model.LinearExprT, current: int,
         cm.model.add(expr >= current + stage.offset())
     else:
         cm.model.add(expr <= current + stage.offset())
+
+
+def _held(held: dict[int, int], stage: Stage, current: int, proven: bool,
+          best: Candidate) -> None:
+    """Note the tiers whose counts :func:`_fix` holds (`held`: tier -> at least so many)."""
+    if stage.tier is not None:
+        held[stage.tier] = current
+    elif stage.whole_priority and proven:
+        held.update(enumerate(best.objective.placed))
+
+
+def _saturate(cm: CountModel, held: dict[int, int]) -> None:
+    """On large models, the rows of workers that the tiers held fill to the last point
+    they can use (:mod:`.bounds.saturation`), for each run of tiers from the first that
+    the model holds, once each."""
+    if cm.size < SMALL_MODEL:
+        return
+    sizes = tier_sizes(cm.ex)
+    for upto, size in enumerate(sizes):
+        if any(sizes[t] and t not in held for t in range(upto + 1)):
+            return
+        counts = tuple(held.get(t, 0) for t in range(upto + 1))
+        key = ("saturation", upto, counts)
+        if not size or key in cm.memo:
+            continue
+        rooms = saturated_rooms(count_lp(cm), upto, counts)
+        cm.memo[key] = rooms is not None
+        if rooms is not None:
+            add_saturation(cm, upto, rooms)
 
 
 def _hint(model: cp_model.CpModel, values: dict[cp_model.IntVar, int]) -> None:
