@@ -8,14 +8,18 @@
 - on random tables at any width the figures alone fit in, every figure is printed
   whole and no line is wider than the terminal;
 - tables inside a group are fitted too, and the commands' views at 80 columns print
-  every figure whole.
+  every figure whole;
+- user text is measured as it is printed (brackets are not markup, control characters
+  take the room of their escapes).
 """
 
 from __future__ import annotations
 
 import io
 import re
+from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from rich.console import Console, Group
@@ -25,7 +29,8 @@ from rich.text import Text
 
 from allocopt.report.table_fit import FittingConsole, fit_table
 
-from .conftest import ROOT
+from .board_support import copy_team
+from .conftest import ROOT, run_cli
 
 
 def rendered(renderable: object, width: int) -> list[str]:
@@ -176,3 +181,22 @@ def test_the_board_leaves_out_columns_before_it_cuts_a_figure() -> None:
         for r in board.workers:
             row = next(line for line in lines if line.lstrip().startswith(r.worker.id))
             assert f"{r.load_pct:.1f}%" in row and f" {r.spare:,.0f} " in f"{row} "
+
+
+def test_user_text_is_measured_as_it_is_printed(tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """Cells are measured as the console prints them, not as rich markup: a worker
+    named with ``[/]`` made `score` fail (MarkupError) at any width, and a control
+    character (printed as ``\\x1b``, four columns) counted as no width, so the
+    figure beside it was cut."""
+    team = copy_team(tmp_path)
+    team.write_text(team.read_text(encoding="utf-8").replace(
+        "name: Ben Okafor", 'name: "Ben [/] Okafor"'), encoding="utf-8")
+    code, out, err = run_cli(monkeypatch, capsys, "score", team)
+    assert code == 0, err
+    assert "W02 Ben [/] Okafor" in out
+    t = figures_table("W01" + " \x1b" * 6 + " name", ["104.7%"], ["Load %"])
+    lines = rendered(t, 40)
+    assert max(map(len, lines)) <= 40
+    assert "104.7%" in "\n".join(lines)

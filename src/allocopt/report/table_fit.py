@@ -31,9 +31,15 @@ _ROOMY = 10_000
 """A console width no table reaches: measures are capped at the console's width."""
 
 
+def _roomy() -> Console:
+    """A console to measure on, reading text as the CLI prints it: a plain rich console
+    would read ``[/]`` in a name as markup (and fail) and count an ESC as no width."""
+    return SafeConsole(width=_ROOMY)
+
+
 def natural_width(renderable: Any) -> int:
     """Columns `renderable` takes when nothing wraps."""
-    roomy = Console(width=_ROOMY)
+    roomy = _roomy()
     return Measurement.get(roomy, roomy.options, renderable).maximum
 
 
@@ -44,7 +50,7 @@ def fit_table(table: Table, width: int) -> Table:
     total = natural_width(table)
     if total <= width or not table.columns:
         return table
-    roomy = Console(width=_ROOMY)
+    roomy = _roomy()
     options = roomy.options
     natural: list[int] = []
     floor: list[int] = []  # no word cut, in the cells or the heading
