@@ -10,7 +10,7 @@
 - tables inside a group are fitted too, and the commands' views at 80 columns print
   every figure whole;
 - user text is measured as it is printed (brackets are not markup, control characters
-  take the room of their escapes).
+  take the room of their escapes), and a band with its spaces is never broken.
 """
 
 from __future__ import annotations
@@ -200,3 +200,18 @@ def test_user_text_is_measured_as_it_is_printed(tmp_path: Path,
     lines = rendered(t, 40)
     assert max(map(len, lines)) <= 40
     assert "104.7%" in "\n".join(lines)
+
+
+def test_a_band_is_never_broken() -> None:
+    """A band is printed with a space either side (`` AMBER ``), which rich wraps with
+    the word, one column wider than rich's minimum: the rebalancing plan at 80 columns
+    showed ``AMBE`` over ``R``."""
+    from allocopt import api
+    from allocopt.report.allocation_view import rebalance_renderables
+
+    rebalance = api.rebalance(ROOT / "scenarios" / "examples" / "team.yaml")
+    bands = [x.from_after[1].upper() for x in rebalance.transfers]
+    bands += [x.to_after[1].upper() for x in rebalance.transfers]
+    view = rebalance_renderables(rebalance, "North", {})[1]
+    text = "\n".join(rendered(view, 80))
+    assert bands and sorted(re.findall(r"AMBER|GREEN|RED|BLUE", text)) == sorted(bands)

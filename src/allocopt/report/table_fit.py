@@ -18,12 +18,15 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import re
 from collections.abc import Iterable
 from typing import Any
 
-from rich.console import Console, Group, RenderableType
+from rich.cells import cell_len
+from rich.console import Console, ConsoleOptions, Group, RenderableType
 from rich.measure import Measurement
 from rich.table import Table
+from rich.text import Text
 
 from allocopt.report.safe_text import SafeConsole
 
@@ -56,8 +59,8 @@ def fit_table(table: Table, width: int) -> Table:
     floor: list[int] = []  # no word cut, in the cells or the heading
     cell_floor: list[int] = []  # no word cut in the cells
     for column in table.columns:
-        cells = [Measurement.get(roomy, options, cell) for cell in column.cells]
-        head = Measurement.get(roomy, options, column.header)
+        cells = [_measure(roomy, options, cell) for cell in column.cells]
+        head = _measure(roomy, options, column.header)
         whole = column.no_wrap and column.justify == "right"  # a figure column
         wide = max([head.maximum, *(m.maximum for m in cells)])
         least = max([1, *((m.maximum if whole else m.minimum) for m in cells)])
@@ -87,6 +90,19 @@ def fit_table(table: Table, width: int) -> Table:
                                           overflow="fold" if fold else column.overflow)
                       for column, w in zip(table.columns, widths, strict=True)]
     return fitted
+
+
+def _measure(console: Console, options: ConsoleOptions, renderable: Any) -> Measurement:
+    """`renderable`'s measure, its minimum raised where a line of text starts with
+    spaces: rich wraps them with the first word, so a band `` AMBER `` needs six
+    columns whole (rich's minimum says five, and it came out ``AMBE`` / ``R``)."""
+    measure = Measurement.get(console, options, renderable)
+    text = console.render_str(renderable) if isinstance(renderable, str) else renderable
+    if not isinstance(text, Text):
+        return measure
+    firsts = [cell_len(word.group()) for line in text.plain.split("\n")
+              if (word := re.match(r"\s*\S+", line))]
+    return Measurement(max([measure.minimum, *firsts]), measure.maximum)
 
 
 def _narrowed(widths: list[int], floor: list[int], room: int) -> list[int]:
