@@ -7,8 +7,8 @@ number that is not the number. :func:`fit_table` narrows the columns itself, the
 widest first, each no further than its floor: the longest word of any cell or of
 its heading, and for a figure column (right-justified, not to wrap) its longest
 cell. The columns meant to wrap are narrowed first, then labels that were not;
-if that is still too wide, a heading may break inside a word. No figure is cut; only when the figures
-alone do not fit does the terminal's width win.
+if that is still too wide, a heading may break inside a word, and then a label's word.
+No figure is cut; only when the figures alone do not fit does the terminal's width win.
 
 :class:`FittingConsole` applies it to every table it prints (also inside a group),
 so each view gets it without knowing the width.
@@ -58,6 +58,7 @@ def fit_table(table: Table, width: int) -> Table:
     natural: list[int] = []
     floor: list[int] = []  # no word cut, in the cells or the heading
     cell_floor: list[int] = []  # no word cut in the cells
+    figure_floor: list[int] = []  # no figure cut
     for column in table.columns:
         cells = [_measure(roomy, options, cell) for cell in column.cells]
         head = _measure(roomy, options, column.header)
@@ -74,6 +75,7 @@ def fit_table(table: Table, width: int) -> Table:
         natural.append(bounds[0])
         floor.append(min(bounds[1], bounds[0]))
         cell_floor.append(min(bounds[2], bounds[0]))
+        figure_floor.append(cell_floor[-1] if whole else 1)
     # padding, separators and edges: what the table adds around its cells
     room = width - (total - sum(natural))
     # the columns meant to wrap first, then labels that were not, then (folded onto
@@ -83,7 +85,8 @@ def fit_table(table: Table, width: int) -> Table:
     widths = _narrowed(_narrowed(natural, meant, room), floor, room)
     fold = sum(widths) > room
     if fold:
-        widths = _narrowed(widths, cell_floor, room)
+        # and last, a word of a label may break: a figure shown in part would mislead
+        widths = _narrowed(_narrowed(widths, cell_floor, room), figure_floor, room)
     fitted = copy.copy(table)
     fitted.columns = [dataclasses.replace(column, width=w, no_wrap=False, min_width=None,
                                           max_width=None,
