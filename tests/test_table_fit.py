@@ -225,3 +225,20 @@ def test_a_label_breaks_inside_a_word_before_a_figure_is_cut() -> None:
     assert max(map(len, lines)) <= 30
     assert "£577,500" in text and "£511,731" in text
     assert "Leftunallocated" in "".join(re.findall(r"[A-Za-z]+", text))
+
+
+def test_the_board_says_what_it_left_out_at_every_width() -> None:
+    """From 60 to 100 columns, whichever columns the board leaves out, its caption
+    names them: from 71 to 77 columns the example team's board had neither CP, CLA
+    nor experience and said nothing."""
+    from allocopt import api
+    from allocopt.report.terminal import board_table
+
+    board = api.score(ROOT / "scenarios" / "examples" / "team.yaml")
+    for width in range(60, 101):
+        text = "\n".join(rendered(board_table(board, width), width))
+        head = next(line.split() for line in text.splitlines()
+                    if line.lstrip().startswith("Worker"))
+        said = " ".join(text.split())
+        assert ("CP" in head) is not ("the CP and CLA counts" in said), width
+        assert ("Experience" in head) is not ("experience;" in said), width

@@ -83,7 +83,7 @@ def board_table(board: TeamBoard, width: int | None = None) -> Table:
     for step in (None, *BOARD_NARROWER):
         left_out = step or ()
         columns = [c for c in BOARD_COLUMNS if c not in left_out]
-        full = _board_table(board, columns, None)
+        full = _board_table(board, columns, None, left_out)
         natural = natural_width(full)
         if width is None or natural <= width:
             return full
