@@ -9,6 +9,8 @@
   whole and no line is wider than the terminal;
 - tables inside a group are fitted too, and the commands' views at 80 columns print
   every figure whole;
+- the board says what it leaves out at every width, shortens a name past its column's
+  cap, keeps a long ID whole and fits with no workers;
 - user text is measured as it is printed (brackets are not markup, control characters
   take the room of their escapes), and a band with its spaces is never broken.
 """
@@ -242,3 +244,36 @@ def test_the_board_says_what_it_left_out_at_every_width() -> None:
         said = " ".join(text.split())
         assert ("CP" in head) is not ("the CP and CLA counts" in said), width
         assert ("Experience" in head) is not ("experience;" in said), width
+
+
+def test_the_board_fits_long_names_and_keeps_long_ids_whole() -> None:
+    """A name past the Worker column's cap of 20 is shortened like any other: the
+    board counted it at full length, so at 90 columns it was still too wide and its
+    names broke over three lines. An ID longer than the cap is shown whole (it was cut
+    to 20, even at 120 columns), and a board with no workers fits too."""
+    import dataclasses
+
+    from allocopt import api
+    from allocopt.report.terminal import board_table
+
+    board = api.score(ROOT / "scenarios" / "examples" / "team.yaml")
+    first = board.workers[0]
+    long_name = dataclasses.replace(
+        board, workers=(dataclasses.replace(first, worker=first.worker.model_copy(
+            update={"name": "Amira Khan-Montgomery Smith"})), *board.workers[1:]))
+    lines = rendered(board_table(long_name, 90), 90)
+    assert max(map(len, lines)) <= 90
+    rule = next(i for i, line in enumerate(lines) if "━" in line)
+    rows = lines[rule + 1:rule + 1 + len(board.workers)]
+    assert [row.split()[0] for row in rows] == [r.worker.id for r in board.workers]
+    assert any(line.lstrip().startswith("W02 Ben") for line in lines)
+    long_id = "W01-NORTH-LONGTERM-000123"
+    long_ids = dataclasses.replace(
+        board, workers=(dataclasses.replace(first, worker=first.worker.model_copy(
+            update={"id": long_id})), *board.workers[1:]))
+    for width in (120, 100, 80):
+        lines = rendered(board_table(long_ids, width), width)
+        assert max(map(len, lines)) <= width
+        assert any(line.split()[:1] == [long_id] for line in lines), width
+    empty = dataclasses.replace(board, workers=())
+    assert max(map(len, rendered(board_table(empty, 40), 40))) <= 40

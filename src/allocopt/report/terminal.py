@@ -79,6 +79,10 @@ def board_table(board: TeamBoard, width: int | None = None) -> Table:
     and the caption says so."""
     from allocopt.report.table_fit import natural_width
 
+    ids = _id_width(board)
+    # the Worker column's width in full: its longest ID and name, up to its cap
+    cap = max(WORKER_WIDTH, ids)
+    names = min(max([ids, *(len(_who(r, cap)) for r in board.workers)]), cap)
     left_out: tuple[str, ...] = ()
     for step in (None, *BOARD_NARROWER):
         left_out = step or ()
@@ -87,12 +91,19 @@ def board_table(board: TeamBoard, width: int | None = None) -> Table:
         natural = natural_width(full)
         if width is None or natural <= width:
             return full
-        ids = max(len("Worker"), *(len(r.worker.id) for r in board.workers))
-        names = max(len("Worker"), *(len(_who(r)) for r in board.workers))
         room = width - (natural - names)
         if room >= ids:
             return _board_table(board, columns, room, left_out)
     return _board_table(board, columns, ids, left_out)
+
+
+WORKER_WIDTH = 20
+"""The widest the Worker column grows for a name; a longer ID widens it, shown whole."""
+
+
+def _id_width(board: TeamBoard) -> int:
+    """Columns the Worker column needs for its heading and its longest ID."""
+    return max([len("Worker"), *(len(r.worker.id) for r in board.workers)])
 
 
 SHORTEST_NAME_SHOWN = 3
@@ -109,6 +120,9 @@ def _who(r: WorkerScore, width: int | None = None) -> str:
 
 def _board_table(board: TeamBoard, columns: Sequence[str], worker_width: int | None,
                  left_out: Sequence[str] = ()) -> Table:
+    """The board with `columns`, the Worker column at most `worker_width` wide (None: its
+    cap), saying under it which columns are `left_out`."""
+    worker_width = worker_width or max(WORKER_WIDTH, _id_width(board))
     d = board.scheme.decimals
     unit = board.scheme.unit.value
     title = f"{board.team.name or board.team.id}: {board.scheme.name} ({unit}), {board.on:%d %b %Y}"
@@ -118,7 +132,7 @@ def _board_table(board: TeamBoard, columns: Sequence[str], worker_width: int | N
               collapse_padding=True, caption=caption, caption_justify="left")
     for name in columns:
         if name == "Worker":
-            t.add_column(name, no_wrap=True, overflow="ellipsis", max_width=worker_width or 20)
+            t.add_column(name, no_wrap=True, overflow="ellipsis", max_width=worker_width)
         elif name == "Experience":
             t.add_column(name, no_wrap=True, overflow="ellipsis", max_width=16)
         else:
