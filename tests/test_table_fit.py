@@ -155,8 +155,20 @@ def test_the_commands_views_print_every_figure_whole_at_80_columns() -> None:
     views += rebalance_renderables(rebalance, "North", {"red": "red", "amber": "dark_orange"})
     for view in views:
         lines = rendered(view, 80)
+        text = "\n".join(lines)
         assert max(map(len, lines)) <= 80
-        assert "…" not in "\n".join(lines), "\n".join(lines)
+        assert "…" not in text, text
+        # every figure whole on one line: not cut, not folded over two
+        if isinstance(view, Table):
+            for column in view.columns:
+                if column.justify == "right" and column.no_wrap:
+                    for cell in column.cells:
+                        figure = cell.plain if isinstance(cell, Text) else str(cell)
+                        assert any(figure in line for line in lines), (figure, text)
+    for x in rebalance.transfers:
+        text = "\n".join(rendered(views[-2], 80))
+        for figure in (f"{x.from_before[0]:.1f}%", f"{x.to_after[0]:.1f}%", str(x.allocated_on)):
+            assert figure in text
 
 
 def test_the_board_leaves_out_columns_before_it_cuts_a_figure() -> None:

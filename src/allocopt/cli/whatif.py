@@ -250,7 +250,8 @@ def compare_command(
         comparison_precision,
     )
 
-    console = people_console()
+    # piped to a file, 140 wide: the outcomes' full names fit (about 125 columns)
+    console = people_console(140)
     for k in range(len(result.others)):
         console.print(comparison_view(result, k, width=console.width))
     console.print(comparison_answer(result), soft_wrap=False)
