@@ -5,7 +5,8 @@ amount of new load: the lightest of each tier, as many as are held. They can onl
 to the workers who may take them (the group), and each of those can take at most its
 *usable room*: its room under the ceiling rounded down to the largest sum of whole
 households of those tiers it may take (:meth:`~.count_lp.CountLp.reach`). When the
-least need equals the group's usable room, every allocation the model still allows
+least need reaches the group's usable room (it cannot pass it while the model has a
+solution), every allocation the model still allows
 fills each member to exactly its usable room with those tiers, and what is left for
 the tiers below is the remainder: usually less than any household, so none of them
 goes to the group at all.
@@ -24,9 +25,14 @@ is found and proven.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from allocopt.allocation.cpsat.bounds.count_lp import CountLp
 from allocopt.allocation.cpsat.rooms import UNBOUNDED
+
+if TYPE_CHECKING:
+    # not at run time: the LP module loads OR-Tools' linear solver, which only large
+    # meetings need (and they have built the LP before they get here)
+    from allocopt.allocation.cpsat.bounds.count_lp import CountLp
 
 
 def saturated_rooms(count: CountLp, upto: int, held: Sequence[int]
@@ -47,8 +53,8 @@ def saturated_rooms(count: CountLp, upto: int, held: Sequence[int]
     usable: dict[int, int] = {}
     for w in group:
         room = int(count.rooms.load_room[w])
-        sums = count.reach(w, upto)
-        if sums is None or len(sums) == 0:
+        sums = count.reach(w, upto)  # sorted, from 0; None when too many to list
+        if sums is None:
             if room >= UNBOUNDED:
                 return None  # no ceiling: this worker alone could take them all
             usable[w] = room
